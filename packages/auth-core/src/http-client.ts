@@ -1,0 +1,184 @@
+import { LingpaiError, type LingpaiErrorOptions } from './errors.js';
+
+/** The `fetch` signature lingpai clients accept; pass your own to add proxies, logging or a fake. */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export type HttpErrorCode =
+  /** The connection was never established (refused, DNS failure): the request was certainly not sent. */
+  | 'HTTP_CONNECT_FAILED'
+  /** The connection broke after it was established: the server may or may not have acted. */
+  | 'HTTP_NETWORK'
+  /** No complete response within the timeout: the server may or may not have acted. */
+  | 'HTTP_TIMEOUT'
+  /** The caller aborted the request. */
+  | 'HTTP_ABORTED'
+  /** A non-2xx status (only when `acceptStatus` does not accept it). */
+  | 'HTTP_STATUS'
+  /** The body could not be parsed as expected (malformed JSON, wrong content). */
+  | 'HTTP_BAD_RESPONSE';
+
+export interface HttpErrorOptions extends LingpaiErrorOptions {
+  /** Whether the request may have reached the server: false only when it certainly did not. */
+  mayHaveBeenProcessed?: boolean;
+}
+
+export class HttpError extends LingpaiError<HttpErrorCode> {
+  /** False only when the request certainly never reached the server (safe to send elsewhere). */
+  readonly mayHaveBeenProcessed: boolean;
+
+  constructor(code: HttpErrorCode, message: string, options: HttpErrorOptions = {}) {
+    super(code, message, options);
+    this.mayHaveBeenProcessed = options.mayHaveBeenProcessed ?? code !== 'HTTP_CONNECT_FAILED';
+  }
+}
+
+/** Statuses worth retrying: 408 timeout, 409 conflict, 425 too early, 429 rate limited, and 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
+}
+
+export interface HttpRequest {
+  url: string | URL;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | URLSearchParams;
+  /** Milliseconds until the request is abandoned with `HTTP_TIMEOUT`. Default 10,000. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  fetch?: FetchLike;
+  /**
+   * Which statuses count as a response to return rather than an `HTTP_STATUS` error. Many platforms
+   * put their error codes in 4xx bodies, so clients usually accept every status and read the body.
+   * Default: 2xx only.
+   */
+  acceptStatus?: (status: number) => boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function networkErrorCode(error: unknown): string | undefined {
+  // undici wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }).
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Sends one HTTP request with a timeout and classifies every failure into an `HttpError`.
+ * Never retries: retry policy belongs to the caller, who knows whether the call is idempotent.
+ */
+export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
+  const timeoutMs = request.timeoutMs ?? 10_000;
+  const doFetch = request.fetch ?? globalThis.fetch;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = request.signal === undefined ? timeout : AbortSignal.any([request.signal, timeout]);
+  const method = request.method ?? 'GET';
+  const host = new URL(request.url).host;
+  let response: Response;
+  try {
+    response = await doFetch(request.url, {
+      method,
+      headers: request.headers,
+      body: request.body as RequestInit['body'],
+      signal,
+    });
+  } catch (error) {
+    throw classifyFetchError(error, { host, method, timeoutMs, timedOut: timeout.aborted });
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    if (timeout.aborted) {
+      throw new HttpError('HTTP_TIMEOUT', `${method} ${host} timed out after ${timeoutMs} ms reading the body`, {
+        cause: error,
+        retryable: true,
+        status: response.status,
+      });
+    }
+    throw new HttpError('HTTP_NETWORK', `${method} ${host}: connection lost while reading the body`, {
+      cause: error,
+      retryable: true,
+      status: response.status,
+    });
+  }
+  const accept = request.acceptStatus ?? ((status: number) => status >= 200 && status < 300);
+  if (!accept(response.status)) {
+    throw new HttpError('HTTP_STATUS', `${method} ${host} answered HTTP ${response.status}`, {
+      status: response.status,
+      retryable: isRetryableStatus(response.status),
+      payload: text,
+    });
+  }
+  return { status: response.status, headers: response.headers, text };
+}
+
+function classifyFetchError(
+  error: unknown,
+  context: { host: string; method: string; timeoutMs: number; timedOut: boolean },
+): HttpError {
+  const { host, method } = context;
+  if (context.timedOut) {
+    return new HttpError('HTTP_TIMEOUT', `${method} ${host} timed out after ${context.timeoutMs} ms`, {
+      cause: error,
+      retryable: true,
+    });
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new HttpError('HTTP_ABORTED', `${method} ${host} was aborted`, { cause: error, retryable: false });
+  }
+  const code = networkErrorCode(error);
+  if (code !== undefined && CONNECT_ERROR_CODES.has(code)) {
+    return new HttpError('HTTP_CONNECT_FAILED', `${method} ${host}: could not connect (${code})`, {
+      cause: error,
+      retryable: true,
+      mayHaveBeenProcessed: false,
+    });
+  }
+  return new HttpError('HTTP_NETWORK', `${method} ${host}: network error${code ? ` (${code})` : ''}`, {
+    cause: error,
+    retryable: true,
+  });
+}
+
+/** Parses a JSON body, turning malformed JSON into `HTTP_BAD_RESPONSE` with the text kept as payload. */
+export function parseJsonBody(response: HttpResponse): unknown {
+  try {
+    return JSON.parse(response.text) as unknown;
+  } catch (error) {
+    throw new HttpError('HTTP_BAD_RESPONSE', `Expected a JSON body, got ${describeBody(response.text)}`, {
+      cause: error,
+      status: response.status,
+      retryable: false,
+      payload: response.text,
+    });
+  }
+}
+
+/** `httpRequest` then `parseJsonBody`. */
+export async function requestJson(request: HttpRequest): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const response = await httpRequest(request);
+  return { status: response.status, headers: response.headers, body: parseJsonBody(response) };
+}
+
+function describeBody(text: string): string {
+  if (text.length === 0) return 'an empty body';
+  return `${text.length} bytes starting ${JSON.stringify(text.slice(0, 40))}`;
+}

@@ -1,0 +1,135 @@
+import { type Clock, systemClock } from './clock.js';
+import { hexNonce } from './random.js';
+import { assertKey, assertTtl } from './store-errors.js';
+import type { Lock, SharedStore } from './store.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** Upper bound on entries; the oldest-inserted are evicted first when full. Default 100,000. */
+  maxEntries?: number;
+}
+
+/**
+ * An in-process implementation of every lingpai store interface. Atomic because JavaScript runs
+ * each method body to completion without awaiting in between. Expired entries are removed lazily on
+ * access and by a sweep on insert, so no timer keeps the process alive.
+ */
+export class MemoryStore implements SharedStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #clock: Clock;
+  readonly #maxEntries: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  /** Number of live entries (expired ones are swept first). */
+  get size(): number {
+    this.#sweep();
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.#read(key)?.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    this.#write(key, value, ttlMs);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    if (this.#read(key) !== undefined) return false;
+    this.#write(key, value, ttlMs);
+    return true;
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: string | undefined,
+    value: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    if (this.#read(key)?.value !== expected) return false;
+    this.#write(key, value, ttlMs);
+    return true;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    assertKey(key);
+    if (this.#read(key)?.value !== expected) return false;
+    this.#entries.delete(key);
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    assertKey(key);
+    const existed = this.#read(key) !== undefined;
+    this.#entries.delete(key);
+    return existed;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<{ count: number; ttlMs: number }> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    const now = this.#clock.now();
+    const entry = this.#read(key);
+    if (entry === undefined) {
+      this.#write(key, String(by), ttlMs);
+      return { count: by, ttlMs };
+    }
+    const count = Number(entry.value) + by;
+    entry.value = String(count);
+    return { count, ttlMs: entry.expiresAt - now };
+  }
+
+  async tryAcquire(key: string, ttlMs: number): Promise<Lock | undefined> {
+    const token = hexNonce(16);
+    if (!(await this.setIfAbsent(key, token, ttlMs))) return undefined;
+    return { key, token, release: () => this.compareAndDelete(key, token) };
+  }
+
+  /** Removes every entry; for tests. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #read(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#clock.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #write(key: string, value: string, ttlMs: number): void {
+    // Re-inserting moves the key to the end of the Map's order, which keeps eviction oldest-first.
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      this.#sweep();
+      const oldest = this.#entries.keys().next();
+      if (this.#entries.size >= this.#maxEntries && oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
+  }
+
+  #sweep(): void {
+    const now = this.#clock.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= now) this.#entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * A fault injected into one sandbox target (a provider such as `aliyun`, or a platform such as
+ * `wechat`). Every field is independent; a request meets them in the order declared here.
+ */
+export interface Fault {
+  /** Delay before answering, in milliseconds. */
+  latencyMs?: number;
+  /** Answer with this 5xx status and an HTML body, as a gateway in front of the platform would. */
+  status?: number;
+  /** Destroy the socket without answering (the client sees a connection reset). */
+  reset?: boolean;
+  /** Never answer; the client's own timeout decides. */
+  hang?: boolean;
+  /** Answer 200 with a body that is not valid JSON. */
+  malformed?: boolean;
+  /** The platform's own quota / flow-control / balance error, in its own shape (each target decides). */
+  quota?: boolean;
+  /** Apply only to the next N requests, then clear itself. Default: until cleared. */
+  times?: number;
+}
+
+/** Per-target fault switches, shared by the SMS and OAuth sides of the sandbox. */
+export class FaultSwitches {
+  readonly #faults = new Map<string, Fault>();
+  readonly #hanging = new Set<FastifyReply>();
+
+  set(target: string, fault: Fault): void {
+    this.#faults.set(target, { ...fault });
+  }
+
+  get(target: string): Fault | undefined {
+    return this.#faults.get(target);
+  }
+
+  clear(target?: string): void {
+    if (target === undefined) this.#faults.clear();
+    else this.#faults.delete(target);
+  }
+
+  list(): Record<string, Fault> {
+    return Object.fromEntries(this.#faults);
+  }
+
+  /**
+   * Applies the generic faults for `target`. Returns true when the reply has been taken over
+   * (the route must not answer); returns false to let the route answer normally. A `quota` fault
+   * is left for the route, which knows the platform's error shape: read it with `takeQuota`.
+   */
+  async apply(target: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const fault = this.#faults.get(target);
+    if (fault === undefined) return false;
+    if (fault.quota === true && !fault.latencyMs && !fault.status && !fault.reset && !fault.hang && !fault.malformed) {
+      return false;
+    }
+    this.#consume(target, fault);
+    if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    if (fault.reset) {
+      request.raw.socket.destroy();
+      reply.hijack();
+      return true;
+    }
+    if (fault.hang) {
+      reply.hijack();
+      this.#hanging.add(reply);
+      return true;
+    }
+    if (fault.status !== undefined) {
+      await reply
+        .code(fault.status)
+        .type('text/html')
+        .send(`<html><body><h1>${fault.status}</h1>sandbox fault</body></html>`);
+      return true;
+    }
+    if (fault.malformed) {
+      await reply.code(200).type('application/json').send('{"truncated": ');
+      return true;
+    }
+    return false;
+  }
+
+  /** True (and counts one use) when a quota fault is set for `target`. */
+  takeQuota(target: string): boolean {
+    const fault = this.#faults.get(target);
+    if (fault?.quota !== true) return false;
+    this.#consume(target, fault);
+    return true;
+  }
+
+  /** Ends every hung request by destroying its socket; called when the sandbox closes. */
+  releaseHanging(): void {
+    for (const reply of this.#hanging) reply.raw.destroy();
+    this.#hanging.clear();
+  }
+
+  #consume(target: string, fault: Fault): void {
+    if (fault.times === undefined) return;
+    fault.times -= 1;
+    if (fault.times <= 0) this.#faults.delete(target);
+  }
+}

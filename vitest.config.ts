@@ -1,0 +1,32 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const packages = readdirSync(new URL('./packages', import.meta.url));
+
+// Tests run on source: `@lingpai/<name>` resolves to packages/<name>/src, so no build is
+// needed between an edit and a test run. Child processes spawned by tests use the built dist.
+const alias = [{ find: /^@lingpai\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` }];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['test/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      })),
+      {
+        extends: true as const,
+        test: { name: 'repo', root: 'tests', include: ['**/*.test.ts'], testTimeout: 120_000 },
+      },
+    ],
+  },
+});
