@@ -107,11 +107,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     text = await response.text();
   } catch (error) {
     if (timeout.aborted) {
-      throw new HttpError('HTTP_TIMEOUT', `${method} ${host} timed out after ${timeoutMs} ms reading the body`, {
-        cause: error,
-        retryable: true,
-        status: response.status,
-      });
+      throw new HttpError(
+        'HTTP_TIMEOUT',
+        `${method} ${host} timed out after ${timeoutMs} ms reading the body`,
+        {
+          cause: error,
+          retryable: true,
+          status: response.status,
+        },
+      );
     }
     throw new HttpError('HTTP_NETWORK', `${method} ${host}: connection lost while reading the body`, {
       cause: error,
@@ -173,7 +177,9 @@ export function parseJsonBody(response: HttpResponse): unknown {
 }
 
 /** `httpRequest` then `parseJsonBody`. */
-export async function requestJson(request: HttpRequest): Promise<{ status: number; headers: Headers; body: unknown }> {
+export async function requestJson(
+  request: HttpRequest,
+): Promise<{ status: number; headers: Headers; body: unknown }> {
   const response = await httpRequest(request);
   return { status: response.status, headers: response.headers, body: parseJsonBody(response) };
 }

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { hexNonce } from './random.js';
-import { assertKey, assertTtl } from './store-errors.js';
 import type { Lock, SharedStore } from './store.js';
+import { assertKey, assertTtl } from './store-errors.js';
 
 interface Entry {
   value: string;

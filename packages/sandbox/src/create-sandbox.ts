@@ -51,10 +51,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       done(null, undefined);
     }
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
-    request.rawBody = body as string;
-    done(null, parseQueryString(body as string));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (request, body, done) => {
+      request.rawBody = body as string;
+      done(null, parseQueryString(body as string));
+    },
+  );
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
     done(null, body);
@@ -83,7 +87,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     context,
     faults,
     async listen(listenOptions = {}) {
-      const address = await app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
+      const address = await app.listen({
+        port: listenOptions.port ?? 0,
+        host: listenOptions.host ?? '127.0.0.1',
+      });
       baseUrl = address.replace('[::1]', 'localhost');
       return baseUrl;
     },

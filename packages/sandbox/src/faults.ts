@@ -51,7 +51,14 @@ export class FaultSwitches {
   async apply(target: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const fault = this.#faults.get(target);
     if (fault === undefined) return false;
-    if (fault.quota === true && !fault.latencyMs && !fault.status && !fault.reset && !fault.hang && !fault.malformed) {
+    if (
+      fault.quota === true &&
+      !fault.latencyMs &&
+      !fault.status &&
+      !fault.reset &&
+      !fault.hang &&
+      !fault.malformed
+    ) {
       return false;
     }
     this.#consume(target, fault);
