@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpError, httpRequest, isRetryableStatus, requestJson } from '../src/index.js';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://x');
+    switch (url.pathname) {
+      case '/json':
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ ok: true, method: request.method }));
+        return;
+      case '/status':
+        response.statusCode = Number(url.searchParams.get('code'));
+        response.end('{"error":"nope"}');
+        return;
+      case '/malformed':
+        response.end('{"truncated": ');
+        return;
+      case '/hang':
+        return; // never answers
+      case '/reset':
+        request.socket.destroy();
+        return;
+      case '/echo': {
+        let body = '';
+        request.on('data', (chunk: Buffer) => {
+          body += chunk.toString('utf8');
+        });
+        request.on('end', () =>
+          response.end(JSON.stringify({ body, type: request.headers['content-type'] })),
+        );
+        return;
+      }
+      default:
+        response.statusCode = 404;
+        response.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function failure(promise: Promise<unknown>): Promise<HttpError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+}
+
+describe('httpRequest', () => {
+  it('parses JSON and sends bodies', async () => {
+    await expect(requestJson({ url: `${base}/json` })).resolves.toMatchObject({
+      status: 200,
+      body: { ok: true, method: 'GET' },
+    });
+    const echoed = await requestJson({
+      url: `${base}/echo`,
+      method: 'POST',
+      body: new URLSearchParams({ a: '1', b: '中' }),
+    });
+    expect(echoed.body).toEqual({
+      body: 'a=1&b=%E4%B8%AD',
+      type: 'application/x-www-form-urlencoded;charset=UTF-8',
+    });
+  });
+
+  it('classifies statuses and keeps the body as a non-enumerable payload', async () => {
+    const error = await failure(httpRequest({ url: `${base}/status?code=503` }));
+    expect(error.code).toBe('HTTP_STATUS');
+    expect(error.status).toBe(503);
+    expect(error.retryable).toBe(true);
+    expect(error.payload).toBe('{"error":"nope"}');
+    expect(JSON.stringify(error)).not.toContain('nope');
+    const client = await failure(httpRequest({ url: `${base}/status?code=400` }));
+    expect(client.retryable).toBe(false);
+  });
+
+  it('returns accepted non-2xx statuses for platforms that put errors in 4xx bodies', async () => {
+    const response = await httpRequest({ url: `${base}/status?code=400`, acceptStatus: () => true });
+    expect(response.status).toBe(400);
+    expect(response.text).toBe('{"error":"nope"}');
+  });
+
+  it('reports malformed JSON as HTTP_BAD_RESPONSE', async () => {
+    const error = await failure(requestJson({ url: `${base}/malformed` }));
+    expect(error.code).toBe('HTTP_BAD_RESPONSE');
+    expect(error.payload).toBe('{"truncated": ');
+  });
+
+  it('times out a hanging server as HTTP_TIMEOUT that may have been processed', async () => {
+    const error = await failure(httpRequest({ url: `${base}/hang`, timeoutMs: 200 }));
+    expect(error.code).toBe('HTTP_TIMEOUT');
+    expect(error.mayHaveBeenProcessed).toBe(true);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('reports a reset connection as HTTP_NETWORK (outcome unknown)', async () => {
+    const error = await failure(httpRequest({ url: `${base}/reset` }));
+    expect(error.code).toBe('HTTP_NETWORK');
+    expect(error.mayHaveBeenProcessed).toBe(true);
+  });
+
+  it('reports a refused connection as HTTP_CONNECT_FAILED: certainly never sent', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(httpRequest({ url: `http://127.0.0.1:${port}/` }));
+    expect(error.code).toBe('HTTP_CONNECT_FAILED');
+    expect(error.mayHaveBeenProcessed).toBe(false);
+  });
+
+  it('reports a caller abort as HTTP_ABORTED', async () => {
+    const controller = new AbortController();
+    const pending = httpRequest({ url: `${base}/hang`, signal: controller.signal, timeoutMs: 5_000 });
+    controller.abort();
+    const error = await failure(pending);
+    expect(error.code).toBe('HTTP_ABORTED');
+    expect(error.retryable).toBe(false);
+  });
+
+  it('uses the injected fetch', async () => {
+    const seen: string[] = [];
+    const response = await httpRequest({
+      url: 'https://platform.invalid/x',
+      fetch: async (input) => {
+        seen.push(String(input));
+        return new Response('hi', { status: 200 });
+      },
+    });
+    expect(seen).toEqual(['https://platform.invalid/x']);
+    expect(response.text).toBe('hi');
+  });
+});
+
+describe('isRetryableStatus', () => {
+  it.each([
+    [408, true],
+    [409, true],
+    [425, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [403, false],
+    [404, false],
+    [200, false],
+  ])('%i -> %s', (status, expected) => {
+    expect(isRetryableStatus(status)).toBe(expected);
+  });
+});
