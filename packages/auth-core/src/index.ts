@@ -15,5 +15,54 @@ export type { CounterStore, KeyValueStore, Lock, LockStore, SharedStore } from '
 export { assertKey, assertTtl, StoreArgumentError, StoreUnavailableError } from './store-errors.js';
 
 // Signing.
+export { ACS3_ALGORITHM, computeAcs3Authorization, signAliyunAcs3 } from './signing/aliyun-acs3.js';
+export type {
+  Acs3Authorization,
+  Acs3CanonicalInput,
+  AliyunAcs3Request,
+  AliyunAcs3Signature,
+} from './signing/aliyun-acs3.js';
+export { computeAliyunRpcSignature, percentEncode, signAliyunRpc } from './signing/aliyun-rpc.js';
+export type { AliyunCredentials, AliyunRpcRequest, AliyunRpcSignature } from './signing/aliyun-rpc.js';
+export {
+  API_KEY_SIGNATURE_ERROR_CODES,
+  ApiKeySignatureError,
+  SIGNING_ERROR_CODES,
+  SignatureError,
+} from './signing/errors.js';
+export type { ApiKeySignatureErrorCode, SigningErrorCode } from './signing/errors.js';
+export {
+  computeHuaweiPasswordDigest,
+  HUAWEI_WSSE_AUTHORIZATION,
+  parseHuaweiWsseHeader,
+  signHuaweiWsse,
+  verifyHuaweiPasswordDigest,
+} from './signing/huawei-wsse.js';
+export type {
+  HuaweiDigestEncoding,
+  HuaweiWsseCredentials,
+  HuaweiWsseOptions,
+  HuaweiWsseSignature,
+  HuaweiWsseToken,
+} from './signing/huawei-wsse.js';
+export type { SigningOptions } from './signing/options.js';
+export { signTencentTc3, TC3_ALGORITHM, TC3_DEFAULT_CONTENT_TYPE } from './signing/tencent-tc3.js';
+export type {
+  Tc3SignedHeaders,
+  TencentCredentials,
+  TencentTc3Request,
+  TencentTc3Signature,
+} from './signing/tencent-tc3.js';
 
 // Token cache.
+export { TOKEN_CACHE_DEFAULTS, TokenCache } from './token-cache.js';
+export type {
+  FetchedToken,
+  TokenCacheOptions,
+  TokenCacheRetryOptions,
+  TokenEntry,
+  TokenFetchContext,
+} from './token-cache.js';
+export { TOKEN_CACHE_ERROR_CODES, TokenCacheError } from './token-cache-errors.js';
+export type { TokenCacheErrorCode, TokenCacheErrorOptions } from './token-cache-errors.js';
+export type { TokenCacheErrorStage, TokenCacheEvent, TokenFetchReason } from './token-cache-events.js';
