@@ -1,0 +1,50 @@
+import { LingpaiError, type LingpaiErrorOptions } from '../errors.js';
+
+/** Codes thrown by the signers when their input cannot be signed. Stable: switch on them. */
+export const SIGNING_ERROR_CODES = {
+  /** A credential (key id, secret) is missing or empty. */
+  SIGNATURE_MISSING_CREDENTIALS: 'SIGNATURE_MISSING_CREDENTIALS',
+  /** The request cannot be signed as given (bad URL, unencodable text, missing host/action). */
+  SIGNATURE_INVALID_INPUT: 'SIGNATURE_INVALID_INPUT',
+} as const;
+export type SigningErrorCode = (typeof SIGNING_ERROR_CODES)[keyof typeof SIGNING_ERROR_CODES];
+
+/** Codes thrown by `createApiKeyVerifier(...).verify`, in the order the checks run. */
+export const API_KEY_SIGNATURE_ERROR_CODES = {
+  SIGNATURE_MISSING_HEADER: 'SIGNATURE_MISSING_HEADER',
+  SIGNATURE_STALE_TIMESTAMP: 'SIGNATURE_STALE_TIMESTAMP',
+  SIGNATURE_UNKNOWN_KEY: 'SIGNATURE_UNKNOWN_KEY',
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  SIGNATURE_REUSED_NONCE: 'SIGNATURE_REUSED_NONCE',
+} as const;
+export type ApiKeySignatureErrorCode =
+  (typeof API_KEY_SIGNATURE_ERROR_CODES)[keyof typeof API_KEY_SIGNATURE_ERROR_CODES];
+
+/** Base class of every signing and signature-verification error. Never retryable. */
+export class SignatureError<Code extends string = SigningErrorCode> extends LingpaiError<Code> {
+  constructor(code: Code, message: string, options: LingpaiErrorOptions = {}) {
+    super(code, message, { ...options, retryable: false });
+  }
+}
+
+/** A request failed API-key signature verification. Answer 401 and do not say which check failed. */
+export class ApiKeySignatureError extends SignatureError<ApiKeySignatureErrorCode> {}
+
+/** Throws `SIGNATURE_MISSING_CREDENTIALS` unless `value` is a non-empty string. */
+export function requireCredential(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SignatureError(
+      SIGNING_ERROR_CODES.SIGNATURE_MISSING_CREDENTIALS,
+      `${name} is missing or empty`,
+    );
+  }
+  return value;
+}
+
+/** Throws `SIGNATURE_INVALID_INPUT` unless `value` is a non-empty string. */
+export function requireInput(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SignatureError(SIGNING_ERROR_CODES.SIGNATURE_INVALID_INPUT, `${name} is missing or empty`);
+  }
+  return value;
+}
