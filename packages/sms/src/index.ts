@@ -2,8 +2,13 @@
 
 export type { SmsAttempt, SmsAttemptOutcome } from './attempt.js';
 export { attachRaw } from './attempt.js';
+export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
+// Sending: sender, strategies, circuit breaker.
+export { CircuitBreaker, DEFAULT_COOLDOWN_MS, DEFAULT_FAILURE_THRESHOLD } from './circuit-breaker.js';
 export type { DeliveryReport, DeliveryStatus } from './delivery-report.js';
 export { isFinalDeliveryStatus } from './delivery-report.js';
+// Providers.
+export type { HttpProviderOptions } from './internal/http.js';
 export type {
   RegionalTemplateId,
   SmsBatchRequest,
@@ -14,7 +19,7 @@ export type {
   TemplateParamValue,
 } from './message.js';
 export type { ParsePhoneNumberOptions, PhoneNumberFormat } from './phone-number.js';
-export { PhoneNumber, parsePhoneNumber } from './phone-number.js';
+export { normalizeRegion, PhoneNumber, parsePhoneNumber } from './phone-number.js';
 export type {
   SmsBatchItem,
   SmsBatchProviderResult,
@@ -25,5 +30,35 @@ export type {
   SmsSendContext,
   SmsSendStatus,
 } from './provider.js';
+export type { ConsoleProviderOptions } from './providers/console.js';
+export { createConsoleProvider } from './providers/console.js';
+export type { CapturedSms, MemoryProviderOptions } from './providers/memory.js';
+export { createMemoryProvider, MemorySmsProvider } from './providers/memory.js';
+export type {
+  SmsBatchOptions,
+  SmsBatchResult,
+  SmsBatchResultItem,
+  SmsSenderOptions,
+  SmsSendOptions,
+  SmsSendResult,
+} from './sender.js';
+export { SmsSender } from './sender.js';
 export type { SmsErrorCode, SmsErrorOptions } from './sms-error.js';
 export { isSmsError, SMS_ERROR_CODES, SmsError } from './sms-error.js';
+export type { CountryRoutingOptions, SmsStrategy, SmsStrategyName } from './strategies.js';
+export {
+  countryStrategy,
+  orderedStrategy,
+  randomStrategy,
+  roundRobinStrategy,
+  strategyByName,
+  weightedRoundRobinStrategy,
+} from './strategies.js';
+export {
+  namedParams,
+  positionalParams,
+  renderContent,
+  requireTemplateId,
+  resolveContent,
+  resolveTemplateId,
+} from './template.js';

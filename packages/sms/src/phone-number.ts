@@ -125,6 +125,15 @@ export class PhoneNumber {
   }
 }
 
+/** Upper-cases and checks an ISO 3166-1 alpha-2 region; throws `SMS_CONFIG_INVALID` for an unknown one. */
+export function normalizeRegion(region: string): CountryCode {
+  const upper = region.toUpperCase();
+  if (!isSupportedCountry(upper)) {
+    throw new SmsError('SMS_CONFIG_INVALID', `Unknown region ${JSON.stringify(region)}`);
+  }
+  return upper;
+}
+
 /** Shorthand for `PhoneNumber.parse`. */
 export function parsePhoneNumber(
   input: string | PhoneNumber,

@@ -1,0 +1,216 @@
+import {
+  type Clock,
+  type FetchLike,
+  HttpError,
+  type HttpRequest,
+  type HttpResponse,
+  httpRequest,
+  type NonceSource,
+  systemClock,
+  uuidNonce,
+} from '@lingpai/auth-core';
+import { SmsError, type SmsErrorCode } from '../sms-error.js';
+
+/** Options every HTTP provider takes. */
+export interface HttpProviderOptions {
+  /** Instance name; defaults to the provider kind. */
+  name?: string;
+  /** Base URL of the API (point it at a sandbox or a proxy); each provider documents its default. */
+  baseURL?: string;
+  /** `fetch` to use; defaults to the global one (undici, keep-alive). */
+  fetch?: FetchLike;
+  /** Per-request timeout in milliseconds. Default 10,000 (Aliyun asks for at least 1 s). */
+  timeoutMs?: number;
+  /** Clock for signature timestamps. */
+  clock?: Clock;
+  /** Nonce source for signatures that need one. */
+  nonce?: NonceSource;
+}
+
+export interface ResolvedHttpOptions {
+  name: string;
+  baseURL: string;
+  fetch: FetchLike | undefined;
+  timeoutMs: number;
+  clock: Clock;
+  nonce: NonceSource;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export function resolveHttpOptions(
+  kind: string,
+  defaultBaseURL: string,
+  options: HttpProviderOptions,
+): ResolvedHttpOptions {
+  const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, '');
+  try {
+    new URL(baseURL);
+  } catch {
+    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: baseURL is not an absolute URL`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: timeoutMs must be a positive number`);
+  }
+  return {
+    name: options.name ?? kind,
+    baseURL,
+    fetch: options.fetch,
+    timeoutMs,
+    clock: options.clock ?? systemClock,
+    nonce: options.nonce ?? uuidNonce,
+  };
+}
+
+/** Throws `SMS_CONFIG_INVALID` naming the field (never its value) when a credential is missing. */
+export function requireString(kind: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: \`${field}\` is required`);
+  }
+  return value;
+}
+
+/**
+ * Sends with auth-core's `httpRequest`, accepting every status (providers put their error codes
+ * in 4xx bodies), and turns transport failures into SMS codes. A timeout or a broken connection
+ * after the request left is an unknown outcome: the provider may have sent the SMS.
+ */
+export async function sendHttp(
+  provider: string,
+  request: Omit<HttpRequest, 'acceptStatus'>,
+  signal?: AbortSignal,
+): Promise<HttpResponse> {
+  try {
+    return await httpRequest({ ...request, signal: signal ?? request.signal, acceptStatus: () => true });
+  } catch (error) {
+    throw classifyTransportError(provider, error);
+  }
+}
+
+function classifyTransportError(provider: string, error: unknown): SmsError {
+  if (!(error instanceof HttpError)) {
+    return new SmsError('SMS_UNKNOWN_OUTCOME', `${provider}: request failed`, {
+      provider,
+      cause: error,
+      mayHaveBeenSent: true,
+    });
+  }
+  switch (error.code) {
+    case 'HTTP_CONNECT_FAILED':
+      return new SmsError('SMS_PROVIDER_UNAVAILABLE', `${provider}: ${error.message}`, {
+        provider,
+        cause: error,
+        mayHaveBeenSent: false,
+      });
+    case 'HTTP_TIMEOUT':
+      return new SmsError('SMS_TIMEOUT', `${provider}: ${error.message}; the message may have been sent`, {
+        provider,
+        cause: error,
+        status: error.status,
+        mayHaveBeenSent: error.mayHaveBeenProcessed,
+      });
+    case 'HTTP_ABORTED':
+      return new SmsError(
+        'SMS_UNKNOWN_OUTCOME',
+        `${provider}: ${error.message}; the message may have been sent`,
+        {
+          provider,
+          cause: error,
+          retryable: false,
+          mayHaveBeenSent: error.mayHaveBeenProcessed,
+        },
+      );
+    default:
+      return new SmsError(
+        error.mayHaveBeenProcessed ? 'SMS_UNKNOWN_OUTCOME' : 'SMS_PROVIDER_UNAVAILABLE',
+        `${provider}: ${error.message}${error.mayHaveBeenProcessed ? '; the message may have been sent' : ''}`,
+        { provider, cause: error, status: error.status, mayHaveBeenSent: error.mayHaveBeenProcessed },
+      );
+  }
+}
+
+/**
+ * Parses a JSON body. Unreadable bodies are classified by status: a 5xx page from a gateway means
+ * the provider is down; an unreadable 2xx may hide an accepted message (unknown outcome).
+ */
+export function parseProviderJson(provider: string, response: HttpResponse): unknown {
+  try {
+    return JSON.parse(response.text) as unknown;
+  } catch (error) {
+    throw unreadable(provider, response, error);
+  }
+}
+
+export function unreadable(provider: string, response: HttpResponse, cause?: unknown): SmsError {
+  const status = response.status;
+  const options = { provider, cause, status, payload: response.text };
+  if (status >= 500) {
+    return new SmsError('SMS_PROVIDER_UNAVAILABLE', `${provider}: HTTP ${status}`, {
+      ...options,
+      mayHaveBeenSent: false,
+    });
+  }
+  if (status === 429) {
+    return new SmsError('SMS_RATE_LIMITED', `${provider}: HTTP 429`, { ...options, mayHaveBeenSent: false });
+  }
+  if (status === 401 || status === 403) {
+    return new SmsError('SMS_AUTH_FAILED', `${provider}: HTTP ${status}`, {
+      ...options,
+      mayHaveBeenSent: false,
+    });
+  }
+  const success = status >= 200 && status < 300;
+  return new SmsError(
+    'SMS_BAD_RESPONSE',
+    `${provider}: unreadable HTTP ${status} response${success ? '; the message may have been sent' : ''}`,
+    { ...options, mayHaveBeenSent: success },
+  );
+}
+
+/** Classifies by HTTP status when the body gives no usable code. */
+export function codeForStatus(status: number): SmsErrorCode {
+  if (status === 401 || status === 403) return 'SMS_AUTH_FAILED';
+  if (status === 429) return 'SMS_RATE_LIMITED';
+  if (status >= 500) return 'SMS_PROVIDER_UNAVAILABLE';
+  return 'SMS_PROVIDER_ERROR';
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * Builds the provider-reported error. The provider's message goes into `providerMessage` and the
+ * error message; providers do not echo credentials back, and the payload stays non-enumerable.
+ */
+export function providerError(
+  provider: string,
+  code: SmsErrorCode,
+  providerCode: string | undefined,
+  providerMessage: string | undefined,
+  extra: { status?: number; payload?: unknown; mayHaveBeenSent?: boolean } = {},
+): SmsError {
+  const detail = [providerCode, providerMessage]
+    .filter((part) => part !== undefined && part !== '')
+    .join(': ');
+  return new SmsError(code, `${provider}: ${detail || `HTTP ${extra.status ?? '?'}`}`, {
+    provider,
+    providerCode,
+    providerMessage,
+    status: extra.status,
+    payload: extra.payload,
+    mayHaveBeenSent: extra.mayHaveBeenSent ?? false,
+  });
+}
+
+/** Hides credential fields from `JSON.stringify`, spreads and `util.inspect` of a provider object. */
+export function hideSecret<T extends object>(target: T, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: false, configurable: false });
+}
