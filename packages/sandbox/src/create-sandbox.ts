@@ -2,7 +2,7 @@ import { parse as parseQueryString } from 'node:querystring';
 import { type Clock, systemClock } from '@lingpai/auth-core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Fault, FaultSwitches } from './faults.js';
-import { registerOauthSandbox } from './oauth/index.js';
+import { type OauthSandbox, type OauthSandboxOptions, registerOauthSandbox } from './oauth/index.js';
 import type { SandboxContext } from './sandbox-context.js';
 import { registerSmsSandbox } from './sms/index.js';
 
@@ -17,12 +17,16 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Fastify logger; off by default. */
   logger?: boolean;
+  /** Extra OAuth apps and users beside `SANDBOX_OAUTH_DEFAULTS`. */
+  oauth?: OauthSandboxOptions;
 }
 
 export interface Sandbox {
   app: FastifyInstance;
   context: SandboxContext;
   faults: FaultSwitches;
+  /** OAuth side: token-fetch counts, token invalidation, mini-program codes. */
+  oauth: OauthSandbox;
   /** Starts listening (default 127.0.0.1 on a free port) and returns the base URL. */
   listen(options?: { port?: number; host?: string }): Promise<string>;
   close(): Promise<void>;
@@ -79,13 +83,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
 
   await registerSmsSandbox(app, context);
-  await registerOauthSandbox(app, context);
+  const oauth = await registerOauthSandbox(app, context, options.oauth);
   app.addHook('onClose', async () => faults.releaseHanging());
 
   return {
     app,
     context,
     faults,
+    oauth,
     async listen(listenOptions = {}) {
       const address = await app.listen({
         port: listenOptions.port ?? 0,

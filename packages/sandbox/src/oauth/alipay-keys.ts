@@ -1,0 +1,84 @@
+// Fixed RSA-2048 test keys for the Alipay imitation. They are public on purpose: never use them outside
+// tests. Fixed (not generated per start) so separate processes (tests, demo, benches) agree on them.
+
+/** The sandbox app's private key (PKCS#8 PEM): what a client signs gateway requests with. */
+export const ALIPAY_SANDBOX_APP_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCnMrNGnOkO/TBm
+ZOE7wVzo6XlfkenZTtmnJ4C9SooTKgb3f8eEr5AYTt5PiMecaup0lpzVBvrmGdPa
+KLQ8vaY5LXONvq/TKhenp0Bo9W2X+AoHEco+fItb8+xskVEZ7kP4DSw4CR8/XEpZ
+tIPDqwOUS9WLEvWPpiDYtpQN/HqDkO6SPofC+CVRGU/z3IfTt0gQfgcsK9Hbbe2P
+i4meD6Oke9D+2U3vJ+BMKkXiLJat6sHcmzmN9Kk0IJ7Z+Yxo2/PoRtmDLbdL9hWt
+37uESWaeve3Fs51S4p0DCMdhe52dp7Ys3roAhUK6f4UiYZfcUeVkEC8LwLLsIUw/
+gGUcZZzxAgMBAAECggEABv4q21gysyrJvG6ZsPscXK1vIx0iL7GJjuErFD+q2LRY
+SD+y44zINQwPZjotRxB9r9SgyJQbKEaKQsSTDTtNWXTaMWJ5ThajmKJ5Iiqpo8J/
+AN6wm75vwa/JAp1tS+1YMGa0o79V7Dt67JeNL0DWzHwDeWaYmKJ1Gzs/o/ocUaZL
+wl1JjiPDweQC2DKtErYDTjQt0ZRjjw3P/m9EccAdCw+nB5ngxHssoA916n4WQARG
+jETV/HBh3ulLROg3FoxnDLJdh84T8tYkGdYKFFR6zEsLa3rIB8+ZWOKJcWYpZZKY
+/QOdcQMiCY/4oRr2PY52CNQVmV6vWbRVbc9CGAOUMQKBgQDjLzBFgtaPPMm7FcYu
+sOCiYNaGREOftB0xVxOwTrdIcemz2zsbQvecV/1f41X140hnM6NQC54v8ShaLuUc
+yY9FSaReS4ra1or/ExEiCK2kvM9IJRM4mDQvgeQB56eiQbjnuz6vIeT+76l6ZHIo
+W3DcrhnmO1kiih+I0R6NvARqdQKBgQC8Z7ifI+VC/ROlSSofeWi3yOtmlzFn6JyR
+m9FVhpV09WynP70r0jTU+g0lUp1maLSbbSikLuZ2VsElvDg1Fa45xXLr1nJpTwYh
+6GgO2QvSP4fAMk5v4amObaJz2m/hO54/BeHwGYFwdt8tSqDzPNIg94PtVh81MQDR
+JafN6wLBDQKBgAtPqyia1hH1pdmhwOdMOTL8fVHcDj3iWt29BybtFGUP/uHMlYnK
+8Mcg/mWKzRncAhvZT1VJ7stWR3sOAKxJQM/jVcK4Iia5Ldx7V4wJQJQGLo/aALX9
+pgODhRWvMgJ7ITiwcvOHTX5/8kE8xQ5LVzg1luaGp+53UBCg0NOfu9yNAoGAb299
+0IrfsHaV5x5WTtV1rbamHUDyFP6NlMYv08FNpyb+hBH8Ju4nF41qtxedR5RItuGi
+tzGSWI5JobMpH6TaLwttRLbLZyQ5gVbALYANMOcouPJIWH6F1ltcSd/6aqLjn20w
+TN4ZJFb6/AP3HMdtldgwbPGSdditHgeCsBX/xAUCgYEAiOLlx5CnwR9f5k5WIOBX
+439uxmhRT7cmJ7WCWeZJFmkV80n+fMagkR9VHBjzqKJ1dzXNtNuJbJCzbAsze7qs
+wNyl3Gukwz7+DDk0MIFMcYxxDEjgx7k8/FbFkza9QULGbFPC459j/MlgCuLX2t82
+iyrhvAMBi9s5e2GKvDQeeAY=
+-----END PRIVATE KEY-----`;
+
+/** The sandbox app's public key (SPKI PEM), as uploaded to the Alipay console; the gateway verifies with it. */
+export const ALIPAY_SANDBOX_APP_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEApzKzRpzpDv0wZmThO8Fc
+6Ol5X5Hp2U7ZpyeAvUqKEyoG93/HhK+QGE7eT4jHnGrqdJac1Qb65hnT2ii0PL2m
+OS1zjb6v0yoXp6dAaPVtl/gKBxHKPnyLW/PsbJFRGe5D+A0sOAkfP1xKWbSDw6sD
+lEvVixL1j6Yg2LaUDfx6g5Dukj6HwvglURlP89yH07dIEH4HLCvR223tj4uJng+j
+pHvQ/tlN7yfgTCpF4iyWrerB3Js5jfSpNCCe2fmMaNvz6EbZgy23S/YVrd+7hElm
+nr3txbOdUuKdAwjHYXudnae2LN66AIVCun+FImGX3FHlZBAvC8Cy7CFMP4BlHGWc
+8QIDAQAB
+-----END PUBLIC KEY-----`;
+
+/** The imitated Alipay platform's private key (PKCS#8 PEM): the gateway signs responses with it. */
+export const ALIPAY_SANDBOX_PLATFORM_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDybseDDIv1+9Kt
+r53POKV+vepb5w470jHC54AOtbgI0NKEaV3xvOOz0nqb2FB1Ze8GQTn/xrFH1DM0
+nfE4pd/pDkB84zR1Bt5j8RoKsey2zJguyhD4OCFBZ9xE7FAQshQ7d4KPqoKlmFbx
+8QF7RpyCTqcYJ8cLSjNbH+p0VXdv5TjvJmQQ8/PFWd4oX6bcdXL2YAh1FRepNzwn
+rhk87GBAgzAmKBondcVkEYyTj5FTwB5ZeRl/Q3HFyRycyWSFjSIfGk3zOl8zFXRr
+2ZKldPFBAk79Fy+UMxSiGoFhwdi/pFCrcgsAAfmHXTtwuHxb/sBBsijtiB1aLyte
+7CNh5cA1AgMBAAECggEAGqtQHF0BepZwxzWWBSlEn2wx/1ksKi2F1tyTrEqWS7X5
+KqLSuFigrfP+E+3YcAm+ITCEulv3vaCc33Fui15IAwHT20k9SJBwX4sy47FOCo/4
+P9Fvy3aVRfYwd46NgkCs1BviC37k72WSTvxFvvN2HSmc3R3nGhlYC/K3XoPWZ0MX
+zGOKopgEApx5X5LteenN4Nn7/Sl3hZCDUfonyKiZv9zJXTQVTwRCMeX5aC0hPohE
+WIrh6GQmwmif5UehsDtwQEoW1lffT8stK25g2d219+x2Ym8ubZEB1CU+enF0GcBk
++4Jp01BL8vxeKx0FdzrvcCwUwRbHXPyjaZ5BKT7vAwKBgQD+5vpRxh+8vv3K5/xK
+5pkSnBQoWGfsefqQdgrH7J/0zYqj0OA6wqVCQuKufYDv+wQ99555S84MgKVnClpm
+dS3rnvjSbnzmD4aUbp1BMQnnED7GJVzpPZVcgk82yji6icnHDElOvgDLsUIkqIJR
+LxzHwjttOZY1tQR9cX+p7Xt7iwKBgQDzeg3jYWg6sgt4kurb0KxbtpssCsykAHP6
+xaptiCzxzC9rOLvO4PNWuG0oHdCCtvAmTj6+jR2vCYrQ1A18lhfb1rTo/ocM9KtW
+I/3duSSdOi0SvpE/1NoR65f+odXnblALmtAhGDBTRS78c/psJbak44tdy0puBLh4
+H2VzmIYrPwKBgQCZeDPKPEErgMqI+feamRAcdkBksiWP6TkE9S00hbEg0Qfh7Yaz
+mjGpnV+hswqIcldxf764RP2/5Uywpzkaav7E2CfzenZUhZB/mcGwWHgf2FYTMren
+7l4ZHpPW5xYUqZUE9M7GS/tqqESskZA0lOr9EmJ5NqzLlTso08cLZmJsVQKBgCD4
+t2bCayX/tHP4mVt5L84ftXXKZJoVAZ/FIuZAWa3I8+b2QOCsL+ffg9C58OGyumTF
+ldOiMpHgne7XuJfVj5eSxN8EkO9dNtKsfxWGnAG6vh3atrrJLVrd57Bw5BG6K5bW
+uTayGuE77jf70L7SgKBlvBrQi9zIQN7riYaU8h5rAoGBAJlE54Z9rbOg/0/PcxNk
+mGssrussyyIfLRnK6FdhY8/6cLl7VXB/rnTuYabO36Wdfh0TVbOczwlNwkOHriZK
+pjiO56E4F4j76kEvHlK7mDMM56ozr4RCGypkqzKiQgQAaYcRj3VGQIBINHaDWdlT
+NIS2+1/+mRejZBD/7LDYFvZJ
+-----END PRIVATE KEY-----`;
+
+/** The "Alipay public key" a client verifies gateway responses with (SPKI PEM). */
+export const ALIPAY_SANDBOX_PLATFORM_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA8m7HgwyL9fvSra+dzzil
+fr3qW+cOO9IxwueADrW4CNDShGld8bzjs9J6m9hQdWXvBkE5/8axR9QzNJ3xOKXf
+6Q5AfOM0dQbeY/EaCrHstsyYLsoQ+DghQWfcROxQELIUO3eCj6qCpZhW8fEBe0ac
+gk6nGCfHC0ozWx/qdFV3b+U47yZkEPPzxVneKF+m3HVy9mAIdRUXqTc8J64ZPOxg
+QIMwJigaJ3XFZBGMk4+RU8AeWXkZf0NxxckcnMlkhY0iHxpN8zpfMxV0a9mSpXTx
+QQJO/RcvlDMUohqBYcHYv6RQq3ILAAH5h107cLh8W/7AQbIo7YgdWi8rXuwjYeXA
+NQIDAQAB
+-----END PUBLIC KEY-----`;

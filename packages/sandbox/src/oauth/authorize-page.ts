@@ -1,0 +1,175 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CodeRecord, OauthState } from './oauth-state.js';
+import { readParams } from './platform-scope.js';
+import type { OauthPlatform, SandboxOauthApp } from './types.js';
+
+/** A validated authorize request. */
+export interface AuthorizeRequest {
+  app: SandboxOauthApp;
+  redirectUri: string;
+  scope: string;
+  state: string | undefined;
+  /** Extra fields stored with the code (nonce, PKCE challenge, offline access). */
+  code?: Pick<CodeRecord, 'nonce' | 'codeChallenge' | 'codeChallengeMethod' | 'offline'>;
+}
+
+/** The page the platform shows instead of the picker (bad client id, redirect URI or scope). */
+export interface AuthorizeFailure {
+  error: string;
+}
+
+export interface AuthorizeSpec {
+  platform: OauthPlatform;
+  /** Paths under the platform prefix that serve the page (GET) and take the consent form (POST). */
+  paths: readonly string[];
+  title: { zh: string; en: string };
+  codeTtlMs: number;
+  parse(params: Record<string, string>, state: OauthState): AuthorizeRequest | AuthorizeFailure;
+  /** Query parameters put on the redirect after consent. */
+  approved(request: AuthorizeRequest, code: CodeRecord): Record<string, string | undefined>;
+  /** Query parameters put on the redirect after the user declines. */
+  denied(request: AuthorizeRequest): Record<string, string | undefined>;
+  /** The code value; defaults to 32 random base64url characters. */
+  newCode?: () => string;
+}
+
+// Parameters the picker itself adds; never echoed back as hidden fields.
+const PICKER_FIELDS = new Set(['user', 'auto', 'decision']);
+
+/**
+ * Registers an authorize page: GET shows a user picker and consent buttons (a plain form, no script);
+ * POST takes the form and redirects back with a code. `?user=<id>&auto=1` on the GET skips the page.
+ */
+export function registerAuthorizePage(scope: FastifyInstance, state: OauthState, spec: AuthorizeSpec): void {
+  const handle = async (request: FastifyRequest, reply: FastifyReply, submitted: boolean) => {
+    const params = readParams(request);
+    const english = prefersEnglish(request, params);
+    const parsed = spec.parse(params, state);
+    if ('error' in parsed) {
+      return reply
+        .code(400)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(spec, parsed.error, english));
+    }
+    const decide = submitted || params.auto === '1';
+    if (!decide) {
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(pickerPage(spec, state, parsed, request, params, english));
+    }
+    if (params.decision === 'deny') return redirect(reply, parsed.redirectUri, spec.denied(parsed));
+    const user = state.user(params.user);
+    if (user === undefined) {
+      return reply
+        .code(400)
+        .type('text/html; charset=utf-8')
+        .send(errorPage(spec, english ? 'Pick a user.' : '请选择用户。', english));
+    }
+    const code = state.issueCode(
+      {
+        platform: spec.platform,
+        appId: parsed.app.appId,
+        userId: user.id,
+        redirectUri: parsed.redirectUri,
+        scope: parsed.scope,
+        ...parsed.code,
+      },
+      spec.codeTtlMs,
+      spec.newCode?.(),
+    );
+    return redirect(reply, parsed.redirectUri, spec.approved(parsed, code));
+  };
+  for (const path of spec.paths) {
+    scope.get(path, (request, reply) => handle(request, reply, false));
+    scope.post(path, (request, reply) => handle(request, reply, true));
+  }
+}
+
+/** Checks a redirect URI against the app: exact list when registered, else an allowed host. */
+export function redirectAllowed(app: SandboxOauthApp, redirectUri: string | undefined): boolean {
+  if (redirectUri === undefined || redirectUri === '') return false;
+  if (app.redirectUris !== undefined) return app.redirectUris.includes(redirectUri);
+  let url: URL;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  const hosts = app.redirectHosts ?? ['127.0.0.1', 'localhost'];
+  return hosts.includes(url.hostname);
+}
+
+function redirect(
+  reply: FastifyReply,
+  target: string,
+  params: Record<string, string | undefined>,
+): FastifyReply {
+  const url = new URL(target);
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined) url.searchParams.set(key, value);
+  return reply.redirect(url.toString(), 302);
+}
+
+function prefersEnglish(request: FastifyRequest, params: Record<string, string>): boolean {
+  const lang = params.lang ?? params.hl ?? params.language ?? params.locale;
+  if (lang !== undefined) return /^en/i.test(lang);
+  return /^en/i.test(request.headers['accept-language'] ?? '');
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function layout(title: string, body: string, english: boolean): string {
+  return `<!doctype html>
+<html lang="${english ? 'en' : 'zh-CN'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.4rem 0}button{margin:.6rem .4rem 0 0;padding:.4rem 1rem}</style>
+</head><body>${body}</body></html>`;
+}
+
+function errorPage(spec: AuthorizeSpec, message: string, english: boolean): string {
+  const title = english ? spec.title.en : spec.title.zh;
+  return layout(title, `<h1>${escapeHtml(title)}</h1><p class="error">${escapeHtml(message)}</p>`, english);
+}
+
+function pickerPage(
+  spec: AuthorizeSpec,
+  state: OauthState,
+  parsed: AuthorizeRequest,
+  request: FastifyRequest,
+  params: Record<string, string>,
+  english: boolean,
+): string {
+  const title = english ? spec.title.en : spec.title.zh;
+  const hidden = Object.entries(params)
+    .filter(([key]) => !PICKER_FIELDS.has(key))
+    .map(([key, value]) => `<input type="hidden" name="${escapeHtml(key)}" value="${escapeHtml(value)}">`)
+    .join('\n');
+  const users = state.registry.users
+    .map(
+      (user, index) =>
+        `<label><input type="radio" name="user" value="${escapeHtml(user.id)}"${index === 0 ? ' checked' : ''}> ${escapeHtml(
+          english ? user.name : user.nickname,
+        )} <small>(${escapeHtml(user.id)})</small></label>`,
+    )
+    .join('\n');
+  const action = request.url.split('?')[0] ?? '';
+  const asks = english
+    ? `<p><strong>${escapeHtml(parsed.app.name)}</strong> asks to sign you in.</p><p>Scope: <code>${escapeHtml(parsed.scope)}</code></p>`
+    : `<p><strong>${escapeHtml(parsed.app.name)}</strong> 申请使用你的账号登录。</p><p>授权范围：<code>${escapeHtml(parsed.scope)}</code></p>`;
+  return layout(
+    title,
+    `<h1>${escapeHtml(title)}</h1>${asks}
+<form method="post" action="${escapeHtml(action)}">
+<fieldset><legend>${english ? 'Sign in as' : '选择账号'}</legend>
+${users}
+</fieldset>
+${hidden}
+<button type="submit" name="decision" value="allow">${english ? 'Allow' : '同意授权'}</button>
+<button type="submit" name="decision" value="deny">${english ? 'Deny' : '拒绝'}</button>
+</form>`,
+    english,
+  );
+}
