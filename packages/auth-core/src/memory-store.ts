@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { hexNonce } from './random.js';
 import type { Lock, SharedStore } from './store.js';
-import { assertKey, assertTtl } from './store-errors.js';
+import { assertKey, assertTtl, StoreArgumentError } from './store-errors.js';
 
 interface Entry {
   value: string;
@@ -23,6 +23,7 @@ export class MemoryStore implements SharedStore {
   readonly #entries = new Map<string, Entry>();
   readonly #clock: Clock;
   readonly #maxEntries: number;
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -36,6 +37,7 @@ export class MemoryStore implements SharedStore {
   }
 
   async get(key: string): Promise<string | undefined> {
+    assertKey(key);
     return this.#read(key)?.value;
   }
 
@@ -83,6 +85,9 @@ export class MemoryStore implements SharedStore {
   async increment(key: string, ttlMs: number, by = 1): Promise<{ count: number; ttlMs: number }> {
     assertKey(key);
     assertTtl(ttlMs);
+    // Same rule as Redis INCRBY: whole numbers only, so both backends count alike.
+    if (!Number.isSafeInteger(by))
+      throw new StoreArgumentError(`increment step must be an integer, got ${by}`);
     const now = this.#clock.now();
     const entry = this.#read(key);
     if (entry === undefined) {
@@ -119,7 +124,12 @@ export class MemoryStore implements SharedStore {
     // Re-inserting moves the key to the end of the Map's order, which keeps eviction oldest-first.
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) {
-      this.#sweep();
+      // A full sweep is O(n): at most once a second, or a full store of live entries makes every write O(n).
+      const now = this.#clock.now();
+      if (now >= this.#nextSweepAt) {
+        this.#nextSweepAt = now + 1_000;
+        this.#sweep();
+      }
       const oldest = this.#entries.keys().next();
       if (this.#entries.size >= this.#maxEntries && oldest.done !== true) this.#entries.delete(oldest.value);
     }

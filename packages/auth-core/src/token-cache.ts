@@ -42,8 +42,8 @@ export interface TokenCacheOptions {
   /** Where tokens live. Default: a private `MemoryStore`. Pass a shared store (Redis) for many processes. */
   store?: KeyValueStore;
   /**
-   * Taken before an upstream fetch so that one process fetches for all. Defaults to `store` when the
-   * store also implements `LockStore`; `false` turns locking off.
+   * Taken before an upstream fetch so that one process fetches for all. Defaults to `store` when a
+   * store is given and also implements `LockStore` (MemoryStore, RedisStore); `false` turns locking off.
    */
   lock?: LockStore | false;
   /** Prefix of the store keys. Default `lingpai:token:`. */
@@ -161,8 +161,11 @@ export class TokenCache {
     const shared = options.store !== undefined;
     const store = options.store ?? new MemoryStore({ clock: this.#clock });
     this.#store = store;
+    // The private default store is this process's alone: single flight already makes one fetch.
     this.#lock =
-      options.lock === false ? undefined : (options.lock ?? (isLockStore(store) ? store : undefined));
+      options.lock === false
+        ? undefined
+        : (options.lock ?? (shared && isLockStore(store) ? store : undefined));
     this.#marginMs = ms('refreshMarginMs', options.refreshMarginMs, defaults.refreshMarginMs, 0);
     this.#jitterMs = ms('refreshJitterMs', options.refreshJitterMs, defaults.refreshJitterMs, 0);
     this.#maxLocalAgeMs = ms(
