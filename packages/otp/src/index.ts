@@ -1,1 +1,58 @@
-export {};
+// Errors.
+
+export type { Base32EncodeOptions } from './base32.js';
+export { base32Decode, base32Encode, normalizeBase32 } from './base32.js';
+// Channels.
+export type { VerificationChannel, VerificationMessage } from './channel.js';
+export type { CodeAlphabet } from './code-generator.js';
+export {
+  CODE_ALPHABETS,
+  generateCode,
+  MAX_CODE_LENGTH,
+  MIN_CODE_LENGTH,
+  normalizeCodeInput,
+} from './code-generator.js';
+export type { OtpErrorCode, OtpErrorDetails, OtpErrorOptions } from './errors.js';
+export { isOtpError, OTP_ERROR_CODES, OtpError } from './errors.js';
+export type { HotpOptions, HotpVerifyOptions, HotpVerifyResult, OtpAlgorithm } from './hotp.js';
+// TOTP / HOTP.
+export { hotp, verifyHotp } from './hotp.js';
+export { ipRateLimitKey } from './ip-address.js';
+export type { MemoryOtpStoreOptions } from './memory-otp-store.js';
+// Stores.
+export { MemoryOtpStore } from './memory-otp-store.js';
+export type {
+  AttemptResult,
+  CancelVerificationInput,
+  ConsumeInput,
+  CreateVerificationInput,
+  CreateVerificationResult,
+  OtpRecord,
+  OtpStore,
+  SendLimit,
+} from './otp-store.js';
+export type { OtpAuthParams, ParsedOtpAuth } from './otpauth-uri.js';
+export { buildOtpAuthUri, parseOtpAuthUri } from './otpauth-uri.js';
+export type { PhoneOptions, Recipient, RecipientKind } from './recipient.js';
+export { normalizeEmail, normalizePhone } from './recipient.js';
+export type { ReplayGuard, StoreReplayGuardOptions } from './replay-guard.js';
+export { createReplayGuard } from './replay-guard.js';
+export type { GenerateSecretOptions } from './secret.js';
+export { generateSecret } from './secret.js';
+export type { TotpGenerateOptions, TotpOptions, TotpVerifyOptions, TotpVerifyResult } from './totp.js';
+export { totp, totpStep, verifyTotp } from './totp.js';
+export type {
+  RateRule,
+  RedeemResult,
+  RiskContext,
+  RiskDecision,
+  SendRequest,
+  SendResult,
+  TestRecipient,
+  VerificationLimits,
+  VerificationServiceOptions,
+  VerifyRequest,
+  VerifyResult,
+} from './verification-service.js';
+// Verification codes.
+export { VERIFICATION_DEFAULTS, VerificationService } from './verification-service.js';

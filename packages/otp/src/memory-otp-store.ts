@@ -1,0 +1,162 @@
+import type {
+  AttemptResult,
+  CancelVerificationInput,
+  ConsumeInput,
+  CreateVerificationInput,
+  CreateVerificationResult,
+  OtpStore,
+} from './otp-store.js';
+
+interface StoredRecord {
+  codeHash: string;
+  maxAttempts: number;
+  expiresAt: number;
+  latestKey: string;
+  data: string;
+  attempts: number;
+  used: boolean;
+  dropAt: number;
+}
+
+interface Pointer {
+  value: string;
+  dropAt: number;
+}
+
+interface Window {
+  count: number;
+  resetAt: number;
+}
+
+export interface MemoryOtpStoreOptions {
+  /** Entries per map before the oldest are dropped. Default 100,000. */
+  maxEntries?: number;
+}
+
+/**
+ * `OtpStore` in one process. Atomic because each method body runs to completion without awaiting.
+ * Entries are dropped when `now` passes their retention, swept on writes.
+ */
+export class MemoryOtpStore implements OtpStore {
+  readonly #records = new Map<string, StoredRecord>();
+  readonly #latest = new Map<string, Pointer>();
+  readonly #cooldowns = new Map<string, Pointer & { until: number }>();
+  readonly #windows = new Map<string, Window>();
+  readonly #tokens = new Map<string, Pointer>();
+  readonly #maxEntries: number;
+  #lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(options: MemoryOtpStoreOptions = {}) {
+    this.#maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  async createVerification(input: CreateVerificationInput): Promise<CreateVerificationResult> {
+    const { now, record } = input;
+    this.#sweep(now);
+    let blockedBy = '';
+    let retryAfterMs = 0;
+    if (input.cooldown !== undefined) {
+      const until = this.#cooldowns.get(input.cooldown.key)?.until ?? 0;
+      if (until > now) {
+        blockedBy = 'cooldown';
+        retryAfterMs = until - now;
+      }
+    }
+    for (const limit of input.limits) {
+      const window = this.#windows.get(limit.key);
+      if (window !== undefined && window.resetAt > now && window.count >= limit.max) {
+        if (window.resetAt - now > retryAfterMs) {
+          blockedBy = limit.name;
+          retryAfterMs = window.resetAt - now;
+        }
+      }
+    }
+    if (blockedBy !== '') return { ok: false, blockedBy, retryAfterMs };
+    for (const limit of input.limits) {
+      const window = this.#windows.get(limit.key);
+      if (window === undefined || window.resetAt <= now) {
+        this.#put(this.#windows, limit.key, { count: 1, resetAt: now + limit.windowMs });
+      } else {
+        window.count += 1;
+      }
+    }
+    if (input.cooldown !== undefined) {
+      const until = now + input.cooldown.ms;
+      this.#put(this.#cooldowns, input.cooldown.key, { value: record.id, until, dropAt: until });
+    }
+    const dropAt = now + input.retainMs;
+    this.#put(this.#records, record.id, {
+      codeHash: record.codeHash,
+      maxAttempts: record.maxAttempts,
+      expiresAt: record.expiresAt,
+      latestKey: record.latestKey,
+      data: record.data,
+      attempts: 0,
+      used: false,
+      dropAt,
+    });
+    this.#put(this.#latest, record.latestKey, { value: record.id, dropAt });
+    return { ok: true };
+  }
+
+  async beginAttempt(id: string, now: number): Promise<AttemptResult> {
+    const record = this.#records.get(id);
+    if (record === undefined || record.dropAt <= now) return { status: 'not_found' };
+    if (record.used) return { status: 'used' };
+    if (now >= record.expiresAt) return { status: 'expired' };
+    if (this.#latest.get(record.latestKey)?.value !== id) return { status: 'superseded' };
+    if (record.attempts >= record.maxAttempts) return { status: 'locked' };
+    record.attempts += 1;
+    return {
+      status: 'ok',
+      codeHash: record.codeHash,
+      attempts: record.attempts,
+      maxAttempts: record.maxAttempts,
+      data: record.data,
+    };
+  }
+
+  async consume(input: ConsumeInput): Promise<boolean> {
+    const record = this.#records.get(input.id);
+    if (record === undefined || record.used) return false;
+    record.used = true;
+    this.#put(this.#tokens, input.tokenKey, { value: input.tokenData, dropAt: input.now + input.tokenTtlMs });
+    return true;
+  }
+
+  async cancelVerification(input: CancelVerificationInput): Promise<void> {
+    this.#records.delete(input.id);
+    if (this.#latest.get(input.latestKey)?.value === input.id) this.#latest.delete(input.latestKey);
+    if (input.cooldownKey !== undefined && this.#cooldowns.get(input.cooldownKey)?.value === input.id) {
+      this.#cooldowns.delete(input.cooldownKey);
+    }
+  }
+
+  async redeemToken(tokenKey: string): Promise<string | undefined> {
+    const token = this.#tokens.get(tokenKey);
+    this.#tokens.delete(tokenKey);
+    return token?.value;
+  }
+
+  #put<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    if (map.size >= this.#maxEntries) {
+      const oldest = map.keys().next();
+      if (oldest.done !== true) map.delete(oldest.value);
+    }
+    map.set(key, value);
+  }
+
+  // Retention is measured on the caller's clock, like expiry; a full sweep at most once a second.
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < 1000) return;
+    this.#lastSweep = now;
+    for (const map of [this.#records, this.#latest, this.#cooldowns, this.#tokens] as Map<
+      string,
+      { dropAt: number }
+    >[]) {
+      for (const [key, entry] of map) if (entry.dropAt <= now) map.delete(key);
+    }
+    for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
+  }
+}

@@ -1,0 +1,475 @@
+import {
+  type Clock,
+  isLingpaiError,
+  type RandomBytes,
+  secureRandomBytes,
+  systemClock,
+} from '@lingpai/auth-core';
+import type { VerificationChannel } from './channel.js';
+import { assertCodeFormat, type CodeAlphabet, generateCode, normalizeCodeInput } from './code-generator.js';
+import { OtpError } from './errors.js';
+import { OtpKeys } from './internal/keys.js';
+import { ipRateLimitKey } from './ip-address.js';
+import type { OtpStore, SendLimit } from './otp-store.js';
+import { normalizeEmail, normalizePhone, type Recipient } from './recipient.js';
+
+/** A fixed-window cap. */
+export interface RateRule {
+  max: number;
+  windowSeconds: number;
+}
+
+export interface VerificationLimits {
+  /** Successful sends per normalized recipient (all purposes). Default 5/hour and 10/day. */
+  perRecipient?: readonly RateRule[];
+  /** Successful sends per client IP (IPv6 counted per /64). Default 20/hour. */
+  perIp?: readonly RateRule[];
+  /** Successful sends per `deviceId`. Client-chosen, so only a speed bump. Default none. */
+  perDevice?: readonly RateRule[];
+  /** Successful sends in total: a ceiling on the SMS bill. Default none. */
+  global?: readonly RateRule[];
+  /** Prefix length IPv6 addresses are counted by. Default 64. */
+  ipv6PrefixLength?: number;
+}
+
+export type RiskDecision = 'allow' | 'captcha' | 'deny';
+
+/** What the risk hook sees. The recipient is normalized; `recipientKey` is its HMAC, safe to log. */
+export interface RiskContext {
+  channel: string;
+  purpose: string;
+  recipient: Recipient;
+  recipientKey: string;
+  ip?: string;
+  /** The IP as rate limits count it (IPv6 /64). */
+  ipKey?: string;
+  deviceId?: string;
+  captchaToken?: string;
+}
+
+export interface TestRecipient {
+  channel: string;
+  to: string;
+  /** The fixed code; must match the configured length and alphabet. */
+  code: string;
+}
+
+export interface VerificationServiceOptions {
+  /** Server secret, at least 32 bytes; every hash, key name and seal is derived from it. */
+  secret: string | Uint8Array;
+  store: OtpStore;
+  /** Channels by name, e.g. `{ sms: createSmsChannel(…), email: createEmailChannel(…) }`. */
+  channels: Readonly<Record<string, VerificationChannel>>;
+  clock?: Clock;
+  random?: RandomBytes;
+  /** Code length, 4–10. Default 6. */
+  codeLength?: number;
+  /** `numeric` (default), `letters` or `mixed`. */
+  codeAlphabet?: CodeAlphabet;
+  /** Code lifetime. Default 600 s. */
+  ttlSeconds?: number;
+  /** Tries per code (right or wrong) before it is dead. Default 5. */
+  maxAttempts?: number;
+  /** Lifetime of the verification token `verify` returns. Default 300 s. */
+  tokenTtlSeconds?: number;
+  /** Minimum time between two sends to one recipient, enforced by the store. Default 60 s; 0 turns it off. */
+  cooldownSeconds?: number;
+  limits?: VerificationLimits;
+  phone?: {
+    /** Region for numbers without a country code, e.g. `CN`. */
+    defaultRegion?: string;
+    /** ISO 3166 regions that may receive codes; unset = all. Numbers without a region are refused when set. */
+    allowedCountries?: readonly string[];
+  };
+  /** Runs before anything is counted or sent: verify a captcha, consult a fraud score. */
+  riskCheck?: (context: RiskContext) => RiskDecision | Promise<RiskDecision>;
+  /** Fixed codes for QA numbers/addresses: nothing is delivered and no cap applies. Off by default. */
+  testRecipients?: readonly TestRecipient[];
+}
+
+/** The defaults, in one place; the README compares them with Twilio, Auth0, Logto, better-auth, Supabase. */
+export const VERIFICATION_DEFAULTS = {
+  codeLength: 6,
+  codeAlphabet: 'numeric',
+  ttlSeconds: 600,
+  maxAttempts: 5,
+  tokenTtlSeconds: 300,
+  cooldownSeconds: 60,
+  perRecipient: [
+    { max: 5, windowSeconds: 3600 },
+    { max: 10, windowSeconds: 86_400 },
+  ],
+  perIp: [{ max: 20, windowSeconds: 3600 }],
+  perDevice: [],
+  global: [],
+  ipv6PrefixLength: 64,
+} as const;
+
+export interface SendRequest {
+  /** Phone number or email address as the person typed it. */
+  to: string;
+  /** A key of `channels`. */
+  channel: string;
+  /** Default `sign_in`. Letters, digits, `_ . -`; at most 32 characters. */
+  purpose?: string;
+  ip?: string;
+  deviceId?: string;
+  captchaToken?: string;
+  locale?: string;
+}
+
+export interface SendResult {
+  verificationId: string;
+  /** Seconds the code stays valid. */
+  expiresIn: number;
+  /** Seconds before another code can be sent to this recipient. */
+  resendAfter: number;
+}
+
+export interface VerifyRequest {
+  verificationId: string;
+  code: string;
+}
+
+export interface VerifyResult {
+  /** Single-use proof that the recipient was verified; pass it to `redeem`. */
+  verificationToken: string;
+  expiresIn: number;
+}
+
+export interface RedeemResult {
+  recipient: Recipient;
+  purpose: string;
+  channel: string;
+  verificationId: string;
+}
+
+interface SealedRecipient {
+  k: Recipient['kind'];
+  a: string;
+  c?: string;
+  p: string;
+  ch: string;
+}
+
+const PURPOSE = /^[A-Za-z0-9_.-]{1,32}$/;
+const VERIFICATION_ID = /^[A-Za-z0-9_-]{22}$/;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+// Records stay a while after expiry so a late `verify` says "expired", not "unknown".
+const RETAIN_AFTER_EXPIRY_MS = 10 * 60 * 1000;
+
+function positiveInteger(value: number, name: string, min = 1): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new OtpError('OTP_INVALID_ARGUMENT', `${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function rules(value: readonly RateRule[], name: string): readonly RateRule[] {
+  for (const rule of value) {
+    positiveInteger(rule.max, `${name}.max`);
+    positiveInteger(rule.windowSeconds, `${name}.windowSeconds`);
+  }
+  return value;
+}
+
+/**
+ * Verification codes over SMS, email or any channel: `send` → `verify` → `redeem`.
+ * See the package README for the defaults and how the limits interact.
+ */
+export class VerificationService {
+  readonly #store: OtpStore;
+  readonly #channels: Readonly<Record<string, VerificationChannel>>;
+  readonly #clock: Clock;
+  readonly #random: RandomBytes;
+  readonly #keys: OtpKeys;
+  readonly #codeLength: number;
+  readonly #alphabet: CodeAlphabet;
+  readonly #ttlMs: number;
+  readonly #maxAttempts: number;
+  readonly #tokenTtlMs: number;
+  readonly #cooldownMs: number;
+  readonly #limits: Required<Omit<VerificationLimits, 'ipv6PrefixLength'>>;
+  readonly #ipv6PrefixLength: number;
+  readonly #defaultRegion: string | undefined;
+  readonly #allowedCountries: ReadonlySet<string> | undefined;
+  readonly #riskCheck: VerificationServiceOptions['riskCheck'];
+  readonly #testCodes = new Map<string, string>();
+
+  constructor(options: VerificationServiceOptions) {
+    const d = VERIFICATION_DEFAULTS;
+    this.#store = options.store;
+    this.#channels = options.channels;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? secureRandomBytes;
+    this.#keys = new OtpKeys(options.secret, this.#random);
+    this.#codeLength = options.codeLength ?? d.codeLength;
+    this.#alphabet = options.codeAlphabet ?? d.codeAlphabet;
+    assertCodeFormat(this.#codeLength, this.#alphabet);
+    this.#ttlMs = positiveInteger(options.ttlSeconds ?? d.ttlSeconds, 'ttlSeconds') * 1000;
+    this.#maxAttempts = positiveInteger(options.maxAttempts ?? d.maxAttempts, 'maxAttempts');
+    this.#tokenTtlMs =
+      positiveInteger(options.tokenTtlSeconds ?? d.tokenTtlSeconds, 'tokenTtlSeconds') * 1000;
+    this.#cooldownMs =
+      positiveInteger(options.cooldownSeconds ?? d.cooldownSeconds, 'cooldownSeconds', 0) * 1000;
+    const limits = options.limits ?? {};
+    this.#limits = {
+      perRecipient: rules(limits.perRecipient ?? d.perRecipient, 'perRecipient'),
+      perIp: rules(limits.perIp ?? d.perIp, 'perIp'),
+      perDevice: rules(limits.perDevice ?? d.perDevice, 'perDevice'),
+      global: rules(limits.global ?? d.global, 'global'),
+    };
+    this.#ipv6PrefixLength = limits.ipv6PrefixLength ?? d.ipv6PrefixLength;
+    this.#defaultRegion = options.phone?.defaultRegion;
+    const allowed = options.phone?.allowedCountries;
+    this.#allowedCountries = allowed === undefined ? undefined : new Set(allowed.map((c) => c.toUpperCase()));
+    this.#riskCheck = options.riskCheck;
+    for (const test of options.testRecipients ?? []) {
+      const recipient = this.#normalize(this.#channel(test.channel), test.to);
+      const code = normalizeCodeInput(test.code);
+      if (code.length !== this.#codeLength) {
+        throw new OtpError('OTP_INVALID_ARGUMENT', 'a test recipient code has the wrong length');
+      }
+      this.#testCodes.set(`${test.channel}\0${recipient.kind}\0${recipient.address}`, code);
+    }
+  }
+
+  /** Creates a code, counts it against every cap, and delivers it. Sends nothing unless all of that succeeded. */
+  async send(request: SendRequest): Promise<SendResult> {
+    const channelName = request.channel;
+    const channel = this.#channel(channelName);
+    const purpose = request.purpose ?? 'sign_in';
+    if (!PURPOSE.test(purpose))
+      throw new OtpError('OTP_INVALID_ARGUMENT', 'purpose must match [A-Za-z0-9_.-]{1,32}');
+    const recipient = this.#normalize(channel, request.to);
+    if (recipient.kind === 'phone' && this.#allowedCountries !== undefined) {
+      if (recipient.country === undefined || !this.#allowedCountries.has(recipient.country)) {
+        throw new OtpError('OTP_COUNTRY_NOT_ALLOWED', 'Codes cannot be sent to numbers in this country');
+      }
+    }
+    const recipientKey = this.#keys.name('recipient', `${recipient.kind}:${recipient.address}`);
+    const ipKey = request.ip === undefined ? undefined : ipRateLimitKey(request.ip, this.#ipv6PrefixLength);
+    const fixedCode = this.#testCodes.get(`${channelName}\0${recipient.kind}\0${recipient.address}`);
+
+    if (fixedCode === undefined && this.#riskCheck !== undefined) {
+      const context: RiskContext = { channel: channelName, purpose, recipient, recipientKey };
+      if (request.ip !== undefined) context.ip = request.ip;
+      if (ipKey !== undefined) context.ipKey = ipKey;
+      if (request.deviceId !== undefined) context.deviceId = request.deviceId;
+      if (request.captchaToken !== undefined) context.captchaToken = request.captchaToken;
+      const decision = await this.#riskCheck(context);
+      if (decision === 'captcha') {
+        throw new OtpError('OTP_CAPTCHA_REQUIRED', 'Solve the captcha, then request the code again');
+      }
+      if (decision !== 'allow')
+        throw new OtpError('OTP_RISK_DENIED', 'The request was refused by the risk check');
+    }
+
+    const now = this.#clock.now();
+    const id = Buffer.from(this.#random(16)).toString('base64url');
+    const code = fixedCode ?? generateCode(this.#codeLength, this.#alphabet, this.#random);
+    const latestKey = this.#keys.name('latest', `${recipientKey}:${purpose}`);
+    const sealed: SealedRecipient = { k: recipient.kind, a: recipient.address, p: purpose, ch: channelName };
+    if (recipient.kind === 'phone' && recipient.country !== undefined) sealed.c = recipient.country;
+    const cooldownKey = this.#keys.name('cooldown', recipientKey);
+    const useLimits = fixedCode === undefined;
+    const result = await this.#storeCall(() =>
+      this.#store.createVerification({
+        now,
+        retainMs: this.#ttlMs + RETAIN_AFTER_EXPIRY_MS,
+        record: {
+          id,
+          codeHash: this.#keys.codeHash(id, code),
+          maxAttempts: this.#maxAttempts,
+          expiresAt: now + this.#ttlMs,
+          latestKey,
+          data: this.#keys.seal(JSON.stringify(sealed), `record:${id}`),
+        },
+        ...(useLimits && this.#cooldownMs > 0
+          ? { cooldown: { key: cooldownKey, ms: this.#cooldownMs } }
+          : {}),
+        limits: useLimits ? this.#sendLimits(recipientKey, ipKey, request.deviceId) : [],
+      }),
+    );
+    if (!result.ok) {
+      const retryAfterSeconds = Math.ceil(result.retryAfterMs / 1000);
+      if (result.blockedBy === 'cooldown') {
+        throw new OtpError('OTP_COOLDOWN', `Wait ${retryAfterSeconds} s before requesting another code`, {
+          details: { retryAfterSeconds },
+        });
+      }
+      throw new OtpError('OTP_CAP_REACHED', `Too many codes requested (${result.blockedBy} limit)`, {
+        details: { limit: result.blockedBy, retryAfterSeconds },
+      });
+    }
+
+    if (fixedCode === undefined) {
+      try {
+        await channel.deliver({
+          verificationId: id,
+          recipient,
+          code,
+          purpose,
+          expiresInSeconds: this.#ttlMs / 1000,
+          ...(request.locale === undefined ? {} : { locale: request.locale }),
+        });
+      } catch (error) {
+        // The code never arrived (as far as we know): forget it and lift the cooldown; caps stay counted.
+        await this.#store.cancelVerification({ id, latestKey, cooldownKey }).catch(() => undefined);
+        throw new OtpError('OTP_CHANNEL_FAILED', `The ${channelName} channel could not deliver the code`, {
+          cause: error,
+          retryable: isLingpaiError(error) ? error.retryable : true,
+        });
+      }
+    }
+    return {
+      verificationId: id,
+      expiresIn: this.#ttlMs / 1000,
+      resendAfter: useLimits ? this.#cooldownMs / 1000 : 0,
+    };
+  }
+
+  /** Checks a code. Every call counts as one attempt; the right code yields a single-use token. */
+  async verify(request: VerifyRequest): Promise<VerifyResult> {
+    const { verificationId } = request;
+    if (typeof verificationId !== 'string' || !VERIFICATION_ID.test(verificationId)) {
+      throw expired('unknown');
+    }
+    const now = this.#clock.now();
+    const attempt = await this.#storeCall(() => this.#store.beginAttempt(verificationId, now));
+    switch (attempt.status) {
+      case 'ok':
+        break;
+      case 'locked':
+        throw new OtpError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes: request a new code');
+      case 'not_found':
+        throw expired('unknown');
+      default:
+        throw expired(attempt.status);
+    }
+    const input = typeof request.code === 'string' ? normalizeCodeInput(request.code).slice(0, 64) : '';
+    const given = this.#keys.codeHash(verificationId, input);
+    if (!OtpKeys.hashesEqual(given, attempt.codeHash)) {
+      const attemptsLeft = attempt.maxAttempts - attempt.attempts;
+      throw new OtpError(
+        'OTP_WRONG_CODE',
+        attemptsLeft > 0 ? `Wrong code, ${attemptsLeft} attempts left` : 'Wrong code; request a new code',
+        { details: { attemptsLeft } },
+      );
+    }
+    const opened = this.#keys.open(attempt.data, `record:${verificationId}`);
+    if (opened === undefined) throw expired('unknown');
+    const token = Buffer.from(this.#random(32)).toString('base64url');
+    const tokenKey = this.#keys.name('token', token);
+    const sealed = JSON.parse(opened) as SealedRecipient;
+    const tokenData = this.#keys.seal(
+      JSON.stringify({ ...sealed, v: verificationId, e: now + this.#tokenTtlMs }),
+      `token:${tokenKey}`,
+    );
+    const consumed = await this.#storeCall(() =>
+      this.#store.consume({ id: verificationId, now, tokenKey, tokenData, tokenTtlMs: this.#tokenTtlMs }),
+    );
+    if (!consumed) throw expired('used');
+    return { verificationToken: token, expiresIn: this.#tokenTtlMs / 1000 };
+  }
+
+  /**
+   * Consumes a verification token: the first call returns what it was issued for, every later call
+   * (and any call after it expired) throws `OTP_TOKEN_INVALID`. Pass `purpose` to refuse a token
+   * issued for another purpose.
+   */
+  async redeem(verificationToken: string, expected: { purpose?: string } = {}): Promise<RedeemResult> {
+    const invalid = () =>
+      new OtpError('OTP_TOKEN_INVALID', 'The verification token is invalid, expired or used');
+    if (typeof verificationToken !== 'string' || !TOKEN.test(verificationToken)) throw invalid();
+    const tokenKey = this.#keys.name('token', verificationToken);
+    const data = await this.#storeCall(() => this.#store.redeemToken(tokenKey));
+    if (data === undefined) throw invalid();
+    const opened = this.#keys.open(data, `token:${tokenKey}`);
+    if (opened === undefined) throw invalid();
+    const token = JSON.parse(opened) as SealedRecipient & { v: string; e: number };
+    if (this.#clock.now() >= token.e) throw invalid();
+    if (expected.purpose !== undefined && expected.purpose !== token.p) throw invalid();
+    const recipient: Recipient =
+      token.k === 'phone'
+        ? token.c === undefined
+          ? { kind: 'phone', address: token.a }
+          : { kind: 'phone', address: token.a, country: token.c }
+        : { kind: token.k, address: token.a };
+    return { recipient, purpose: token.p, channel: token.ch, verificationId: token.v };
+  }
+
+  #channel(name: string): VerificationChannel {
+    const channel = Object.hasOwn(this.#channels, name) ? this.#channels[name] : undefined;
+    if (channel === undefined)
+      throw new OtpError('OTP_INVALID_ARGUMENT', `Unknown channel ${JSON.stringify(name)}`);
+    return channel;
+  }
+
+  #normalize(channel: VerificationChannel, to: string): Recipient {
+    if (typeof to !== 'string') throw new OtpError('OTP_INVALID_RECIPIENT', 'Recipient must be a string');
+    switch (channel.recipientKind) {
+      case 'phone':
+        return normalizePhone(
+          to,
+          this.#defaultRegion === undefined ? {} : { defaultRegion: this.#defaultRegion },
+        );
+      case 'email':
+        return normalizeEmail(to);
+      case 'custom': {
+        if (channel.normalize === undefined) {
+          throw new OtpError('OTP_INVALID_ARGUMENT', 'A custom channel must implement normalize()');
+        }
+        return { kind: 'custom', address: channel.normalize(to) };
+      }
+    }
+  }
+
+  #sendLimits(recipientKey: string, ipKey: string | undefined, deviceId: string | undefined): SendLimit[] {
+    const out: SendLimit[] = [];
+    const add = (name: string, value: string, list: readonly RateRule[]) => {
+      for (const rule of list) {
+        const windowMs = rule.windowSeconds * 1000;
+        out.push({
+          name,
+          key: this.#keys.name('limit', `${name}:${windowMs}:${value}`),
+          max: rule.max,
+          windowMs,
+        });
+      }
+    };
+    add('recipient', recipientKey, this.#limits.perRecipient);
+    if (ipKey !== undefined) add('ip', ipKey, this.#limits.perIp);
+    if (deviceId !== undefined) add('device', deviceId, this.#limits.perDevice);
+    add('global', '', this.#limits.global);
+    return out;
+  }
+
+  async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isLingpaiError(error, 'STORE_UNAVAILABLE')) {
+        throw new OtpError(
+          'OTP_STORE_UNAVAILABLE',
+          'The verification store is unavailable; nothing was sent',
+          {
+            cause: error,
+            retryable: true,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+function expired(reason: string): OtpError {
+  const messages: Record<string, string> = {
+    expired: 'The code has expired: request a new one',
+    superseded: 'A newer code was sent: use the most recent code',
+    used: 'The code was already used',
+    unknown: 'Unknown or expired verification: request a new code',
+  };
+  return new OtpError('OTP_EXPIRED', messages[reason] ?? 'The code has expired', { details: { reason } });
+}

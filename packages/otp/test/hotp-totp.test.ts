@@ -1,0 +1,235 @@
+import { createManualClock, MemoryStore } from '@lingpai/auth-core';
+import { describe, expect, it } from 'vitest';
+import {
+  base32Decode,
+  base32Encode,
+  createReplayGuard,
+  generateSecret,
+  hotp,
+  isOtpError,
+  totp,
+  totpStep,
+  verifyHotp,
+  verifyTotp,
+} from '../src/index.js';
+
+const ascii = (text: string) => new Uint8Array(Buffer.from(text, 'ascii'));
+const SEED_20 = ascii('12345678901234567890');
+// RFC 6238 errata / Appendix A Java code: SHA-256 and SHA-512 use 32- and 64-byte seeds.
+const SEED_32 = ascii('12345678901234567890123456789012');
+const SEED_64 = ascii('1234567890123456789012345678901234567890123456789012345678901234');
+
+describe('HOTP (RFC 4226)', () => {
+  // RFC 4226 Appendix D, Table 2 (secret "12345678901234567890").
+  const appendixD = [
+    '755224',
+    '287082',
+    '359152',
+    '969429',
+    '338314',
+    '254676',
+    '287922',
+    '162583',
+    '399871',
+    '520489',
+  ];
+  it.each(appendixD.map((code, count) => [count, code]))('Appendix D count %i -> %s', (count, code) => {
+    expect(hotp(SEED_20, count)).toBe(code);
+    expect(hotp(SEED_20, BigInt(count))).toBe(code);
+  });
+
+  it('8-digit values derived from Appendix D (truncated decimal mod 10^8)', () => {
+    // Truncated decimals from RFC 4226 Appendix D Table 2, mod 10^8.
+    const expected = [
+      '84755224',
+      '94287082',
+      '37359152',
+      '26969429',
+      '40338314',
+      '68254676',
+      '18287922',
+      '82162583',
+      '73399871',
+      '45520489',
+    ];
+    expect(expected.map((_, count) => hotp(SEED_20, count, { digits: 8 }))).toEqual(expected);
+    expect(hotp(SEED_20, 7, { digits: 7 })).toBe('2162583');
+  });
+
+  it('uses all 64 counter bits', () => {
+    const high = hotp(SEED_20, 2n ** 32n + 1n);
+    expect(high).not.toBe(hotp(SEED_20, 1));
+    expect(hotp(SEED_20, 2n ** 64n - 1n)).toMatch(/^\d{6}$/);
+    expect(() => hotp(SEED_20, 2n ** 64n)).toThrow(/64 unsigned bits/);
+    expect(() => hotp(SEED_20, -1)).toThrow();
+    expect(() => hotp(SEED_20, 0, { digits: 9 })).toThrow(/digits/);
+  });
+
+  it('verifyHotp looks ahead, refuses replays and requires a guard', async () => {
+    const store = new MemoryStore();
+    const guard = createReplayGuard({ store, key: 'hotp:alice' });
+    const code5 = hotp(SEED_20, 5);
+    expect(
+      await verifyHotp({ secret: SEED_20, token: code5, counter: 3, lookAhead: 1, replayGuard: guard }),
+    ).toEqual({ valid: false });
+    expect(
+      await verifyHotp({ secret: SEED_20, token: code5, counter: 3, lookAhead: 2, replayGuard: guard }),
+    ).toEqual({
+      valid: true,
+      counter: 5n,
+      nextCounter: 6n,
+    });
+    // Caller forgot to persist the counter: the guard still refuses the same and older counters.
+    expect(
+      (await verifyHotp({ secret: SEED_20, token: code5, counter: 3, lookAhead: 2, replayGuard: guard }))
+        .valid,
+    ).toBe(false);
+    expect(
+      (
+        await verifyHotp({
+          secret: SEED_20,
+          token: hotp(SEED_20, 4),
+          counter: 3,
+          lookAhead: 2,
+          replayGuard: guard,
+        })
+      ).valid,
+    ).toBe(false);
+    const error = await verifyHotp({ secret: SEED_20, token: code5, counter: 0 } as never).catch(
+      (e: unknown) => e,
+    );
+    expect(isOtpError(error, 'OTP_REPLAY_GUARD_REQUIRED')).toBe(true);
+  });
+});
+
+describe('TOTP (RFC 6238)', () => {
+  // RFC 6238 Appendix B, with the seed lengths of the Appendix A reference code (see the errata).
+  const appendixB: [number, string, string, string][] = [
+    [59, '94287082', '46119246', '90693936'],
+    [1111111109, '07081804', '68084774', '25091201'],
+    [1111111111, '14050471', '67062674', '99943326'],
+    [1234567890, '89005924', '91819424', '93441116'],
+    [2000000000, '69279037', '90698825', '38618901'],
+    [20000000000, '65353130', '77737706', '47863826'],
+  ];
+  it.each(appendixB)('Appendix B T=%i', (seconds, sha1, sha256, sha512) => {
+    const time = seconds * 1000;
+    expect(totp(SEED_20, { time, digits: 8 })).toBe(sha1);
+    expect(totp(SEED_32, { time, digits: 8, algorithm: 'SHA256' })).toBe(sha256);
+    expect(totp(SEED_64, { time, digits: 8, algorithm: 'SHA512' })).toBe(sha512);
+  });
+
+  it('Appendix B step values, including one above 2^32', () => {
+    expect(totpStep(59_000)).toBe(1n);
+    expect(totpStep(1111111109_000)).toBe(0x23523ecn);
+    expect(totpStep(20000000000_000)).toBe(0x27bc86aan);
+  });
+
+  it('the errata matters: SHA-256 with the 20-byte seed gives 32247374, not 46119246', () => {
+    expect(totp(SEED_20, { time: 59_000, digits: 8, algorithm: 'SHA256' })).toBe('32247374');
+  });
+
+  it('6-digit SHA-1 truncations of Appendix B', () => {
+    const times = [59, 1111111109, 1111111111, 1234567890, 2000000000, 20000000000];
+    expect(times.map((t) => totp(SEED_20, { time: t * 1000 }))).toEqual([
+      '287082',
+      '081804',
+      '050471',
+      '005924',
+      '279037',
+      '353130',
+    ]);
+  });
+
+  it('verifies inside the window and reports delta and step', async () => {
+    const clock = createManualClock(1111111109_000);
+    const secret = generateSecret();
+    const guard = createReplayGuard({ store: new MemoryStore({ clock }), key: 'totp:bob' });
+    const previous = totp(secret, { time: clock.now() - 30_000 });
+    const result = await verifyTotp({ secret, token: previous, clock, replayGuard: guard });
+    expect(result).toEqual({ valid: true, delta: -1, step: totpStep(clock.now()) - 1n });
+    const twoBack = totp(secret, { time: clock.now() - 60_000 });
+    expect((await verifyTotp({ secret, token: twoBack, clock, replayGuard: false })).valid).toBe(false);
+    expect(
+      (await verifyTotp({ secret, token: twoBack, clock, replayGuard: false, window: [2, 0] })).valid,
+    ).toBe(true);
+  });
+
+  it('never accepts a step twice, nor an older step after a newer one', async () => {
+    const clock = createManualClock(1_700_000_000_000);
+    const secret = generateSecret();
+    const guard = createReplayGuard({ store: new MemoryStore({ clock }), key: 'totp:carol' });
+    const now = totp(secret, { clock });
+    const earlier = totp(secret, { time: clock.now() - 30_000 });
+    expect((await verifyTotp({ secret, token: now, clock, replayGuard: guard })).valid).toBe(true);
+    expect((await verifyTotp({ secret, token: now, clock, replayGuard: guard })).valid).toBe(false);
+    expect((await verifyTotp({ secret, token: earlier, clock, replayGuard: guard })).valid).toBe(false);
+    clock.advance(30_000);
+    expect((await verifyTotp({ secret, token: now, clock, replayGuard: guard })).valid).toBe(false);
+    expect(
+      (await verifyTotp({ secret, token: totp(secret, { clock }), clock, replayGuard: guard })).valid,
+    ).toBe(true);
+  });
+
+  it('50 concurrent submissions of one code: exactly one accepted', async () => {
+    const clock = createManualClock(1_700_000_000_000);
+    const secret = generateSecret();
+    const guard = createReplayGuard({ store: new MemoryStore({ clock }), key: 'totp:dave' });
+    const token = totp(secret, { clock });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => verifyTotp({ secret, token, clock, replayGuard: guard })),
+    );
+    expect(results.filter((r) => r.valid)).toHaveLength(1);
+  });
+
+  it('refuses to run without a replay guard unless explicitly opted out', async () => {
+    const secret = generateSecret();
+    const token = totp(secret);
+    const error = await verifyTotp({ secret, token } as never).catch((e: unknown) => e);
+    expect(isOtpError(error, 'OTP_REPLAY_GUARD_REQUIRED')).toBe(true);
+    const step = totpStep(Date.now());
+    expect((await verifyTotp({ secret, token, replayGuard: false, afterStep: step })).valid).toBe(false);
+  });
+
+  it('rejects wrong-length tokens and bad options', async () => {
+    const secret = generateSecret();
+    const token = totp(secret);
+    expect((await verifyTotp({ secret, token: token.slice(1), replayGuard: false })).valid).toBe(false);
+    await expect(verifyTotp({ secret, token, replayGuard: false, window: 11 })).rejects.toThrow(/window/);
+    expect(() => totp(secret, { period: 0 })).toThrow(/period/);
+    expect(() => generateSecret({ bytes: 10 })).toThrow(/128 bits/);
+  });
+});
+
+describe('base32 (RFC 4648)', () => {
+  // RFC 4648 §10 test vectors.
+  const vectors: [string, string][] = [
+    ['', ''],
+    ['f', 'MY======'],
+    ['fo', 'MZXQ===='],
+    ['foo', 'MZXW6==='],
+    ['foob', 'MZXW6YQ='],
+    ['fooba', 'MZXW6YTB'],
+    ['foobar', 'MZXW6YTBOI======'],
+  ];
+  it.each(vectors)('RFC 4648 §10: %j -> %s', (plain, encoded) => {
+    expect(base32Encode(ascii(plain), { padding: true })).toBe(encoded);
+    expect(base32Encode(ascii(plain))).toBe(encoded.replace(/=+$/, ''));
+    expect(Buffer.from(base32Decode(encoded)).toString()).toBe(plain);
+    expect(Buffer.from(base32Decode(encoded.replace(/=+$/, ''))).toString()).toBe(plain);
+  });
+
+  it.each([
+    ['MY=====', 'partial padding'],
+    ['MY=======', 'too much padding'],
+    ['M', 'impossible length'],
+    ['MZX', 'impossible length'],
+    ['MZXW6Y', 'impossible length'],
+    ['my', 'lower case (use normalizeBase32)'],
+    ['MZ', 'non-zero trailing bits'],
+    ['MY==MY==', 'padding in the middle'],
+    ['MZ1Q', 'character outside the alphabet'],
+  ])('rejects %j (%s)', (text) => {
+    expect(() => base32Decode(text)).toThrow(expect.objectContaining({ code: 'OTP_INVALID_BASE32' }));
+  });
+});

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  base32Decode,
+  base32Encode,
+  buildOtpAuthUri,
+  normalizeBase32,
+  parseOtpAuthUri,
+} from '../src/index.js';
+
+const ascii = (text: string) => new Uint8Array(Buffer.from(text, 'ascii'));
+
+describe('otpauth:// URIs', () => {
+  it('builds the Google Key URI example shape', () => {
+    // Example from the Google Authenticator "Key Uri Format" page.
+    const uri = buildOtpAuthUri({
+      type: 'totp',
+      issuer: 'Example',
+      account: 'alice@google.com',
+      secret: base32Decode('JBSWY3DPEHPK3PXP'),
+    });
+    expect(uri).toBe(
+      'otpauth://totp/Example:alice%40google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example&algorithm=SHA1&digits=6&period=30',
+    );
+  });
+
+  it('encodes spaces as %20 and non-ASCII as UTF-8, and parses them back', () => {
+    const uri = buildOtpAuthUri({
+      type: 'totp',
+      issuer: 'Big Corp 令牌',
+      account: '张三 (dev)',
+      secret: ascii('12345678901234567890'),
+    });
+    expect(uri).toContain('otpauth://totp/Big%20Corp%20%E4%BB%A4%E7%89%8C:%E5%BC%A0%E4%B8%89%20%28dev%29?');
+    expect(uri).not.toContain('+');
+    const parsed = parseOtpAuthUri(uri);
+    expect(parsed.issuer).toBe('Big Corp 令牌');
+    expect(parsed.account).toBe('张三 (dev)');
+  });
+
+  it('parses the Google example with %3A, spaces after it, a lower-case padded secret', () => {
+    const parsed = parseOtpAuthUri(
+      'otpauth://totp/ACME%20Co%3A%20john.doe@email.com?secret=hxdmvjecjjwsrb3hwizr4ifugftmxboz&issuer=ACME+Co&algorithm=sha256&digits=7&period=60',
+    );
+    expect(parsed).toMatchObject({
+      type: 'totp',
+      issuer: 'ACME Co',
+      account: 'john.doe@email.com',
+      algorithm: 'SHA256',
+      digits: 7,
+      period: 60,
+    });
+    expect(base32Encode(parsed.secret)).toBe('HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ');
+  });
+
+  it.each([
+    ['otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=B', 'issuer parameter and label prefix differ'],
+    ['otpauth://totp/A:b', 'missing secret'],
+    ['otpauth://totp/A:b?secret=JBSWY3DP!', 'not base32'],
+    ['otpauth://hotp/A:b?secret=JBSWY3DPEHPK3PXP', 'counter'],
+    ['otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&digits=9', 'digits'],
+    ['otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=MD5', 'algorithm'],
+    ['otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&secret=JBSWY3DPEHPK3PXP', 'twice'],
+    ['otpauth://totp/A:?secret=JBSWY3DPEHPK3PXP', 'account'],
+    ['https://totp/A:b?secret=JBSWY3DPEHPK3PXP', 'expected otpauth'],
+    ['otpauth://totp/A%ZZ:b?secret=JBSWY3DPEHPK3PXP', 'percent'],
+  ])('rejects %s', (uri, message) => {
+    expect(() => parseOtpAuthUri(uri)).toThrow(
+      expect.objectContaining({ code: 'OTP_INVALID_URI', message: expect.stringContaining(message) }),
+    );
+  });
+
+  it('hotp carries a 64-bit counter', () => {
+    const uri = buildOtpAuthUri({
+      type: 'hotp',
+      account: 'x',
+      secret: ascii('12345678901234567890'),
+      counter: 2n ** 63n,
+    });
+    expect(parseOtpAuthUri(uri).counter).toBe(2n ** 63n);
+  });
+
+  it('refuses a colon in issuer or account', () => {
+    expect(() => buildOtpAuthUri({ type: 'totp', issuer: 'a:b', account: 'c', secret: ascii('x') })).toThrow(
+      /issuer/,
+    );
+    expect(() => buildOtpAuthUri({ type: 'totp', account: 'c:d', secret: ascii('x') })).toThrow(/account/);
+  });
+});
+
+describe('properties', () => {
+  it('base32 round trip, with and without padding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        expect(base32Decode(base32Encode(bytes))).toEqual(bytes);
+        expect(base32Decode(base32Encode(bytes, { padding: true }))).toEqual(bytes);
+        expect(base32Decode(normalizeBase32(base32Encode(bytes).toLowerCase()))).toEqual(bytes);
+      }),
+    );
+  });
+
+  it('every accepted base32 string re-encodes to itself (one spelling per byte string)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Z2-7]{0,24}$/), (text) => {
+        let decoded: Uint8Array;
+        try {
+          decoded = base32Decode(text);
+        } catch {
+          return;
+        }
+        expect(base32Encode(decoded)).toBe(text);
+      }),
+    );
+  });
+
+  const label = fc
+    .string({ minLength: 1, maxLength: 30, unit: 'grapheme' })
+    .filter((s) => !s.includes(':') && !s.startsWith(' '));
+  it('otpauth URI round trip', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          type: fc.constantFrom('totp' as const, 'hotp' as const),
+          account: label,
+          issuer: fc.option(label, { nil: undefined }),
+          secret: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+          algorithm: fc.constantFrom('SHA1' as const, 'SHA256' as const, 'SHA512' as const),
+          digits: fc.integer({ min: 6, max: 8 }),
+          period: fc.integer({ min: 1, max: 300 }),
+          counter: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        }),
+        (params) => {
+          const parsed = parseOtpAuthUri(buildOtpAuthUri(params));
+          expect(parsed.type).toBe(params.type);
+          expect(parsed.account).toBe(params.account);
+          expect(parsed.issuer).toBe(params.issuer);
+          expect(parsed.secret).toEqual(params.secret);
+          expect(parsed.algorithm).toBe(params.algorithm);
+          expect(parsed.digits).toBe(params.digits);
+          if (params.type === 'totp') expect(parsed.period).toBe(params.period);
+          else expect(parsed.counter).toBe(params.counter);
+        },
+      ),
+    );
+  });
+});
