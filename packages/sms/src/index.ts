@@ -30,6 +30,8 @@ export type {
   SmsSendContext,
   SmsSendStatus,
 } from './provider.js';
+export type { AliyunSmsOptions } from './providers/aliyun.js';
+export { ALIYUN_BASE_URL, ALIYUN_INTL_BASE_URL, createAliyunProvider } from './providers/aliyun.js';
 export type { ConsoleProviderOptions } from './providers/console.js';
 export { createConsoleProvider } from './providers/console.js';
 export type { CapturedSms, MemoryProviderOptions } from './providers/memory.js';
