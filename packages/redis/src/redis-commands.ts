@@ -1,0 +1,121 @@
+import type { RedisClient } from './redis-client.js';
+import { toStoreError } from './redis-errors.js';
+
+/** A Lua script run atomically by Redis; defined once per client and called by SHA (EVALSHA). */
+export interface RedisScript {
+  /** Becomes a command on the client (ioredis `defineCommand`); letters, digits and `_` only. */
+  readonly name: string;
+  /** How many of the call's leading arguments are keys (KEYS[1..n]; the rest are ARGV). */
+  readonly numberOfKeys: number;
+  readonly lua: string;
+}
+
+/** Declares a script; pair with `RedisCommandRunner.script` to call it. */
+export function defineRedisScript(name: string, numberOfKeys: number, lua: string): RedisScript {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`Invalid Redis script name "${name}"`);
+  if (!Number.isInteger(numberOfKeys) || numberOfKeys < 0) {
+    throw new TypeError(`numberOfKeys must be a non-negative integer, got ${numberOfKeys}`);
+  }
+  return Object.freeze({ name, numberOfKeys, lua });
+}
+
+export interface RedisCommandRunnerOptions {
+  /** Prepended to every key passed through `key()`. Default ''. */
+  keyPrefix?: string;
+  /**
+   * Our own bound on each call, on top of the client's `commandTimeout` (a client passed in may have
+   * none). The command may still run on the server after this fires. Default 2,000 ms.
+   */
+  timeoutMs?: number;
+}
+
+type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>;
+
+// Which scripts each client already knows (name -> source); `defineCommand` need not be repeated, and
+// two different scripts under one name would silently replace each other.
+const defined = new WeakMap<RedisClient, Map<string, string>>();
+
+/**
+ * Runs commands for a lingpai store on one ioredis client: prefixes keys, bounds every call in time,
+ * and maps every failure to `STORE_UNAVAILABLE` / `REDIS_COMMAND_FAILED`. Shared by every Redis
+ * adapter in lingpai, so they all fail the same way.
+ */
+export class RedisCommandRunner {
+  readonly client: RedisClient;
+  readonly keyPrefix: string;
+  readonly timeoutMs: number;
+
+  constructor(client: RedisClient, options: RedisCommandRunnerOptions = {}) {
+    this.client = client;
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.timeoutMs = options.timeoutMs ?? 2_000;
+    if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new TypeError(`timeoutMs must be a positive number, got ${this.timeoutMs}`);
+    }
+  }
+
+  /** The Redis key for a store key. */
+  key(key: string): string {
+    return this.keyPrefix + key;
+  }
+
+  /** Runs `command` with the time bound and error mapping. `operation` names it in error messages. */
+  run<T>(operation: string, command: (client: RedisClient) => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    let call: Promise<T>;
+    try {
+      call = command(this.client);
+    } catch (error) {
+      clearTimeout(timer);
+      return Promise.reject(toStoreError(error, operation));
+    }
+    return Promise.race([call, timeout]).then(
+      (value) => {
+        clearTimeout(timer);
+        return value;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // The losing call may still reject later; keep that from becoming an unhandled rejection.
+        call.catch(() => undefined);
+        throw toStoreError(error, operation);
+      },
+    );
+  }
+
+  /**
+   * Calls a Lua script by SHA (ioredis `defineCommand` sends EVALSHA and falls back to EVAL once
+   * when the server does not know the script yet). `keys` are prefixed here.
+   */
+  script(
+    script: RedisScript,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<unknown> {
+    if (keys.length !== script.numberOfKeys) {
+      return Promise.reject(
+        new TypeError(`Script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
+      );
+    }
+    return this.run(script.name, (client) => {
+      let scripts = defined.get(client);
+      if (scripts === undefined) {
+        scripts = new Map();
+        defined.set(client, scripts);
+      }
+      const known = scripts.get(script.name);
+      if (known === undefined) {
+        client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+        scripts.set(script.name, script.lua);
+      } else if (known !== script.lua) {
+        throw new TypeError(`Another script is already defined as ${script.name} on this client`);
+      }
+      const command = (client as unknown as Record<string, ScriptCommand>)[script.name];
+      if (command === undefined) throw new TypeError(`Script ${script.name} is not defined on the client`);
+      return command.call(client, ...keys.map((key) => this.key(key)), ...args);
+    });
+  }
+}

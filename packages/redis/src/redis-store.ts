@@ -1,0 +1,148 @@
+import {
+  assertKey,
+  assertTtl,
+  hexNonce,
+  type Lock,
+  type RandomBytes,
+  type SharedStore,
+  StoreArgumentError,
+  secureRandomBytes,
+} from '@lingpai/auth-core';
+import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
+
+export interface RedisStoreOptions {
+  /** An ioredis client (standalone, Sentinel or Cluster). Its options are left as they are. */
+  client?: RedisClient;
+  /** Or a URL (`redis://`, `rediss://`): the store then creates, configures and owns the client. */
+  url?: string;
+  /** Options for the client created from `url`. */
+  clientOptions?: RedisClientOptions;
+  /** Prepended to every key, e.g. `myapp:`. Default ''. */
+  keyPrefix?: string;
+  /** Bound on each store call even if the client has no `commandTimeout`. Default 2,000 ms. */
+  timeoutMs?: number;
+  /** Randomness for lock tokens. */
+  random?: RandomBytes;
+}
+
+// Scripts: each is one atomic step on the server, which is what the store contract promises.
+const COMPARE_AND_SET = defineRedisScript(
+  'lingpai_store_compare_and_set',
+  1,
+  `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`,
+);
+
+const COMPARE_AND_DELETE = defineRedisScript(
+  'lingpai_store_compare_and_delete',
+  1,
+  `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`,
+);
+
+// The TTL is set when the counter is created (or found without one), so the window never slides.
+const INCREMENT = defineRedisScript(
+  'lingpai_store_increment',
+  1,
+  `local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`,
+);
+
+/**
+ * `KeyValueStore`, `CounterStore` and `LockStore` on Redis: N processes, one Redis, one upstream
+ * token fetch. Plain commands where one command is atomic (GET, SET PX, SET NX PX, DEL), Lua where a
+ * read and a write must be one step. Every failure to reach Redis is `STORE_UNAVAILABLE`, in bounded time.
+ */
+export class RedisStore implements SharedStore {
+  readonly client: RedisClient;
+  readonly keyPrefix: string;
+  readonly #commands: RedisCommandRunner;
+  readonly #random: RandomBytes;
+  readonly #ownsClient: boolean;
+
+  constructor(options: RedisStoreOptions) {
+    if ((options.client === undefined) === (options.url === undefined)) {
+      throw new TypeError('RedisStore: pass exactly one of `client` or `url`');
+    }
+    this.#ownsClient = options.client === undefined;
+    this.client = options.client ?? createRedisClient(options.url ?? '', options.clientOptions);
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.#random = options.random ?? secureRandomBytes;
+    this.#commands = new RedisCommandRunner(this.client, {
+      keyPrefix: this.keyPrefix,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    assertKey(key);
+    const value = await this.#commands.run('GET', (client) => client.get(this.#commands.key(key)));
+    return value ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    await this.#commands.run('SET', (client) => client.set(this.#commands.key(key), value, 'PX', ttlMs));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    const reply = await this.#commands.run('SET NX', (client) =>
+      client.set(this.#commands.key(key), value, 'PX', ttlMs, 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: string | undefined,
+    value: string,
+    ttlMs: number,
+  ): Promise<boolean> {
+    if (expected === undefined) return this.setIfAbsent(key, value, ttlMs);
+    assertKey(key);
+    assertTtl(ttlMs);
+    return (await this.#commands.script(COMPARE_AND_SET, [key], [expected, value, ttlMs])) === 1;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    assertKey(key);
+    return (await this.#commands.script(COMPARE_AND_DELETE, [key], [expected])) === 1;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    assertKey(key);
+    return (await this.#commands.run('DEL', (client) => client.del(this.#commands.key(key)))) > 0;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<{ count: number; ttlMs: number }> {
+    assertKey(key);
+    assertTtl(ttlMs);
+    if (!Number.isSafeInteger(by))
+      throw new StoreArgumentError(`increment step must be an integer, got ${by}`);
+    const reply = await this.#commands.script(INCREMENT, [key], [ttlMs, by]);
+    const [count, ttl] = Array.isArray(reply) ? reply : [];
+    return { count: Number(count), ttlMs: Number(ttl) };
+  }
+
+  async tryAcquire(key: string, ttlMs: number): Promise<Lock | undefined> {
+    const token = hexNonce(16, this.#random);
+    if (!(await this.setIfAbsent(key, token, ttlMs))) return undefined;
+    return { key, token, release: () => this.compareAndDelete(key, token) };
+  }
+
+  /** Closes the connection if this store created it from a URL; a client passed in is left open. */
+  async close(): Promise<void> {
+    if (!this.#ownsClient) return;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
