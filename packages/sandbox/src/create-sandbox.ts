@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Fault, FaultSwitches } from './faults.js';
 import { type OauthSandbox, type OauthSandboxOptions, registerOauthSandbox } from './oauth/index.js';
 import type { SandboxContext } from './sandbox-context.js';
-import { registerSmsSandbox } from './sms/index.js';
+import type { SandboxSmsOptions } from './sms/config.js';
+import { registerSmsSandbox, type SandboxSms } from './sms/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,6 +20,8 @@ export interface SandboxOptions {
   logger?: boolean;
   /** Extra OAuth apps and users beside `SANDBOX_OAUTH_DEFAULTS`. */
   oauth?: OauthSandboxOptions;
+  /** SMS accounts, keys, signs, templates and report settings over `SANDBOX_SMS_DEFAULTS`. */
+  sms?: SandboxSmsOptions;
 }
 
 export interface Sandbox {
@@ -27,6 +30,8 @@ export interface Sandbox {
   faults: FaultSwitches;
   /** OAuth side: token-fetch counts, token invalidation, mini-program codes. */
   oauth: OauthSandbox;
+  /** SMS side: inbox (`messages`, `lastCode`), delivery-report switches, SMPP server. */
+  sms: SandboxSms;
   /** Starts listening (default 127.0.0.1 on a free port) and returns the base URL. */
   listen(options?: { port?: number; host?: string }): Promise<string>;
   close(): Promise<void>;
@@ -82,7 +87,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     return { ok: true };
   });
 
-  await registerSmsSandbox(app, context);
+  const sms = await registerSmsSandbox(app, context, options.sms);
   const oauth = await registerOauthSandbox(app, context, options.oauth);
   app.addHook('onClose', async () => faults.releaseHanging());
 
@@ -91,6 +96,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     context,
     faults,
     oauth,
+    sms,
     async listen(listenOptions = {}) {
       const address = await app.listen({
         port: listenOptions.port ?? 0,

@@ -20,3 +20,23 @@ export {
   sandboxOauthIds,
 } from './oauth/index.js';
 export type { SandboxContext } from './sandbox-context.js';
+export type {
+  SandboxAliyunOptions,
+  SandboxAwsSnsOptions,
+  SandboxHuaweiOptions,
+  SandboxMoceanOptions,
+  SandboxReportStatus,
+  SandboxSmppOptions,
+  SandboxSmsConfig,
+  SandboxSmsOptions,
+  SandboxTemplates,
+  SandboxTencentOptions,
+  SandboxTwilioOptions,
+  SandboxVolcengineOptions,
+  SandboxVonageOptions,
+} from './sms/config.js';
+export { SANDBOX_SMS_DEFAULTS } from './sms/config.js';
+export type { InboxFilter, SandboxSmsMessage, SandboxSmsProvider } from './sms/inbox.js';
+export type { SandboxReportUrlProvider, SandboxSms } from './sms/index.js';
+export type { OutgoingReport, PostedReport } from './sms/report-poster.js';
+export type { SandboxSmppServer, SandboxSmppServerOptions } from './sms/smpp-server.js';
