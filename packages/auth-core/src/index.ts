@@ -53,6 +53,35 @@ export type {
   TencentTc3Request,
   TencentTc3Signature,
 } from './signing/tencent-tc3.js';
+export { signAwsSigV4 } from './signing/aws-sigv4.js';
+export type { AwsCredentials, AwsSigV4Options, AwsSigV4Request, AwsSigV4Signature } from './signing/aws-sigv4.js';
+export type { HeaderInput, QueryInput } from './signing/internal/canonical.js';
+export type { SignableBody } from './signing/internal/encoding.js';
+export { signVolcengine } from './signing/volcengine.js';
+export type { VolcengineCredentials, VolcengineRequest, VolcengineSignature } from './signing/volcengine.js';
+export {
+  API_KEY_DEFAULTS,
+  apiKeyCanonicalString,
+  createApiKeyVerifier,
+  DEFAULT_API_KEY_HEADERS,
+  signApiKeyRequest,
+} from './signing/api-key.js';
+export type {
+  ApiKeyAlgorithm,
+  ApiKeyCredentials,
+  ApiKeyHeaderNames,
+  ApiKeyIncomingRequest,
+  ApiKeyRequest,
+  ApiKeySignature,
+  ApiKeySignOptions,
+  ApiKeyVerifier,
+  ApiKeyVerifierOptions,
+} from './signing/api-key.js';
+export { legacyPresets } from './signing/api-key-legacy.js';
+export type { LegacyPreset, LegacyPresetName, LegacySignInput } from './signing/api-key-legacy.js';
+export { basicAuthorization, parseBasicAuthorization } from './signing/http-basic.js';
+export { computeTwilioSignature, verifyTwilioSignature } from './signing/twilio-webhook.js';
+export type { TwilioParams, VerifyTwilioSignatureInput } from './signing/twilio-webhook.js';
 
 // Token cache.
 export { TOKEN_CACHE_DEFAULTS, TokenCache } from './token-cache.js';
