@@ -1,0 +1,52 @@
+import { OAuthError, type OAuthErrorCode } from '../errors.js';
+import { type JsonObject, readString } from './fields.js';
+
+/**
+ * DingTalk v1.0 answers errors with a 4xx/5xx status and `{code, message, requestid}`, where `code`
+ * is a string such as `InvalidAuthentication` or `Forbidden.AccessDenied…`. The exact list is not
+ * published in one place [unverified], so the status and the shape of `code` decide.
+ */
+export function throwIfDingTalkError(
+  provider: string,
+  body: JsonObject,
+  status: number,
+  phase: 'code' | 'refresh' | 'api' | 'credential',
+): void {
+  if (status < 400 && readString(body, 'code') === undefined) return;
+  // Legacy oapi endpoints: {errcode, errmsg} with HTTP 200.
+  const platform = readString(body, 'code') ?? readString(body, 'errcode') ?? String(status);
+  if (status < 400 && (platform === '0' || readString(body, 'errcode') === '0')) return;
+  const message = readString(body, 'message') ?? readString(body, 'errmsg') ?? '';
+  const lower = platform.toLowerCase();
+  let code: OAuthErrorCode;
+  if (
+    status === 429 ||
+    lower.includes('throttl') ||
+    lower.includes('qpslimit') ||
+    lower.includes('ratelimit')
+  ) {
+    code = 'OAUTH_RATE_LIMITED';
+  } else if (status >= 500) {
+    code = 'OAUTH_PLATFORM_ERROR';
+  } else if (phase === 'credential' || /client|appkey|appsecret|secret/.test(lower)) {
+    code = 'OAUTH_CONFIG_ERROR';
+  } else if (phase === 'code') {
+    code = 'OAUTH_INVALID_CODE';
+  } else if (phase === 'refresh') {
+    code = 'OAUTH_INVALID_REFRESH_TOKEN';
+  } else if (status === 401 || lower.includes('authentication') || lower.includes('token')) {
+    code = 'OAUTH_INVALID_TOKEN';
+  } else if (status === 403 || lower.includes('forbidden')) {
+    code = 'OAUTH_PERMISSION_DENIED';
+  } else {
+    code = 'OAUTH_PLATFORM_ERROR';
+  }
+  throw new OAuthError(code, `${provider}: ${platform} ${message}`.trim(), {
+    provider,
+    platformCode: platform,
+    platformMessage: message,
+    payload: body,
+    status,
+    retryable: code === 'OAUTH_RATE_LIMITED' || status >= 500,
+  });
+}
