@@ -9,5 +9,13 @@ export {
   RedisCommandError,
   toStoreError,
 } from './redis-errors.js';
+export type {
+  RedisOtpAttemptResult,
+  RedisOtpCreateResult,
+  RedisOtpRecord,
+  RedisOtpSendLimit,
+  RedisOtpStoreOptions,
+} from './redis-otp-store.js';
+export { RedisOtpStore } from './redis-otp-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
 export { RedisStore } from './redis-store.js';

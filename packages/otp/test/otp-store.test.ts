@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { StoreUnavailableError } from '@lingpai/auth-core';
+import { createRedisClient, RedisOtpStore } from '@lingpai/redis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithRedis } from '../../../test-support/services.js';
+import { MemoryOtpStore, type OtpStore, VerificationService } from '../src/index.js';
+import { inboxChannel, otpStoreContract, SECRET } from './otp-store-contract.js';
+
+type Redis = ReturnType<typeof createRedisClient>;
+
+/** Stands in for a backend that cannot be reached, the way a real store reports it. */
+function unreachableMemoryStore(): OtpStore {
+  const down = async (): Promise<never> => {
+    throw new StoreUnavailableError('memory backend switched off');
+  };
+  return {
+    createVerification: down,
+    beginAttempt: down,
+    consume: down,
+    cancelVerification: down,
+    redeemToken: down,
+  };
+}
+
+otpStoreContract('MemoryOtpStore', {
+  create: () => new MemoryOtpStore(),
+  unreachable: unreachableMemoryStore,
+});
+
+describeWithRedis('RedisOtpStore', (url) => {
+  let client: Redis;
+  let closedPort = 0;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    client = createRedisClient(url);
+    // A port that was just free and is closed again: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    closedPort = typeof address === 'object' && address !== null ? address.port : 1;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await client.quit();
+  });
+
+  otpStoreContract('RedisOtpStore', {
+    // The assignment to OtpStore is the compile-time check that the Redis store matches the interface.
+    create: (): OtpStore => new RedisOtpStore({ client, keyPrefix: `test:otp:${randomUUID()}:` }),
+    unreachable: (): OtpStore => {
+      const dead = createRedisClient(`redis://127.0.0.1:${closedPort}`, {
+        commandTimeoutMs: 200,
+        connectTimeoutMs: 200,
+      });
+      clients.push(dead);
+      return new RedisOtpStore({ client: dead, timeoutMs: 500 });
+    },
+  });
+
+  it('keeps no phone number, email address or code in Redis, keys or values', async () => {
+    const keyPrefix = `test:otp:${randomUUID()}:`;
+    const sms = inboxChannel('phone');
+    const email = inboxChannel('email');
+    const otp = new VerificationService({
+      secret: SECRET,
+      store: new RedisOtpStore({ client, keyPrefix }),
+      channels: { sms, email },
+    });
+    const first = await otp.send({
+      to: '+8613912345678',
+      channel: 'sms',
+      ip: '198.51.100.23',
+      deviceId: 'device-abc',
+    });
+    await otp.send({ to: 'Zhang.San@Example.com', channel: 'email' });
+    await otp.verify({ verificationId: first.verificationId, code: sms.sent[0]?.code ?? '' });
+    const keys = await client.keys(`${keyPrefix}*`);
+    expect(keys.length).toBeGreaterThan(5);
+    let everything = keys.join('\n');
+    for (const key of keys) {
+      const type = await client.type(key);
+      everything +=
+        type === 'hash' ? JSON.stringify(await client.hgetall(key)) : String(await client.get(key));
+    }
+    for (const secret of [
+      '13912345678',
+      'zhang.san',
+      'example.com',
+      '198.51.100',
+      'device-abc',
+      sms.sent[0]?.code,
+      email.sent[0]?.code,
+    ]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});

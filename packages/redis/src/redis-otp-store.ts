@@ -1,0 +1,239 @@
+import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
+
+// The shapes of @lingpai/otp's `OtpStore`, restated here because @lingpai/otp depends on this package
+// for its tests (a type import back would be a cycle). @lingpai/otp's contract suite assigns a
+// `RedisOtpStore` to `OtpStore`, so any drift fails its typecheck.
+
+export interface RedisOtpRecord {
+  id: string;
+  codeHash: string;
+  maxAttempts: number;
+  expiresAt: number;
+  latestKey: string;
+  data: string;
+}
+
+export interface RedisOtpSendLimit {
+  key: string;
+  max: number;
+  windowMs: number;
+  name: string;
+}
+
+export type RedisOtpCreateResult = { ok: true } | { ok: false; blockedBy: string; retryAfterMs: number };
+
+export type RedisOtpAttemptResult =
+  | { status: 'ok'; codeHash: string; attempts: number; maxAttempts: number; data: string }
+  | { status: 'not_found' | 'used' | 'expired' | 'superseded' | 'locked' };
+
+export interface RedisOtpStoreOptions {
+  /** An ioredis client (standalone or Sentinel; see the README for Cluster). */
+  client?: RedisClient;
+  /** Or a URL: the store then creates, configures (fail-fast timeouts) and owns the client. */
+  url?: string;
+  clientOptions?: RedisClientOptions;
+  /**
+   * Prepended to every key. Default `lingpai:otp:`. On Redis Cluster use a hash tag, e.g.
+   * `{lingpai-otp}:`: the scripts touch several keys of one flow, which must share a slot.
+   */
+  keyPrefix?: string;
+  /** Bound on each call even if the client has no `commandTimeout`. Default 2,000 ms. */
+  timeoutMs?: number;
+}
+
+// Key families under the prefix: v: record (hash), l: latest pointer, c: cooldown (hash),
+// w: limit window (hash n=count r=resetAt), t: verification token.
+// Time comes from the caller (`now`) so every node and the tests share one clock; key TTLs only
+// reclaim memory. Integers are formatted with %d: Lua's default %.14g would round large epochs.
+
+const CREATE = defineRedisScript(
+  'lingpai_otp_create',
+  3,
+  `local now = tonumber(ARGV[1])
+local cooldownMs = tonumber(ARGV[8])
+local blockedBy = ''
+local retry = 0
+if cooldownMs > 0 then
+  local untilMs = tonumber(redis.call('HGET', KEYS[3], 'u') or '0')
+  if untilMs > now then blockedBy = 'cooldown'; retry = untilMs - now end
+end
+local n = tonumber(ARGV[9])
+for i = 0, n - 1 do
+  local key = ARGV[10 + i * 4]
+  local max = tonumber(ARGV[11 + i * 4])
+  local w = redis.call('HMGET', key, 'n', 'r')
+  if w[1] and tonumber(w[2]) > now and tonumber(w[1]) >= max then
+    local wait = tonumber(w[2]) - now
+    if wait > retry then blockedBy = ARGV[13 + i * 4]; retry = wait end
+  end
+end
+if blockedBy ~= '' then return {0, blockedBy, string.format('%d', retry)} end
+for i = 0, n - 1 do
+  local key = ARGV[10 + i * 4]
+  local windowMs = tonumber(ARGV[12 + i * 4])
+  local w = redis.call('HMGET', key, 'n', 'r')
+  if (not w[1]) or tonumber(w[2]) <= now then
+    redis.call('HSET', key, 'n', 1, 'r', string.format('%d', now + windowMs))
+    redis.call('PEXPIRE', key, windowMs)
+  else
+    redis.call('HINCRBY', key, 'n', 1)
+  end
+end
+if cooldownMs > 0 then
+  redis.call('HSET', KEYS[3], 'u', string.format('%d', now + cooldownMs), 'i', ARGV[3])
+  redis.call('PEXPIRE', KEYS[3], cooldownMs)
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'h', ARGV[4], 'm', ARGV[5], 'e', ARGV[6], 'l', KEYS[2], 'd', ARGV[7], 'a', 0, 'u', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+return {1}`,
+);
+
+// Checks then counts; the hash is compared by the caller in constant time.
+const BEGIN_ATTEMPT = defineRedisScript(
+  'lingpai_otp_begin_attempt',
+  1,
+  `local r = redis.call('HMGET', KEYS[1], 'h', 'm', 'e', 'l', 'd', 'a', 'u')
+if not r[1] then return {'not_found'} end
+if r[7] ~= '0' then return {'used'} end
+if tonumber(ARGV[1]) >= tonumber(r[3]) then return {'expired'} end
+if redis.call('GET', r[4]) ~= ARGV[2] then return {'superseded'} end
+if tonumber(r[6]) >= tonumber(r[2]) then return {'locked'} end
+local attempts = redis.call('HINCRBY', KEYS[1], 'a', 1)
+return {'ok', r[1], attempts, tonumber(r[2]), r[5]}`,
+);
+
+const CONSUME = defineRedisScript(
+  'lingpai_otp_consume',
+  2,
+  `if redis.call('HGET', KEYS[1], 'u') ~= '0' then return 0 end
+redis.call('HSET', KEYS[1], 'u', '1')
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 1`,
+);
+
+const CANCEL = defineRedisScript(
+  'lingpai_otp_cancel',
+  3,
+  `redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+if ARGV[2] == '1' and redis.call('HGET', KEYS[3], 'i') == ARGV[1] then redis.call('DEL', KEYS[3]) end
+return 1`,
+);
+
+// GETDEL needs Redis 6.2; GET+DEL in a script works everywhere and is just as atomic.
+const TAKE = defineRedisScript(
+  'lingpai_otp_take',
+  1,
+  `local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v`,
+);
+
+/**
+ * `OtpStore` of `@lingpai/otp` on Redis: every operation is one Lua script, so attempt counting, the
+ * used flag, the caps and the cooldown change atomically across every process sharing the Redis.
+ * Unreachable Redis → auth-core's `StoreUnavailableError` in bounded time (the service then sends nothing).
+ */
+export class RedisOtpStore {
+  readonly client: RedisClient;
+  readonly keyPrefix: string;
+  readonly #commands: RedisCommandRunner;
+  readonly #ownsClient: boolean;
+
+  constructor(options: RedisOtpStoreOptions) {
+    if ((options.client === undefined) === (options.url === undefined)) {
+      throw new TypeError('RedisOtpStore: pass exactly one of `client` or `url`');
+    }
+    this.#ownsClient = options.client === undefined;
+    this.client = options.client ?? createRedisClient(options.url ?? '', options.clientOptions);
+    this.keyPrefix = options.keyPrefix ?? 'lingpai:otp:';
+    this.#commands = new RedisCommandRunner(this.client, {
+      keyPrefix: this.keyPrefix,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  }
+
+  async createVerification(input: {
+    record: RedisOtpRecord;
+    now: number;
+    retainMs: number;
+    cooldown?: { key: string; ms: number };
+    limits: readonly RedisOtpSendLimit[];
+  }): Promise<RedisOtpCreateResult> {
+    const { record, cooldown } = input;
+    const limitArgs: Array<string | number> = [];
+    for (const limit of input.limits) {
+      // Limit keys travel in ARGV (their number varies); same prefix, same slot caveat as the README says.
+      limitArgs.push(this.#commands.key(`w:${limit.key}`), limit.max, limit.windowMs, limit.name);
+    }
+    const reply = await this.#commands.script(
+      CREATE,
+      [`v:${record.id}`, `l:${record.latestKey}`, `c:${cooldown?.key ?? record.id}`],
+      [
+        input.now,
+        input.retainMs,
+        record.id,
+        record.codeHash,
+        record.maxAttempts,
+        record.expiresAt,
+        record.data,
+        cooldown?.ms ?? 0,
+        input.limits.length,
+        ...limitArgs,
+      ],
+    );
+    const [ok, blockedBy, retryAfterMs] = reply as [number, string?, string?];
+    if (ok === 1) return { ok: true };
+    return { ok: false, blockedBy: String(blockedBy), retryAfterMs: Number(retryAfterMs) };
+  }
+
+  async beginAttempt(id: string, now: number): Promise<RedisOtpAttemptResult> {
+    const reply = (await this.#commands.script(BEGIN_ATTEMPT, [`v:${id}`], [now, id])) as unknown[];
+    const status = reply[0] as RedisOtpAttemptResult['status'];
+    if (status !== 'ok') return { status } as RedisOtpAttemptResult;
+    return {
+      status,
+      codeHash: String(reply[1]),
+      attempts: Number(reply[2]),
+      maxAttempts: Number(reply[3]),
+      data: String(reply[4]),
+    };
+  }
+
+  async consume(input: {
+    id: string;
+    now: number;
+    tokenKey: string;
+    tokenData: string;
+    tokenTtlMs: number;
+  }): Promise<boolean> {
+    const reply = await this.#commands.script(
+      CONSUME,
+      [`v:${input.id}`, `t:${input.tokenKey}`],
+      [input.tokenData, input.tokenTtlMs],
+    );
+    return reply === 1;
+  }
+
+  async cancelVerification(input: { id: string; latestKey: string; cooldownKey?: string }): Promise<void> {
+    await this.#commands.script(
+      CANCEL,
+      [`v:${input.id}`, `l:${input.latestKey}`, `c:${input.cooldownKey ?? input.id}`],
+      [input.id, input.cooldownKey === undefined ? '0' : '1'],
+    );
+  }
+
+  async redeemToken(tokenKey: string): Promise<string | undefined> {
+    const reply = await this.#commands.script(TAKE, [`t:${tokenKey}`], []);
+    return typeof reply === 'string' ? reply : undefined;
+  }
+
+  /** Closes the connection if this store created it from a URL; a client passed in is left open. */
+  async close(): Promise<void> {
+    if (!this.#ownsClient) return;
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
