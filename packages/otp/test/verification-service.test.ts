@@ -1,0 +1,306 @@
+import { createManualClock, type ManualClock } from '@lingpai/auth-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  CODE_ALPHABETS,
+  generateCode,
+  ipRateLimitKey,
+  isOtpError,
+  MemoryOtpStore,
+  normalizeEmail,
+  normalizePhone,
+  OtpError,
+  type RiskContext,
+  type VerificationChannel,
+  VerificationService,
+  type VerificationServiceOptions,
+} from '../src/index.js';
+import { inboxChannel, SECRET } from './otp-store-contract.js';
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('VerificationService', () => {
+  let clock: ManualClock;
+  let sms: ReturnType<typeof inboxChannel>;
+  let email: ReturnType<typeof inboxChannel>;
+  const service = (options: Partial<VerificationServiceOptions> = {}) =>
+    new VerificationService({
+      secret: SECRET,
+      store: new MemoryOtpStore(),
+      clock,
+      channels: { sms, email },
+      ...options,
+    });
+
+  beforeEach(() => {
+    clock = createManualClock(1_750_000_000_000);
+    sms = inboxChannel('phone');
+    email = inboxChannel('email');
+  });
+
+  it('re-formatted numbers and re-cased emails share one cooldown and one set of caps', async () => {
+    const otp = service();
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    for (const to of ['+86 138 0013 8000', '0086-138-0013-8000', '+86 (138) 0013-8000']) {
+      expect(await rejection(otp.send({ to, channel: 'sms' }))).toMatchObject({ code: 'OTP_COOLDOWN' });
+    }
+    await otp.send({ to: 'Zhang.San@Example.COM', channel: 'email' });
+    expect(await rejection(otp.send({ to: ' zhang.san@example.com ', channel: 'email' }))).toMatchObject({
+      code: 'OTP_COOLDOWN',
+    });
+  });
+
+  it('national numbers need a default region', async () => {
+    expect(await rejection(service().send({ to: '13800138000', channel: 'sms' }))).toMatchObject({
+      code: 'OTP_INVALID_RECIPIENT',
+    });
+    await service({ phone: { defaultRegion: 'CN' } }).send({ to: '13800138000', channel: 'sms' });
+    expect(sms.sent[0]?.recipient.address).toBe('+8613800138000');
+  });
+
+  it('country allow-list', async () => {
+    const otp = service({ phone: { allowedCountries: ['cn', 'HK'] } });
+    await otp.send({ to: '+85251234567', channel: 'sms' });
+    const error = await rejection(otp.send({ to: '+12015550123', channel: 'sms' }));
+    expect(isOtpError(error, 'OTP_COUNTRY_NOT_ALLOWED')).toBe(true);
+    expect(sms.sent).toHaveLength(1);
+    // Email is not subject to the phone allow-list.
+    await otp.send({ to: 'a@example.org', channel: 'email' });
+  });
+
+  it('risk hook: captcha demanded, then satisfied; deny; nothing counted before it allows', async () => {
+    const seen: RiskContext[] = [];
+    const otp = service({
+      riskCheck: (context) => {
+        seen.push(context);
+        if (context.ip === '192.0.2.66') return 'deny';
+        return context.captchaToken === 'solved' ? 'allow' : 'captcha';
+      },
+    });
+    const request = { to: '+8613800138000', channel: 'sms', ip: '2001:db8::1', deviceId: 'dev-1' };
+    expect(await rejection(otp.send(request))).toMatchObject({ code: 'OTP_CAPTCHA_REQUIRED' });
+    expect(sms.sent).toHaveLength(0);
+    await otp.send({ ...request, captchaToken: 'solved' });
+    expect(seen[1]).toMatchObject({
+      channel: 'sms',
+      purpose: 'sign_in',
+      recipient: { kind: 'phone', address: '+8613800138000', country: 'CN' },
+      ip: '2001:db8::1',
+      ipKey: '2001:db8:0:0:0:0:0:0/64',
+      deviceId: 'dev-1',
+      captchaToken: 'solved',
+    });
+    expect(seen[1]?.recipientKey).toMatch(/^[\w-]{22}$/);
+    expect(
+      await rejection(
+        otp.send({ ...request, to: '+8613800138001', ip: '192.0.2.66', captchaToken: 'solved' }),
+      ),
+    ).toMatchObject({
+      code: 'OTP_RISK_DENIED',
+    });
+  });
+
+  it('test recipients get a fixed code, no delivery and no caps; off by default', async () => {
+    const otp = service({ testRecipients: [{ channel: 'sms', to: '+86 138 0000 0000', code: '246810' }] });
+    for (let i = 0; i < 12; i += 1) {
+      const { verificationId, resendAfter } = await otp.send({ to: '+8613800000000', channel: 'sms' });
+      expect(resendAfter).toBe(0);
+      const { verificationToken } = await otp.verify({ verificationId, code: '246810' });
+      expect((await otp.redeem(verificationToken)).recipient.address).toBe('+8613800000000');
+    }
+    expect(sms.sent).toHaveLength(0);
+    await service().send({ to: '+8613800000000', channel: 'sms' });
+    expect(sms.sent).toHaveLength(1);
+    expect(() =>
+      service({ testRecipients: [{ channel: 'sms', to: '+8613800000000', code: '123' }] }),
+    ).toThrow(/length/);
+  });
+
+  it('letters and mixed codes; input is case- and space-insensitive', async () => {
+    const otp = service({ codeAlphabet: 'mixed', codeLength: 8 });
+    const { verificationId } = await otp.send({ to: '+8613800138000', channel: 'sms' });
+    const code = sms.sent[0]?.code ?? '';
+    expect(code).toMatch(/^[2-9A-HJKMNP-Z]{8}$/);
+    const typed = `${code.slice(0, 4).toLowerCase()} ${code.slice(4)}`;
+    await otp.verify({ verificationId, code: typed });
+  });
+
+  it('redeem can insist on the purpose; a forged or tampered token is refused', async () => {
+    const otp = service();
+    const { verificationId } = await otp.send({ to: '+8613800138000', channel: 'sms', purpose: 'register' });
+    const { verificationToken } = await otp.verify({ verificationId, code: sms.sent[0]?.code ?? '' });
+    const forged = `${verificationToken.slice(0, -1)}${verificationToken.endsWith('A') ? 'B' : 'A'}`;
+    expect(isOtpError(await rejection(otp.redeem(forged)), 'OTP_TOKEN_INVALID')).toBe(true);
+    expect(
+      isOtpError(await rejection(otp.redeem(verificationToken, { purpose: 'sign_in' })), 'OTP_TOKEN_INVALID'),
+    ).toBe(true);
+    expect(isOtpError(await rejection(otp.redeem('short')), 'OTP_TOKEN_INVALID')).toBe(true);
+  });
+
+  it('a code is bound to its verification id and to the server secret', async () => {
+    const store = new MemoryOtpStore();
+    const a = new VerificationService({ secret: SECRET, store, clock, channels: { sms } });
+    const b = new VerificationService({ secret: `${SECRET}-other`, store, clock, channels: { sms } });
+    const { verificationId } = await a.send({ to: '+8613800138000', channel: 'sms' });
+    expect(await rejection(b.verify({ verificationId, code: sms.sent[0]?.code ?? '' }))).toMatchObject({
+      code: 'OTP_WRONG_CODE',
+    });
+    expect(await rejection(a.verify({ verificationId: 'not-an-id', code: '1' }))).toMatchObject({
+      code: 'OTP_EXPIRED',
+      details: { reason: 'unknown' },
+    });
+  });
+
+  it('custom channels normalize their own recipients', async () => {
+    const sent: string[] = [];
+    const wecom: VerificationChannel = {
+      recipientKind: 'custom',
+      normalize: (to) => {
+        if (!/^[a-z0-9_]{3,32}$/i.test(to.trim())) throw new OtpError('OTP_INVALID_RECIPIENT', 'bad user id');
+        return to.trim().toLowerCase();
+      },
+      async deliver(message) {
+        sent.push(`${message.recipient.address}:${message.code}`);
+      },
+    };
+    const otp = service({ channels: { wecom } });
+    const { verificationId } = await otp.send({ to: ' ZhangSan ', channel: 'wecom' });
+    expect(sent[0]).toMatch(/^zhangsan:\d{6}$/);
+    const { verificationToken } = await otp.verify({ verificationId, code: sent[0]?.split(':')[1] ?? '' });
+    expect((await otp.redeem(verificationToken)).recipient).toEqual({ kind: 'custom', address: 'zhangsan' });
+    expect(await rejection(otp.send({ to: '!', channel: 'wecom' }))).toMatchObject({
+      code: 'OTP_INVALID_RECIPIENT',
+    });
+    expect(await rejection(otp.send({ to: 'x', channel: 'fax' }))).toMatchObject({
+      code: 'OTP_INVALID_ARGUMENT',
+    });
+  });
+
+  it('validates its options', () => {
+    expect(() => service({ secret: 'short' })).toThrow(/32 bytes/);
+    expect(() => service({ codeLength: 3 })).toThrow(/4 to 10/);
+    expect(() => service({ codeLength: 11 })).toThrow(/4 to 10/);
+    expect(() => service({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => service({ limits: { perIp: [{ max: 0, windowSeconds: 60 }] } })).toThrow(/perIp/);
+  });
+
+  it('errors serialize without the recipient and with client-safe details', async () => {
+    const otp = service();
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    const error = await rejection(otp.send({ to: '+8613800138000', channel: 'sms' }));
+    const json = JSON.stringify(error);
+    expect(JSON.parse(json)).toEqual({
+      name: 'OtpError',
+      code: 'OTP_COOLDOWN',
+      message: 'Wait 60 s before requesting another code',
+      retryable: false,
+      details: { retryAfterSeconds: 60 },
+    });
+    expect(json).not.toContain('13800138000');
+  });
+});
+
+describe('code generation', () => {
+  it('rejection sampling: bytes 250-255 are never used for digits', () => {
+    const bytes = [250, 251, 252, 253, 254, 255, 0, 9, 19, 249, 123, 7];
+    let calls = 0;
+    const random = (size: number) => {
+      calls += 1;
+      return new Uint8Array(Array.from({ length: size }, (_, i) => bytes[i] ?? 0));
+    };
+    expect(generateCode(6, 'numeric', random)).toBe('099937');
+    expect(calls).toBe(1);
+  });
+
+  it('asks for more randomness when a draw is mostly rejected', () => {
+    let calls = 0;
+    const random = (size: number) => {
+      calls += 1;
+      return new Uint8Array(size).fill(calls === 1 ? 255 : 3);
+    };
+    expect(generateCode(4, 'numeric', random)).toBe('3333');
+    expect(calls).toBe(2);
+  });
+
+  it('every character of every alphabet is reachable, and only those', () => {
+    for (const [name, alphabet] of Object.entries(CODE_ALPHABETS)) {
+      const seen = new Set<string>();
+      const all = new Uint8Array(256).map((_, i) => i);
+      let offset = 0;
+      const random = (size: number) => {
+        const out = new Uint8Array(size).map((_, i) => all[(offset + i) % 256] ?? 0);
+        offset += size;
+        return out;
+      };
+      for (let i = 0; i < 60; i += 1)
+        for (const c of generateCode(10, name as keyof typeof CODE_ALPHABETS, random)) seen.add(c);
+      expect([...seen].sort().join('')).toBe([...alphabet].sort().join(''));
+    }
+    expect(CODE_ALPHABETS.mixed).not.toMatch(/[01ILO]/);
+  });
+});
+
+describe('recipients and IPs', () => {
+  it.each([
+    ['  Zhang.San@Example.COM ', 'zhang.san@example.com'],
+    ['ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ', 'zhang@example.com'],
+    ['用户@例子.中国', '用户@xn--fsqu00a.xn--fiqs8s'],
+    ['a@XN--FSQU00A.xn--fiqs8s', 'a@xn--fsqu00a.xn--fiqs8s'],
+    ['a@example.com.', 'a@example.com'],
+  ])('normalizes email %j', (input, expected) => {
+    expect(normalizeEmail(input).address).toBe(expected);
+  });
+
+  it.each([
+    'plain',
+    '@example.com',
+    'a@',
+    'a@localhost',
+    'a b@example.com',
+    'a..b@example.com',
+    'a@-x.com',
+    `${'x'.repeat(65)}@example.com`,
+    'a@exa_mple.com',
+  ])('rejects email %j', (input) => {
+    expect(() => normalizeEmail(input)).toThrow(expect.objectContaining({ code: 'OTP_INVALID_RECIPIENT' }));
+  });
+
+  it('normalizes phones to E.164 with their region', () => {
+    expect(normalizePhone('0086 138 0013 8000')).toEqual({
+      kind: 'phone',
+      address: '+8613800138000',
+      country: 'CN',
+    });
+    expect(() => normalizePhone('+86 123')).toThrow(
+      expect.objectContaining({ code: 'OTP_INVALID_RECIPIENT' }),
+    );
+    expect(() => normalizePhone('123', { defaultRegion: 'XX' })).toThrow(
+      expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+    );
+  });
+
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['[2001:DB8:1:2:3:4:5:6]', '2001:db8:1:2:0:0:0:0/64'],
+    ['2001:db8:1:2::7%eth0', '2001:db8:1:2:0:0:0:0/64'],
+    ['::1', '0:0:0:0:0:0:0:0/64'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0:0:0:0:0/64'],
+  ])('ip key %s -> %s', (ip, key) => {
+    expect(ipRateLimitKey(ip)).toBe(key);
+  });
+
+  it('ip keys with other prefix lengths; bad input refused', () => {
+    expect(ipRateLimitKey('2001:db8:abcd:1234::1', 56)).toBe('2001:db8:abcd:1200:0:0:0:0/56');
+    expect(ipRateLimitKey('2001:db8:abcd:1234::1', 128)).toBe('2001:db8:abcd:1234:0:0:0:1/128');
+    expect(() => ipRateLimitKey('not-an-ip')).toThrow(
+      expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+    );
+  });
+});
