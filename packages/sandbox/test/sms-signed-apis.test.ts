@@ -17,6 +17,10 @@ beforeEach(() => {
   sandbox.faults.clear();
 });
 
+function errorCode(body: Record<string, Record<string, unknown>>): unknown {
+  return (body.ResponseMetadata?.Error as { Code?: string } | undefined)?.Code;
+}
+
 describe('volcengine SendSms', () => {
   const { accessKeyId, secretAccessKey, smsAccounts } = SANDBOX_SMS_DEFAULTS.volcengine;
   const payloadOf = (overrides: Record<string, string> = {}) =>
@@ -77,16 +81,16 @@ describe('volcengine SendSms', () => {
     expect(bad.status).toBe(403);
     expect(bad.body.ResponseMetadata?.Error).toMatchObject({ Code: 'SignatureDoesNotMatch', CodeN: 100010 });
     const stale = await send(payloadOf(), secretAccessKey, clock.now() - 60 * 60_000);
-    expect((stale.body.ResponseMetadata?.Error as { Code: string }).Code).toBe('RequestExpired');
+    expect(errorCode(stale.body)).toBe('RequestExpired');
   });
 
   it('validates template, sign and numbers', async () => {
     const unknownTemplate = await send(payloadOf({ TemplateID: 'ST_nope' }));
-    expect((unknownTemplate.body.ResponseMetadata?.Error as { Code: string }).Code).toBe('ZJ20003');
+    expect(errorCode(unknownTemplate.body)).toBe('ZJ20003');
     const missingParam = await send(payloadOf({ TemplateParam: '{}' }));
-    expect((missingParam.body.ResponseMetadata?.Error as { Code: string }).Code).toBe('ZJ20005');
+    expect(errorCode(missingParam.body)).toBe('ZJ20005');
     const badNumber = await send(payloadOf({ PhoneNumbers: '12345' }));
-    expect((badNumber.body.ResponseMetadata?.Error as { Code: string }).Code).toBe('ZJ20006');
+    expect(errorCode(badNumber.body)).toBe('ZJ20006');
   });
 });
 
