@@ -14,7 +14,7 @@ import {
 import { deleteKeys, uniquePrefix } from './support/redis-test-keys.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const isUnavailable = (error: unknown) => isLingpaiError(error, 'STORE_UNAVAILABLE');
 
 /** Retries `check` until it passes: the client reconnects on its own schedule. */
