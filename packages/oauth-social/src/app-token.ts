@@ -3,6 +3,7 @@ import {
   type KeyValueStore,
   type LockStore,
   TokenCache,
+  TokenCacheError,
   type TokenCacheEvent,
   type TokenCacheRetryOptions,
   type TokenEntry,
@@ -102,13 +103,17 @@ export abstract class AppToken {
     return this.cache.key;
   }
 
-  /** The current token (cached, shared, refreshed early). */
+  /**
+   * The current token (cached, shared, refreshed early). When the platform refused to issue one, the
+   * platform's `OAuthError` is thrown (e.g. `OAUTH_CONFIG_ERROR` for a wrong secret) rather than the
+   * cache's `TOKEN_FETCH_FAILED` wrapper; lock and store failures keep their auth-core codes.
+   */
   get(): Promise<string> {
-    return this.cache.get();
+    return this.cache.get().catch(unwrapFetchFailure);
   }
 
   getEntry(): Promise<TokenEntry> {
-    return this.cache.getEntry();
+    return this.cache.getEntry().catch(unwrapFetchFailure);
   }
 
   /** Forgets `token` if it is still the cached one. Prefer `withAppToken`, which does this for you. */
@@ -141,8 +146,19 @@ export abstract class AppToken {
    * kept) and `call` runs once more with a fresh token. Never loops.
    */
   withAppToken<T>(call: (token: string) => Promise<T>): Promise<T> {
-    return this.cache.withToken(call, (error) => this.isTokenInvalid(error));
+    return this.cache.withToken(call, (error) => this.isTokenInvalid(error)).catch(unwrapFetchFailure);
   }
+}
+
+function unwrapFetchFailure(error: unknown): never {
+  if (
+    error instanceof TokenCacheError &&
+    error.code === 'TOKEN_FETCH_FAILED' &&
+    error.cause instanceof OAuthError
+  ) {
+    throw error.cause;
+  }
+  throw error;
 }
 
 /** Upstream answered without a usable token: never cache, surface the body. */
