@@ -182,22 +182,30 @@ export interface ApiKeyVerifier {
   verify(request: ApiKeyIncomingRequest): Promise<{ keyId: string }>;
 }
 
-function readHeader(headers: ApiKeyIncomingRequest['headers'], lowerName: string): string | undefined {
-  let found: string | undefined;
+type SigningHeaderValues = [string | undefined, string | undefined, string | undefined, string | undefined];
+
+// One pass over the headers for all four names. A signing header sent twice is ambiguous: it reads
+// as missing rather than guessing which copy counts.
+function readSigningHeaders(
+  headers: ApiKeyIncomingRequest['headers'],
+  lowerNames: readonly [string, string, string, string],
+): SigningHeaderValues {
+  const found: SigningHeaderValues = [undefined, undefined, undefined, undefined];
+  const repeated = [false, false, false, false];
   for (const name in headers) {
-    if (name.toLowerCase() !== lowerName) continue;
+    const index = lowerNames.indexOf(name.toLowerCase());
+    if (index === -1) continue;
     const value = headers[name];
     if (value === undefined) continue;
-    // A signing header sent twice is ambiguous: refuse it rather than guess which one counts.
-    if (typeof value !== 'string') {
-      if (value.length !== 1 || found !== undefined) return undefined;
-      found = value[0];
-    } else {
-      if (found !== undefined) return undefined;
-      found = value;
-    }
+    let text: string | undefined;
+    if (typeof value === 'string') text = value;
+    else if (value.length === 1) text = value[0];
+    else repeated[index] = true;
+    if (found[index] !== undefined) repeated[index] = true;
+    found[index] = text;
   }
-  return found === undefined || found.length === 0 ? undefined : found;
+  for (let i = 0; i < 4; i++) if (repeated[i] || found[i] === '') found[i] = undefined;
+  return found;
 }
 
 const TIMESTAMP = /^\d{1,12}$/;
@@ -211,12 +219,12 @@ const HEX = /^[0-9a-f]+$/;
  */
 export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
   const names = { ...DEFAULT_API_KEY_HEADERS, ...options.headerNames };
-  const lower = {
-    keyId: names.keyId.toLowerCase(),
-    timestamp: names.timestamp.toLowerCase(),
-    nonce: names.nonce.toLowerCase(),
-    signature: names.signature.toLowerCase(),
-  };
+  const lowerNames = [
+    names.keyId.toLowerCase(),
+    names.timestamp.toLowerCase(),
+    names.nonce.toLowerCase(),
+    names.signature.toLowerCase(),
+  ] as const;
   const windowSeconds = options.windowSeconds ?? API_KEY_DEFAULTS.windowSeconds;
   if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
     throw new TypeError('windowSeconds must be a positive integer');
@@ -230,10 +238,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
 
   return {
     async verify(request) {
-      const keyId = readHeader(request.headers, lower.keyId);
-      const timestamp = readHeader(request.headers, lower.timestamp);
-      const nonce = readHeader(request.headers, lower.nonce);
-      const signature = readHeader(request.headers, lower.signature);
+      const [keyId, timestamp, nonce, signature] = readSigningHeaders(request.headers, lowerNames);
       if (keyId === undefined || timestamp === undefined || nonce === undefined || signature === undefined) {
         throw new ApiKeySignatureError(
           CODES.SIGNATURE_MISSING_HEADER,
