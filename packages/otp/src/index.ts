@@ -12,6 +12,8 @@ export {
   MIN_CODE_LENGTH,
   normalizeCodeInput,
 } from './code-generator.js';
+export type { EmailChannelOptions, EmailContent } from './email-channel.js';
+export { createEmailChannel, defaultEmailContent } from './email-channel.js';
 export type { OtpErrorCode, OtpErrorDetails, OtpErrorOptions } from './errors.js';
 export { isOtpError, OTP_ERROR_CODES, OtpError } from './errors.js';
 export type { HotpOptions, HotpVerifyOptions, HotpVerifyResult, OtpAlgorithm } from './hotp.js';

@@ -1,0 +1,76 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type { VerificationChannel, VerificationMessage } from './channel.js';
+import { OtpError } from './errors.js';
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export interface EmailChannelOptions {
+  /** A nodemailer transporter, or SMTP options / an `smtp://` URL to create one. */
+  transport: Transporter | SMTPTransport.Options | string;
+  /** The sender, e.g. `"Lingpai" <no-reply@example.com>`. */
+  from: string;
+  /** Subject and body per message (pick by `purpose` and `locale`). Default: a short zh/en text. */
+  render?: (message: VerificationMessage) => EmailContent;
+}
+
+/** Default texts. They say "the most recent code", since only the latest code works. */
+export function defaultEmailContent(message: VerificationMessage): EmailContent {
+  const minutes = Math.round(message.expiresInSeconds / 60);
+  if (message.locale?.toLowerCase().startsWith('zh')) {
+    return {
+      subject: `验证码 ${message.code}`,
+      text: `你的验证码是 ${message.code}，${minutes} 分钟内有效。如收到多封邮件，请使用最新的验证码。如非本人操作，请忽略本邮件。`,
+    };
+  }
+  return {
+    subject: `Your verification code: ${message.code}`,
+    text: `Your verification code is ${message.code}. It expires in ${minutes} minutes. If you received several, use the most recent one. If you did not ask for it, ignore this email.`,
+  };
+}
+
+function isTransporter(value: EmailChannelOptions['transport']): value is Transporter {
+  return typeof value === 'object' && typeof (value as Transporter).sendMail === 'function';
+}
+
+/**
+ * Email over SMTP with nodemailer. SMTP 4xx answers come back retryable, 5xx (mailbox unknown, policy)
+ * not; either way the service reports `OTP_CHANNEL_FAILED` and lifts the cooldown.
+ */
+export function createEmailChannel(options: EmailChannelOptions): VerificationChannel & { close(): void } {
+  const transporter: Transporter = isTransporter(options.transport)
+    ? options.transport
+    : nodemailer.createTransport(options.transport);
+  const render = options.render ?? defaultEmailContent;
+  return {
+    recipientKind: 'email',
+    async deliver(message) {
+      const content = render(message);
+      try {
+        await transporter.sendMail({
+          from: options.from,
+          to: message.recipient.address,
+          subject: content.subject,
+          text: content.text,
+          ...(content.html === undefined ? {} : { html: content.html }),
+          headers: { 'Auto-Submitted': 'auto-generated' },
+        });
+      } catch (error) {
+        const responseCode = (error as { responseCode?: unknown }).responseCode;
+        const permanent = typeof responseCode === 'number' && responseCode >= 500;
+        throw new OtpError(
+          'OTP_CHANNEL_FAILED',
+          `SMTP delivery failed${typeof responseCode === 'number' ? ` (${responseCode})` : ''}`,
+          { cause: error, retryable: !permanent },
+        );
+      }
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
