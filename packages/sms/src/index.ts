@@ -32,10 +32,24 @@ export type {
 } from './provider.js';
 export type { AliyunSmsOptions } from './providers/aliyun.js';
 export { ALIYUN_BASE_URL, ALIYUN_INTL_BASE_URL, createAliyunProvider } from './providers/aliyun.js';
+export type { AwsSnsSmsOptions } from './providers/aws-sns.js';
+export { createAwsSnsProvider } from './providers/aws-sns.js';
 export type { ConsoleProviderOptions } from './providers/console.js';
 export { createConsoleProvider } from './providers/console.js';
+export type { HuaweiSmsOptions } from './providers/huawei.js';
+export { createHuaweiProvider, HUAWEI_BASE_URL } from './providers/huawei.js';
 export type { CapturedSms, MemoryProviderOptions } from './providers/memory.js';
 export { createMemoryProvider, MemorySmsProvider } from './providers/memory.js';
+export type { MoceanSmsOptions } from './providers/mocean.js';
+export { createMoceanProvider, MOCEAN_BASE_URL } from './providers/mocean.js';
+export type { TencentSmsOptions } from './providers/tencent.js';
+export { createTencentProvider, TENCENT_BASE_URL } from './providers/tencent.js';
+export type { TwilioSmsOptions } from './providers/twilio.js';
+export { createTwilioProvider, TWILIO_BASE_URL } from './providers/twilio.js';
+export type { VolcengineSmsOptions } from './providers/volcengine.js';
+export { BYTEPLUS_BASE_URL, createVolcengineProvider, VOLCENGINE_BASE_URL } from './providers/volcengine.js';
+export type { VonageSmsOptions } from './providers/vonage.js';
+export { createVonageProvider, VONAGE_BASE_URL } from './providers/vonage.js';
 export type {
   SmsBatchOptions,
   SmsBatchResult,
