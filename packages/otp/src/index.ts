@@ -41,6 +41,8 @@ export type { ReplayGuard, StoreReplayGuardOptions } from './replay-guard.js';
 export { createReplayGuard } from './replay-guard.js';
 export type { GenerateSecretOptions } from './secret.js';
 export { generateSecret } from './secret.js';
+export type { SmsChannelOptions, SmsCodeSender, SmsCodeTemplate } from './sms-channel.js';
+export { createSmsChannel } from './sms-channel.js';
 export type { TotpGenerateOptions, TotpOptions, TotpVerifyOptions, TotpVerifyResult } from './totp.js';
 export { totp, totpStep, verifyTotp } from './totp.js';
 export type {
