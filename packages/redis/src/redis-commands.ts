@@ -23,8 +23,9 @@ export interface RedisCommandRunnerOptions {
   /** Prepended to every key passed through `key()`. Default ''. */
   keyPrefix?: string;
   /**
-   * Our own bound on each call, on top of the client's `commandTimeout` (a client passed in may have
-   * none). The command may still run on the server after this fires. Default 2,000 ms.
+   * Bound on each call. Enforced with our own timer only when the client's `commandTimeout` is unset
+   * or longer (a client passed in may have none); otherwise ioredis enforces it. The command may
+   * still run on the server after the bound fires. Default 2,000 ms.
    */
   timeoutMs?: number;
 }
@@ -44,9 +45,12 @@ export class RedisCommandRunner {
   readonly client: RedisClient;
   readonly keyPrefix: string;
   readonly timeoutMs: number;
+  readonly #clientBounded: boolean;
 
   constructor(client: RedisClient, options: RedisCommandRunnerOptions = {}) {
     this.client = client;
+    const commandTimeout = commandTimeoutOf(client);
+    this.#clientBounded = commandTimeout !== undefined && commandTimeout <= (options.timeoutMs ?? 2_000);
     this.keyPrefix = options.keyPrefix ?? '';
     this.timeoutMs = options.timeoutMs ?? 2_000;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
@@ -61,6 +65,16 @@ export class RedisCommandRunner {
 
   /** Runs `command` with the time bound and error mapping. `operation` names it in error messages. */
   run<T>(operation: string, command: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.#clientBounded) {
+      // ioredis already bounds every command (queued or sent) by its commandTimeout: skip our timer.
+      try {
+        return command(this.client).catch((error: unknown) => {
+          throw toStoreError(error, operation);
+        });
+      } catch (error) {
+        return Promise.reject(toStoreError(error, operation));
+      }
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
@@ -118,4 +132,11 @@ export class RedisCommandRunner {
       return command.call(client, ...keys.map((key) => this.key(key)), ...args);
     });
   }
+}
+
+/** The client's own per-command timeout, for a standalone client or a Cluster. */
+function commandTimeoutOf(client: RedisClient): number | undefined {
+  const options = client.options as { commandTimeout?: unknown; redisOptions?: { commandTimeout?: unknown } };
+  const value = options.commandTimeout ?? options.redisOptions?.commandTimeout;
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
