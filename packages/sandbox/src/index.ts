@@ -15,9 +15,12 @@ export {
   ALIPAY_SANDBOX_APP_PRIVATE_KEY,
   ALIPAY_SANDBOX_APP_PUBLIC_KEY,
   ALIPAY_SANDBOX_PLATFORM_PUBLIC_KEY,
+  alipaySignContent,
+  GOOGLE_ISSUER,
   OAUTH_PLATFORMS,
   SANDBOX_OAUTH_DEFAULTS,
   sandboxOauthIds,
+  sandboxOauthUser,
 } from './oauth/index.js';
 export type { SandboxContext } from './sandbox-context.js';
 export type {

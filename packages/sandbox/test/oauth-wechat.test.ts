@@ -1,7 +1,7 @@
 import { createManualClock } from '@lingpai/auth-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../src/index.js';
-import { SANDBOX_OAUTH_DEFAULTS, sandboxOauthIds } from '../src/oauth/index.js';
+import { SANDBOX_OAUTH_DEFAULTS, sandboxOauthIds, sandboxOauthUser } from '../src/oauth/index.js';
 
 const { web, mp, mpUnbound, mini } = {
   web: SANDBOX_OAUTH_DEFAULTS.apps.wechat.default,
@@ -9,7 +9,7 @@ const { web, mp, mpUnbound, mini } = {
   mpUnbound: SANDBOX_OAUTH_DEFAULTS.apps.wechat.mpUnbound,
   mini: SANDBOX_OAUTH_DEFAULTS.apps.wechat.mini,
 };
-const alice = SANDBOX_OAUTH_DEFAULTS.users[0];
+const alice = sandboxOauthUser('alice');
 const REDIRECT = 'http://127.0.0.1:3000/callback/wechat';
 const START = Date.UTC(2026, 0, 5, 4, 0, 0);
 
@@ -212,7 +212,7 @@ describe('WeChat official account', () => {
     expect(response.statusCode).toBe(302);
     const code = new URL(String(response.headers.location)).searchParams.get('code');
     const token = await exchange(mp, String(code));
-    expect(token.body.openid).toBe(sandboxOauthIds('wechat', mp, SANDBOX_OAUTH_DEFAULTS.users[1]).openId);
+    expect(token.body.openid).toBe(sandboxOauthIds('wechat', mp, sandboxOauthUser('bob')).openId);
   });
 });
 

@@ -11,6 +11,8 @@ export interface AuthorizeRequest {
   state: string | undefined;
   /** Extra fields stored with the code (nonce, PKCE challenge, offline access). */
   code?: Pick<CodeRecord, 'nonce' | 'codeChallenge' | 'codeChallengeMethod' | 'offline'>;
+  /** Platform-specific request values the `approved` step needs (e.g. Google's `prompt`). */
+  extra?: Record<string, string | undefined>;
 }
 
 /** The page the platform shows instead of the picker (bad client id, redirect URI or scope). */

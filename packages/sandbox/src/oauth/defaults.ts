@@ -232,3 +232,10 @@ export const SANDBOX_OAUTH_DEFAULTS = {
     alipayPublicKey: ALIPAY_SANDBOX_PLATFORM_PUBLIC_KEY,
   },
 } as const;
+
+/** A default user by id (`alice`, `bob`, `carol`, `snapshot`); throws for an unknown id. */
+export function sandboxOauthUser(id: string): SandboxOauthUser {
+  const user = SANDBOX_OAUTH_DEFAULTS.users.find((candidate) => candidate.id === id);
+  if (user === undefined) throw new Error(`no sandbox OAuth user ${id}`);
+  return user;
+}

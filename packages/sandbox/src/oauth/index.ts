@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../sandbox-context.js';
+import { registerAlipay } from './alipay.js';
 import { SANDBOX_OAUTH_DEFAULTS } from './defaults.js';
+import { registerDingtalk } from './dingtalk.js';
+import { registerDouyin } from './douyin.js';
+import { registerGithub } from './github.js';
+import { registerGoogle } from './google.js';
+import { registerLark } from './lark.js';
 import { OauthState, type OauthStats } from './oauth-state.js';
+import { registerQq } from './qq.js';
 import { OAUTH_PLATFORMS, type OauthPlatform, type SandboxOauthApp, type SandboxOauthUser } from './types.js';
 import { issueWechatJsCode, registerWechat } from './wechat.js';
+import { registerWecom } from './wecom.js';
+import { registerWeibo } from './weibo.js';
 
 export interface OauthSandboxOptions {
   /** Apps added to the defaults, per platform (looked up by `appId`; an added app wins over a default). */
@@ -46,6 +55,15 @@ export async function registerOauthSandbox(
   });
 
   await registerWechat(app, context, state);
+  await registerWecom(app, context, state);
+  await registerDingtalk(app, context, state);
+  await registerLark(app, context, state);
+  await registerDouyin(app, context, state);
+  await registerAlipay(app, context, state);
+  await registerQq(app, context, state);
+  await registerWeibo(app, context, state);
+  await registerGoogle(app, context, state);
+  await registerGithub(app, context, state);
 
   app.get('/__sandbox/oauth/stats', async () => state.stats());
   app.delete('/__sandbox/oauth/stats', async () => {
@@ -78,12 +96,14 @@ export async function registerOauthSandbox(
   };
 }
 
+export { alipaySignContent } from './alipay.js';
 export {
   ALIPAY_SANDBOX_APP_PRIVATE_KEY,
   ALIPAY_SANDBOX_APP_PUBLIC_KEY,
   ALIPAY_SANDBOX_PLATFORM_PUBLIC_KEY,
 } from './alipay-keys.js';
-export { SANDBOX_OAUTH_DEFAULTS } from './defaults.js';
+export { SANDBOX_OAUTH_DEFAULTS, sandboxOauthUser } from './defaults.js';
+export { GOOGLE_ISSUER } from './google.js';
 export type { SandboxOauthIds } from './identity.js';
 export { sandboxOauthIds } from './identity.js';
 export type { OauthStats } from './oauth-state.js';
