@@ -54,7 +54,12 @@ export type {
   TencentTc3Signature,
 } from './signing/tencent-tc3.js';
 export { signAwsSigV4 } from './signing/aws-sigv4.js';
-export type { AwsCredentials, AwsSigV4Options, AwsSigV4Request, AwsSigV4Signature } from './signing/aws-sigv4.js';
+export type {
+  AwsCredentials,
+  AwsSigV4Options,
+  AwsSigV4Request,
+  AwsSigV4Signature,
+} from './signing/aws-sigv4.js';
 export type { HeaderInput, QueryInput } from './signing/internal/canonical.js';
 export type { SignableBody } from './signing/internal/encoding.js';
 export { signVolcengine } from './signing/volcengine.js';
