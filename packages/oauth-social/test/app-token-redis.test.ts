@@ -106,7 +106,7 @@ for (const mode of ['stable', 'classic'] as const) {
 
     it('a token the platform revokes is replaced once, and no server ever kills another one`s token', async () => {
       const [first] = await round();
-      const old = (first?.tokens as string[])[0] ?? '';
+      const old = ((first?.tokens ?? []) as string[])[0] ?? '';
       expect(sandbox.oauth.invalidateToken(old)).toBe(true);
       const results = await round();
       for (const result of results) expect(result.error).toBeUndefined();
