@@ -58,15 +58,26 @@ function clientCredentials(
   return { id: params.client_id, secret: params.client_secret };
 }
 
+// One RS256 key per process (generating RSA keys is slow and every sandbox would pay for it); clients
+// fetch it from the JWKS endpoint as they would from Google.
+let signingKeyPromise: Promise<{ privateKey: CryptoKey; jwk: JWK & { kid: string } }> | undefined;
+
+function signingKey() {
+  signingKeyPromise ??= (async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomToken(12);
+    return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+  })();
+  return signingKeyPromise;
+}
+
 export async function registerGoogle(
   app: FastifyInstance,
   context: SandboxContext,
   state: OauthState,
 ): Promise<void> {
-  // A fresh RS256 key per sandbox; clients fetch it from the JWKS endpoint like they would from Google.
-  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-  const kid = randomToken(12);
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const { privateKey, jwk } = await signingKey();
+  const kid = jwk.kid;
   const consented = new Set<string>();
 
   const baseOf = (request: FastifyRequest) =>
