@@ -63,6 +63,8 @@ function throwIfQQError(body: JsonObject, phase: 'code' | 'refresh' | 'api', sta
   if (phase === 'refresh' && (code === 'OAUTH_INVALID_CODE' || code === 'OAUTH_INVALID_TOKEN')) {
     code = 'OAUTH_INVALID_REFRESH_TOKEN';
   }
+  // No access token is involved in a code exchange: a "token check" failure there is the app secret.
+  if (phase === 'code' && code === 'OAUTH_INVALID_TOKEN') code = 'OAUTH_CONFIG_ERROR';
   // get_user_info answers ret=-1 … with a message when the token is bad; 100016-style codes cover the rest.
   throw new OAuthError(code, `qq: ${failing ?? status} ${message}`.trim(), {
     provider: 'qq',

@@ -1,0 +1,138 @@
+import { createManualClock } from '@lingpai/auth-core';
+import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { Google, parseCallback, SignedOAuthState } from '../src/index.js';
+import { consent, REDIRECT_URI, useSandbox } from './support.js';
+
+const app = SANDBOX_OAUTH_DEFAULTS.apps.google.default;
+const alice = SANDBOX_OAUTH_DEFAULTS.users[0];
+
+describe('Google (OpenID Connect) against the sandbox', () => {
+  const { url, sandbox } = useSandbox();
+  const google = (overrides: Partial<ConstructorParameters<typeof Google>[0]> = {}) =>
+    new Google({
+      clientId: app.appId,
+      clientSecret: app.secret,
+      redirectUri: REDIRECT_URI,
+      baseURL: `${url()}/google`,
+      ...overrides,
+    });
+  const states = new SignedOAuthState({ secret: 'google-state-secret-0123456789abcd' });
+
+  const login = async (provider: Google, user = 'alice') => {
+    const issued = states.create({ provider: 'google', redirectUri: REDIRECT_URI });
+    const authorize = provider.createAuthorizationURL({
+      state: issued.state,
+      codeVerifier: issued.codeVerifier,
+      nonce: issued.nonce,
+    });
+    const { code, state } = parseCallback(await consent(authorize, user));
+    const verified = states.verify(state, { provider: 'google', redirectUri: REDIRECT_URI });
+    return { code, ...verified };
+  };
+
+  it('PKCE + nonce: the ID token is verified against the JWKS, the profile comes from userinfo', async () => {
+    const provider = google();
+    const { code, codeVerifier, nonce } = await login(provider);
+    const tokens = await provider.validateAuthorizationCode(code, { codeVerifier, nonce });
+    const claims = await provider.verifyIdToken(tokens.idToken(), { nonce });
+    expect(claims).toMatchObject({
+      iss: 'https://accounts.google.com',
+      aud: app.appId,
+      sub: alice?.googleSub,
+      nonce,
+    });
+    const profile = await provider.getProfile(tokens);
+    expect(profile).toMatchObject({
+      provider: 'google',
+      id: alice?.googleSub,
+      email: 'alice@example.com',
+      emailVerified: true,
+    });
+    expect(tokens.hasRefreshToken()).toBe(true);
+    const refreshed = await provider.refreshAccessToken(tokens.refreshToken());
+    expect(refreshed.accessToken()).not.toBe(tokens.accessToken());
+  });
+
+  it('rejects a nonce mismatch, a wrong audience and an expired ID token', async () => {
+    const provider = google();
+    const first = await login(provider);
+    await expect(
+      provider.validateAuthorizationCode(first.code, {
+        codeVerifier: first.codeVerifier,
+        nonce: 'another-nonce',
+      }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_ID_TOKEN', message: expect.stringMatching(/nonce/) });
+
+    const second = await login(provider, 'bob');
+    const tokens = await provider.validateAuthorizationCode(second.code, second);
+    const otherAudience = google({ clientId: 'someone-else.apps.googleusercontent.com' });
+    await expect(otherAudience.verifyIdToken(tokens.idToken())).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/aud/),
+    });
+    const clock = createManualClock(Date.now() + 2 * 3_600_000);
+    await expect(google({ clock }).verifyIdToken(tokens.idToken())).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/expired/),
+    });
+  });
+
+  it('maps token errors: a used code is invalid_grant, a wrong verifier too, a bad secret is a config error', async () => {
+    const provider = google();
+    const { code, codeVerifier, nonce } = await login(provider);
+    await expect(
+      provider.validateAuthorizationCode(code, { codeVerifier: 'x'.repeat(43) }),
+    ).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_CODE',
+      platformCode: 'invalid_grant',
+      status: 400,
+    });
+    await expect(provider.validateAuthorizationCode(code, { codeVerifier, nonce })).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_CODE',
+    });
+    await expect(google({ clientSecret: 'nope' }).validateAuthorizationCode('x')).rejects.toMatchObject({
+      code: 'OAUTH_CONFIG_ERROR',
+    });
+    const fresh = await login(provider);
+    const tokens = await provider.validateAuthorizationCode(fresh.code, fresh);
+    sandbox().oauth.invalidateToken(tokens.accessToken());
+    await expect(provider.getProfile(tokens)).rejects.toMatchObject({ code: 'OAUTH_INVALID_TOKEN' });
+  });
+});
+
+describe('Google ID token checks with local keys', () => {
+  it('accepts a good token and rejects a foreign signature, a wrong issuer and a missing nonce', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
+    const google = new Google({
+      clientId: 'cid',
+      clientSecret: 's',
+      jwks: createLocalJWKSet({ keys: [jwk] }),
+    });
+    const sign = (claims: Record<string, unknown>, key = privateKey) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer((claims.iss as string | undefined) ?? 'https://accounts.google.com')
+        .setAudience('cid')
+        .setSubject('123')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key);
+    expect((await google.verifyIdToken(await sign({ nonce: 'n' }), { nonce: 'n' })).sub).toBe('123');
+    // Google also signs with the scheme-less issuer.
+    expect((await google.verifyIdToken(await sign({ iss: 'accounts.google.com' }))).sub).toBe('123');
+    await expect(google.verifyIdToken(await sign({ iss: 'https://evil.example' }))).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+    });
+    await expect(google.verifyIdToken(await sign({}), { nonce: 'n' })).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+    });
+    const other = await generateKeyPair('RS256');
+    await expect(google.verifyIdToken(await sign({}, other.privateKey))).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/signature/),
+    });
+  });
+});
