@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
   type KeyValueStore,
@@ -82,7 +82,7 @@ function invalidState(message: string): OAuthError {
  * single-use codes and the browser binding cover that. Use `StoredOAuthState` for strict single use.
  */
 export class SignedOAuthState {
-  readonly #secret: Buffer;
+  readonly #secret: KeyObject;
   readonly #ttlMs: number;
   readonly #clock: Clock;
   readonly #randomBytes: RandomBytes;
@@ -96,7 +96,7 @@ export class SignedOAuthState {
         `The state secret must be at least ${MIN_SECRET_BYTES} bytes`,
       );
     }
-    this.#secret = secret;
+    this.#secret = createSecretKey(secret);
     this.#ttlMs = options.ttlMs ?? DEFAULT_STATE_TTL_MS;
     this.#clock = options.clock ?? systemClock;
     this.#randomBytes = options.randomBytes ?? secureRandomBytes;
@@ -109,20 +109,21 @@ export class SignedOAuthState {
       .digest();
   }
 
-  #derive(label: string, state: string): string {
-    return createHmac('sha256', this.#secret).update(`lingpai-${label}\0${state}`).digest('base64url');
+  /** Verifier and nonce from one HMAC-SHA512 of the state: 32 bytes each, independent halves. */
+  #derive(state: string, expiresAt: number): IssuedState {
+    const bytes = createHmac('sha512', this.#secret).update(`lingpai-derive\0${state}`).digest();
+    return {
+      state,
+      codeVerifier: bytes.subarray(0, 32).toString('base64url'),
+      nonce: bytes.subarray(32).toString('base64url'),
+      expiresAt,
+    };
   }
 
   create(binding: StateBinding): IssuedState {
     const expiresAt = this.#clock.now() + this.#ttlMs;
     const body = `${expiresAt.toString(36)}.${base64url(this.#randomBytes(16))}`;
-    const state = `${body}.${this.#mac(body, binding).toString('base64url')}`;
-    return {
-      state,
-      codeVerifier: this.#derive('pkce', state),
-      nonce: this.#derive('nonce', state),
-      expiresAt,
-    };
+    return this.#derive(`${body}.${this.#mac(body, binding).toString('base64url')}`, expiresAt);
   }
 
   /** Checks the MAC in constant time, then the expiry. Throws `OAUTH_INVALID_STATE`. */
@@ -146,7 +147,8 @@ export class SignedOAuthState {
     if (!Number.isSafeInteger(expiresAt) || this.#clock.now() >= expiresAt) {
       throw invalidState('The state has expired');
     }
-    return { codeVerifier: this.#derive('pkce', state), nonce: this.#derive('nonce', state), expiresAt };
+    const { codeVerifier, nonce } = this.#derive(state, expiresAt);
+    return { codeVerifier, nonce, expiresAt };
   }
 }
 
