@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '@lingpai/auth-core';
 import type {
   AttemptResult,
   CancelVerificationInput,
@@ -29,7 +30,11 @@ interface Window {
 }
 
 export interface MemoryOtpStoreOptions {
-  /** Entries per map before the oldest are dropped. Default 100,000. */
+  /**
+   * Live entries per kind (records, counters, …). When full even after dropping expired entries, the
+   * store refuses new codes with `STORE_UNAVAILABLE` (so the service fails closed) rather than evict a
+   * live counter, which would hand an attacker who floods the store a fresh set of caps. Default 100,000.
+   */
   maxEntries?: number;
 }
 
@@ -53,6 +58,12 @@ export class MemoryOtpStore implements OtpStore {
   async createVerification(input: CreateVerificationInput): Promise<CreateVerificationResult> {
     const { now, record } = input;
     this.#sweep(now);
+    this.#ensureRoom(now, [
+      [this.#records, 1],
+      [this.#latest, 1],
+      [this.#cooldowns, 1],
+      [this.#windows, input.limits.length],
+    ]);
     let blockedBy = '';
     let retryAfterMs = 0;
     if (input.cooldown !== undefined) {
@@ -119,6 +130,7 @@ export class MemoryOtpStore implements OtpStore {
   async consume(input: ConsumeInput): Promise<boolean> {
     const record = this.#records.get(input.id);
     if (record === undefined || record.used) return false;
+    this.#ensureRoom(input.now, [[this.#tokens, 1]]);
     record.used = true;
     this.#put(this.#tokens, input.tokenKey, { value: input.tokenData, dropAt: input.now + input.tokenTtlMs });
     return true;
@@ -140,16 +152,19 @@ export class MemoryOtpStore implements OtpStore {
 
   #put<V>(map: Map<string, V>, key: string, value: V): void {
     map.delete(key);
-    if (map.size >= this.#maxEntries) {
-      const oldest = map.keys().next();
-      if (oldest.done !== true) map.delete(oldest.value);
-    }
     map.set(key, value);
   }
 
+  #ensureRoom(now: number, needs: ReadonlyArray<readonly [Map<string, unknown>, number]>): void {
+    const full = () => needs.some(([map, needed]) => map.size + needed > this.#maxEntries);
+    if (!full()) return;
+    this.#sweep(now, true);
+    if (full()) throw new StoreUnavailableError('MemoryOtpStore is full of live entries');
+  }
+
   // Retention is measured on the caller's clock, like expiry; a full sweep at most once a second.
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < 1000) return;
+  #sweep(now: number, force = false): void {
+    if (!force && now - this.#lastSweep < 1000) return;
     this.#lastSweep = now;
     for (const map of [this.#records, this.#latest, this.#cooldowns, this.#tokens] as Map<
       string,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { StoreUnavailableError } from '@lingpai/auth-core';
+import { createManualClock, StoreUnavailableError } from '@lingpai/auth-core';
 import { createRedisClient, RedisOtpStore } from '@lingpai/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis } from '../../../test-support/services.js';
 import { MemoryOtpStore, type OtpStore, VerificationService } from '../src/index.js';
 import { inboxChannel, otpStoreContract, SECRET } from './otp-store-contract.js';
@@ -95,5 +95,30 @@ describeWithRedis('RedisOtpStore', (url) => {
     ]) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe('MemoryOtpStore when full', () => {
+  it('refuses new codes (fail closed) instead of evicting live counters, and recovers after expiry', async () => {
+    const clock = createManualClock(1_750_000_000_000);
+    const sms = inboxChannel();
+    const otp = new VerificationService({
+      secret: SECRET,
+      store: new MemoryOtpStore({ maxEntries: 8 }),
+      clock,
+      channels: { sms },
+      limits: { perRecipient: [{ max: 1, windowSeconds: 3600 }], perIp: [] },
+    });
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    for (let i = 1; i < 8; i += 1) await otp.send({ to: `+861380013800${i}`, channel: 'sms' });
+    const full = await otp.send({ to: '+8613800138009', channel: 'sms' }).catch((e: unknown) => e);
+    expect(full).toMatchObject({ code: 'OTP_STORE_UNAVAILABLE' });
+    // The first recipient's cap was not evicted to make room.
+    expect(await otp.send({ to: '+8613800138000', channel: 'sms' }).catch((e: unknown) => e)).toMatchObject({
+      code: 'OTP_STORE_UNAVAILABLE',
+    });
+    clock.advance(3600_000 + 600_000 + 600_000);
+    await otp.send({ to: '+8613800138009', channel: 'sms' });
+    expect(sms.sent).toHaveLength(9);
   });
 });
