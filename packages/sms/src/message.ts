@@ -44,7 +44,8 @@ export interface SmsMessage {
   from?: string;
   /**
    * Caller reference echoed back in delivery reports where the provider supports it (Aliyun
-   * `OutId`, Tencent `SessionContext`, Twilio status callback query, Vonage `client-ref`).
+   * `OutId`, Tencent `SessionContext`, Volcengine `Tag`, Vonage `client-ref`, Twilio `?reference=` on the
+   * status callback URL).
    */
   reference?: string;
 }

@@ -209,8 +209,3 @@ export function providerError(
     mayHaveBeenSent: extra.mayHaveBeenSent ?? false,
   });
 }
-
-/** Hides credential fields from `JSON.stringify`, spreads and `util.inspect` of a provider object. */
-export function hideSecret<T extends object>(target: T, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: false, configurable: false });
-}
