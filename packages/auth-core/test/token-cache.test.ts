@@ -66,13 +66,26 @@ function makeCache(
 class FlakyStore implements KeyValueStore {
   down = false;
   failWrites = false;
+  #gate: Promise<void> | undefined;
   constructor(readonly inner: MemoryStore) {}
+  /** The next get() waits until the returned function is called. */
+  holdNextGet(): () => void {
+    let open: () => void = () => undefined;
+    this.#gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return open;
+  }
   #check(write = false): void {
     if (this.down || (write && this.failWrites)) throw new StoreUnavailableError('backend unreachable');
   }
   async get(key: string) {
     this.#check();
-    return this.inner.get(key);
+    const gate = this.#gate;
+    this.#gate = undefined;
+    const value = await this.inner.get(key);
+    if (gate !== undefined) await gate;
+    return value;
   }
   async set(key: string, value: string, ttlMs: number) {
     this.#check(true);
@@ -371,6 +384,38 @@ describe('TokenCache: invalidation', () => {
     expect(await cache.invalidate('tok-1')).toBe(false);
     expect(await cache.get()).toBe('tok-2');
     expect(up.calls).toHaveLength(2);
+  });
+
+  it('never re-adopts a token invalidated while a store read was in flight', async () => {
+    const clock = createManualClock(T0);
+    const store = new FlakyStore(new MemoryStore({ clock }));
+    const up = upstream();
+    const { cache } = makeCache({ fetchToken: up.fetchToken, store, maxLocalAgeMs: 1_000 }, clock);
+    expect(await cache.get()).toBe('tok-1');
+    clock.advance(1_000);
+    const open = store.holdNextGet();
+    const checking = cache.get(); // re-reads the store, which still holds tok-1
+    await settle();
+    const invalidating = cache.invalidate('tok-1');
+    open();
+    expect(await invalidating).toBe(true);
+    expect(await checking).toBe('tok-2');
+    expect(await cache.get()).toBe('tok-2');
+  });
+
+  it('accepts the same token again when the platform returns it (DingTalk, WeCom), without a fetch loop', async () => {
+    let calls = 0;
+    const { cache } = makeCache({
+      fetchToken: async () => {
+        calls += 1;
+        return { token: 'same', expiresIn: HOUR_S };
+      },
+    });
+    await cache.get();
+    await cache.invalidate('same');
+    expect(await cache.get()).toBe('same');
+    expect(await cache.get()).toBe('same');
+    expect(calls).toBe(2);
   });
 
   it('withToken retries exactly once with a fresh token when the platform rejects the token', async () => {
