@@ -1,3 +1,4 @@
+import { createDecipheriv } from 'node:crypto';
 import { createManualClock } from '@lingpai/auth-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../src/index.js';
@@ -23,20 +24,20 @@ function form(url: string, fields: Record<string, string>, headers: Record<strin
   });
 }
 
-async function login(user = 'alice') {
+async function login(user = 'alice', scope = 'user_info') {
   const params = await walkAuthorizePage(
     sandbox,
     '/douyin/platform/oauth/connect/',
     {
       client_key: douyin.appId,
       response_type: 'code',
-      scope: 'user_info',
+      scope,
       redirect_uri: REDIRECT,
       state: 'd1',
     },
     user,
   );
-  expect(params.get('scopes')).toBe('user_info');
+  expect(params.get('scopes')).toBe(scope);
   return String(params.get('code'));
 }
 
@@ -76,6 +77,34 @@ describe('Douyin user login', () => {
       message: 'success',
       data: { error_code: 0, nickname: '爱丽丝', open_id: ids.openId, union_id: ids.unionId },
     });
+  });
+
+  it('with the mobile scope, encrypt_mobile decrypts with AES-256-CBC (key = client_secret, IV = its first 16 bytes)', async () => {
+    const data = json(await exchange(await login('bob', 'user_info,mobile'))).data as Record<string, unknown>;
+    const openId = sandboxOauthIds('douyin', douyin, sandboxOauthUser('bob')).openId;
+    const info = json(
+      await form(
+        '/douyin/oauth/userinfo/',
+        { open_id: openId },
+        { 'access-token': String(data.access_token) },
+      ),
+    );
+    const encrypted = String((info.data as Record<string, unknown>).encrypt_mobile);
+    const key = Buffer.from(douyin.secret);
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    expect(Buffer.concat([decipher.update(encrypted, 'base64'), decipher.final()]).toString()).toBe(
+      '13800000002',
+    );
+    const plain = json(await exchange(await login())).data as Record<string, unknown>;
+    const aliceId = sandboxOauthIds('douyin', douyin, sandboxOauthUser('alice')).openId;
+    const without = json(
+      await form(
+        '/douyin/oauth/userinfo/',
+        { open_id: aliceId },
+        { 'access-token': String(plain.access_token) },
+      ),
+    );
+    expect(without.data).not.toHaveProperty('encrypt_mobile');
   });
 
   it('a code works once; errors sit inside data with message "error" and an extra block', async () => {

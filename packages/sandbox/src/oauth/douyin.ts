@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxContext } from '../sandbox-context.js';
 import { redirectAllowed, registerAuthorizePage } from './authorize-page.js';
@@ -22,6 +23,13 @@ const KNOWN_SCOPES = new Set([
   'video.data.bind',
   'item.comment',
 ]);
+
+/** Douyin's `encrypt_mobile`: AES-256-CBC, key = the client_secret, IV = its first 16 bytes, base64. */
+function encryptMobile(mobile: string, clientSecret: string): string {
+  const key = Buffer.from(clientSecret, 'utf8');
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  return Buffer.concat([cipher.update(mobile, 'utf8'), cipher.final()]).toString('base64');
+}
 
 export async function registerDouyin(
   app: FastifyInstance,
@@ -218,6 +226,10 @@ export async function registerDouyin(
           nickname: user.nickname,
           open_id: ids.openId,
           union_id: ids.unionId ?? '',
+          // Only with the mobile scope, and only for a 32-byte secret (AES-256).
+          ...(check.record.scope?.split(',').includes('mobile') && Buffer.byteLength(found.secret) === 32
+            ? { encrypt_mobile: encryptMobile(user.mobile.replace(/^\+86/, ''), found.secret) }
+            : {}),
         });
       });
 
