@@ -78,3 +78,31 @@ export {
   resolveContent,
   resolveTemplateId,
 } from './template.js';
+export type { DeliveryReportErrorCode } from './delivery-reports/errors.js';
+export { DELIVERY_REPORT_ERROR_CODES, DeliveryReportError } from './delivery-reports/errors.js';
+export type {
+  DeliveryReportProvider,
+  ParseDeliveryReportOptions,
+} from './delivery-reports/parse-delivery-report.js';
+export { DELIVERY_REPORT_PROVIDERS, parseDeliveryReport } from './delivery-reports/parse-delivery-report.js';
+export type {
+  DeliveryReportRequest,
+  DeliveryReportResponse,
+  ParsedDeliveryReports,
+} from './delivery-reports/report-request.js';
+export type {
+  DeliveryReportRouteOptions,
+  RouteAppLike,
+  RouteReplyLike,
+  RouteRequestLike,
+} from './delivery-reports/route.js';
+export { deliveryReportRoute } from './delivery-reports/route.js';
+export type { SmppReceipt } from './delivery-reports/smpp.js';
+export { parseSmppReceipt, smppReceiptToReport } from './delivery-reports/smpp.js';
+export type { TwilioReportOptions } from './delivery-reports/twilio.js';
+export { ALIYUN_REPORT_RESPONSE } from './delivery-reports/aliyun.js';
+export { TENCENT_REPORT_RESPONSE } from './delivery-reports/tencent.js';
+export type { SmppProvider, SmppProviderOptions, SmppReconnectOptions } from './providers/smpp.js';
+export { createSmppProvider } from './providers/smpp.js';
+export type { EncodedMessage, SmppEncoding } from './providers/smpp-encoding.js';
+export { encodeSmsText, isGsmEncodable } from './providers/smpp-encoding.js';
