@@ -1,5 +1,6 @@
 import type { TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
+import { OAuthError } from './errors.js';
 import { throwIfDingTalkError } from './internal/dingtalk-errors.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
@@ -47,15 +48,10 @@ export class DingTalkAppToken extends AppToken {
     this.#api = resolveHosts(HOSTS, options.baseURL, options.hosts).api;
   }
 
+  /** The platform codes, plus any 401 `OAUTH_INVALID_TOKEN` (v1.0 APIs name the code inconsistently). */
   override isTokenInvalid(error: unknown): boolean {
     if (super.isTokenInvalid(error)) return true;
-    return (
-      error instanceof Error &&
-      'code' in error &&
-      error.code === 'OAUTH_INVALID_TOKEN' &&
-      'status' in error &&
-      error.status === 401
-    );
+    return error instanceof OAuthError && error.code === 'OAUTH_INVALID_TOKEN' && error.status === 401;
   }
 
   protected async fetchToken(context: TokenFetchContext): Promise<{ token: string; expiresIn: number }> {
