@@ -46,6 +46,8 @@ declare module 'smpp' {
 
   interface SmppModule {
     createServer(listener: (session: Session) => void): Server;
+    /** Client side; the sandbox's own tests use it to speak SMPP to the sandbox SMSC. */
+    connect(options: { host: string; port: number }): Session;
     PDU: new (command: string, options?: Record<string, unknown>) => Pdu;
     ESME_ROK: number;
     ESME_RBINDFAIL: number;

@@ -178,6 +178,7 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
   let reconnectTimer: NodeJS.Timeout | undefined;
   let keepAlive: NodeJS.Timeout | undefined;
   const pending = new Set<Pending>();
+  let nextReference = Math.floor(random() * 256) & 0xff;
   // Part message id -> the logical message its receipts roll up into.
   const multipart = new Map<string, MultipartReceipts>();
 
@@ -429,7 +430,9 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
       if (active === undefined)
         throw new SmsError('SMS_PROVIDER_UNAVAILABLE', `${name}: not connected`, { provider: name });
       const from = message.from ?? options.sourceAddr;
-      const reference = Math.floor(random() * 256) & 0xff;
+      // Sequential references (from a random start) keep concurrent long messages apart at the SMSC.
+      const reference = nextReference;
+      if (encoded.parts.length > 1) nextReference = (nextReference + 1) & 0xff;
       const total = encoded.parts.length;
       const ids: string[] = [];
       // Receipts may arrive before the last part is answered: map each part to the group at once.
