@@ -51,7 +51,10 @@ async function rpcPost(params: Record<string, string>) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function acs3(query: Record<string, string>, options: { secret?: string; action?: string } = {}) {
+async function acs3(
+  query: Record<string, string>,
+  options: { secret?: string; action?: string; nonce?: string } = {},
+) {
   const url = new URL(`${baseUrl}/aliyun/`);
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   const signed = signAliyunAcs3(
@@ -64,7 +67,7 @@ async function acs3(query: Record<string, string>, options: { secret?: string; a
       version: '2017-05-25',
     },
     { accessKeyId, accessKeySecret: options.secret ?? accessKeySecret },
-    { clock },
+    { clock, ...(options.nonce === undefined ? {} : { nonce: () => options.nonce as string }) },
   );
   // URLSearchParams writes spaces as `+`; the canonical query encodes them as %20, so build it by hand.
   const search = Object.entries(query)
@@ -257,6 +260,13 @@ describe('aliyun ACS3', () => {
     const { status, body } = await acs3(query, { secret: 'wrong' });
     expect(status).toBe(400);
     expect(body.Code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('rejects a reused x-acs-signature-nonce', async () => {
+    expect((await acs3(query, { nonce: 'acs3-fixed-nonce' })).body.Code).toBe('OK');
+    const replay = await acs3(query, { nonce: 'acs3-fixed-nonce' });
+    expect(replay.status).toBe(400);
+    expect(replay.body.Code).toBe('SignatureNonceUsed');
   });
 
   it('answers an unknown action with InvalidAction.NotFound', async () => {
