@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const packages = readdirSync(new URL('./packages', import.meta.url));
+const workspaces = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(new URL(`./${group}`, import.meta.url)).map((name) => ({ group, name })),
+);
 
 // Tests run on source: `@lingpai/<name>` resolves to packages/<name>/src, so no build is
 // needed between an edit and a test run. Child processes spawned by tests use the built dist.
@@ -13,11 +15,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     projects: [
-      ...packages.map((name) => ({
+      ...workspaces.map(({ group, name }) => ({
         extends: true as const,
         test: {
           name,
-          root: `packages/${name}`,
+          root: `${group}/${name}`,
           include: ['test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
