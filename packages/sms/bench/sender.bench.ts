@@ -9,7 +9,7 @@ import { Bench } from 'tinybench';
 
 const MESSAGES = 10_000;
 const CONCURRENCY = 64;
-const ROUNDS = 2;
+const ROUNDS = 3;
 
 interface Credentials {
   secretId: string;
@@ -168,7 +168,14 @@ async function main(): Promise<void> {
     },
   });
   const ratio = bareBest.perSecond / senderBest.perSecond;
-  console.log(`RATIO (bare msgs/s ÷ SmsSender msgs/s): ${ratio.toFixed(3)}× (target ≤ 1.3×)`);
+  // Each round runs the two paths back to back, so a per-round ratio is less exposed to machine load.
+  const perRound = results.bare
+    .map((bare, round) => bare.perSecond / (results.sender[round]?.perSecond ?? Number.NaN))
+    .sort((a, b) => a - b);
+  const median = perRound[Math.floor(perRound.length / 2)] ?? Number.NaN;
+  console.log(
+    `RATIO (bare msgs/s ÷ SmsSender msgs/s): best-of ${ratio.toFixed(3)}×, median per round ${median.toFixed(3)}× (target ≤ 1.3×)`,
+  );
 
   // The sender's own cost per message, without HTTP: routing, breaker, attempts, phone parsing.
   const memory = createMemoryProvider({ limit: 10 });
