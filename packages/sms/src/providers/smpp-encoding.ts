@@ -38,24 +38,29 @@ export function isGsmEncodable(text: string): boolean {
   return true;
 }
 
-/** Septets (GSM) for one character: 2 for extension-table characters. */
-function gsmSeptets(char: string): Uint8Array {
-  const basic = GSM_BASIC_INDEX.get(char);
-  if (basic !== undefined) return Uint8Array.of(basic);
-  const extension = GSM_EXTENSION.get(char);
-  if (extension !== undefined) return Uint8Array.of(0x1b, extension);
-  throw new RangeError(`character U+${char.codePointAt(0)?.toString(16)} is not in GSM 03.38`);
+/** GSM septets of `text` (extension-table characters as 0x1B + code); the caller checked encodability. */
+function gsmSeptets(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2);
+  let length = 0;
+  for (const char of text) {
+    const basic = GSM_BASIC_INDEX.get(char);
+    if (basic !== undefined) {
+      out[length++] = basic;
+      continue;
+    }
+    const extension = GSM_EXTENSION.get(char);
+    if (extension === undefined) {
+      throw new RangeError(`character U+${char.codePointAt(0)?.toString(16)} is not in GSM 03.38`);
+    }
+    out[length++] = 0x1b;
+    out[length++] = extension;
+  }
+  return out.subarray(0, length);
 }
 
-/** One UCS-2 (UTF-16BE) unit sequence for one code point: 2 bytes, or 4 for a surrogate pair. */
-function ucs2Bytes(char: string): Uint8Array {
-  const out = new Uint8Array(char.length * 2);
-  for (let i = 0; i < char.length; i++) {
-    const unit = char.charCodeAt(i);
-    out[i * 2] = unit >> 8;
-    out[i * 2 + 1] = unit & 0xff;
-  }
-  return out;
+/** UCS-2 / UTF-16BE bytes of `text`. */
+function ucs2Bytes(text: string): Uint8Array {
+  return Buffer.from(text, 'utf16le').swap16();
 }
 
 export interface EncodedMessage {
@@ -72,68 +77,37 @@ export interface EncodedMessage {
  */
 export function encodeSmsText(text: string, encoding: SmppEncoding | 'auto' = 'auto'): EncodedMessage {
   const chosen: SmppEncoding = encoding === 'auto' ? (isGsmEncodable(text) ? 'gsm' : 'ucs2') : encoding;
-  const chunks = [...text].map(chosen === 'gsm' ? gsmSeptets : ucs2Bytes);
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const single = chosen === 'gsm' ? 160 : 140;
-  const perPart = chosen === 'gsm' ? 153 : 134;
   const parts: Uint8Array[] = [];
-  if (total <= single) {
-    parts.push(concat(chunks, total));
-  } else {
-    let current: Uint8Array[] = [];
-    let length = 0;
-    for (const chunk of chunks) {
-      if (length + chunk.length > perPart) {
-        parts.push(concat(current, length));
-        current = [];
-        length = 0;
+  if (chosen === 'gsm') {
+    const septets = gsmSeptets(text);
+    if (septets.length <= 160) parts.push(septets);
+    else {
+      for (let start = 0; start < septets.length; ) {
+        let end = Math.min(start + 153, septets.length);
+        // No extension code is 0x1B, so a 0x1B septet always opens an escape pair: keep the pair together.
+        if (end < septets.length && septets[end - 1] === 0x1b) end -= 1;
+        parts.push(septets.subarray(start, end));
+        start = end;
       }
-      current.push(chunk);
-      length += chunk.length;
     }
-    if (length > 0) parts.push(concat(current, length));
+  } else if (text.length <= 70) {
+    parts.push(ucs2Bytes(text));
+  } else {
+    for (let start = 0; start < text.length; ) {
+      let end = Math.min(start + 67, text.length);
+      const last = text.charCodeAt(end - 1);
+      // A high surrogate at the end would leave its pair's second half to the next part.
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+      parts.push(ucs2Bytes(text.slice(start, end)));
+      start = end;
+    }
   }
   if (parts.length > MAX_PARTS)
     throw new RangeError(`message needs ${parts.length} parts; at most ${MAX_PARTS}`);
   return { encoding: chosen, dataCoding: DATA_CODING[chosen], parts };
 }
 
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 /** UDH for part `sequence` (1-based) of `total` with 8-bit reference `reference`. */
 export function concatenationUdh(reference: number, total: number, sequence: number): Uint8Array {
   return Uint8Array.of(0x05, 0x00, 0x03, reference & 0xff, total, sequence);
-}
-
-/** Decodes unpacked GSM septets (data_coding 0) back to text. */
-export function decodeGsm(septets: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < septets.length; i++) {
-    const septet = septets[i] as number;
-    if (septet === 0x1b && i + 1 < septets.length) {
-      const next = septets[i + 1] as number;
-      const extension = [...GSM_EXTENSION].find(([, value]) => value === next)?.[0];
-      out += extension ?? ' ';
-      i += 1;
-    } else {
-      out += GSM_BASIC[septet] ?? ' ';
-    }
-  }
-  return out;
-}
-
-/** Decodes UCS-2 / UTF-16BE bytes. */
-export function decodeUcs2(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i + 1 < bytes.length; i += 2)
-    out += String.fromCharCode(((bytes[i] as number) << 8) | (bytes[i + 1] as number));
-  return out;
 }
