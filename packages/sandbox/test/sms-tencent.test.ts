@@ -127,6 +127,21 @@ describe('tencent SendSms 2021-01-11', () => {
     clock.advance(60_000);
   });
 
+  it('answers a request it cannot even re-sign (no X-TC-Version) in its own shape, not with a 500', async () => {
+    const payload = JSON.stringify(valid);
+    const signed = signTencentTc3(
+      { host: new URL(baseUrl).host, action: 'SendSms', version: '2021-01-11', payload },
+      { secretId, secretKey },
+      { clock },
+    );
+    const { Host: _host, 'X-TC-Version': _version, ...headers } = signed.headers;
+    const response = await fetch(`${baseUrl}/tencent/`, { method: 'POST', headers, body: payload });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as TencentAnswer).Response.Error?.Code).toBe(
+      'AuthFailure.SignatureFailure',
+    );
+  });
+
   it('answers an unknown action with InvalidAction', async () => {
     expect((await sendSms(valid, { action: 'PullSmsSendStatus' })).Response.Error?.Code).toBe(
       'InvalidAction',

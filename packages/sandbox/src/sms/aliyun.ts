@@ -5,7 +5,7 @@ import { signAliyunAcs3, signAliyunRpc } from '@lingpai/auth-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseChinaFirstNumber } from './phone-numbers.js';
 import { beijingTime } from './report-poster.js';
-import { headerValue, rawPath, rawQuery, type SmsContext, safeEqual } from './sms-context.js';
+import { headerValue, rawPath, rawQuery, recompute, type SmsContext, safeEqual } from './sms-context.js';
 import { namedPlaceholders, renderNamed, withSign } from './templates.js';
 
 const HOST_ID = 'dysmsapi.aliyuncs.com';
@@ -136,24 +136,26 @@ export function registerAliyun(app: FastifyInstance, sms: SmsContext): void {
         .split('/')
         .map((segment) => decodeURIComponent(segment))
         .join('/');
-      const expected = signAliyunAcs3(
-        {
-          method: request.method,
-          host: headerValue(request.headers.host) ?? '',
-          path,
-          query,
-          headers,
-          body: request.rawBody ?? '',
-          action,
-          version,
-        },
-        { accessKeyId, accessKeySecret: config.aliyun.accessKeySecret },
+      const expected = recompute(() =>
+        signAliyunAcs3(
+          {
+            method: request.method,
+            host: headerValue(request.headers.host) ?? '',
+            path,
+            query,
+            headers,
+            body: request.rawBody ?? '',
+            action,
+            version,
+          },
+          { accessKeyId, accessKeySecret: config.aliyun.accessKeySecret },
+        ),
       );
-      if (!safeEqual(fields.get('Signature') ?? '', expected.signature)) {
+      if (expected === undefined || !safeEqual(fields.get('Signature') ?? '', expected.signature)) {
         return fail(
           400,
           'SignatureDoesNotMatch',
-          `Specified signature is not matched with our calculation. server string to sign is:${expected.stringToSign}`,
+          `Specified signature is not matched with our calculation. server string to sign is:${expected?.stringToSign ?? ''}`,
         );
       }
       if (Math.abs(now - signedAt) > config.timestampWindowMs) {
@@ -187,19 +189,23 @@ export function registerAliyun(app: FastifyInstance, sms: SmsContext): void {
       return fail(400, 'MissingSignatureNonce', 'SignatureNonce is mandatory for this action.');
     }
     const { Signature: signature, ...unsigned } = params;
-    const expected = signAliyunRpc(
-      { method: request.method, params: unsigned },
-      { accessKeyId: params.AccessKeyId, accessKeySecret: config.aliyun.accessKeySecret },
+    const clientKeyId = params.AccessKeyId;
+    const expected = recompute(() =>
+      signAliyunRpc(
+        { method: request.method, params: unsigned },
+        { accessKeyId: clientKeyId, accessKeySecret: config.aliyun.accessKeySecret },
+      ),
     );
     if (
       params.SignatureMethod !== 'HMAC-SHA1' ||
       params.SignatureVersion !== '1.0' ||
+      expected === undefined ||
       !safeEqual(signature, expected.signature)
     ) {
       return fail(
         400,
         'SignatureDoesNotMatch',
-        `Specified signature is not matched with our calculation. server string to sign is:${expected.stringToSign}`,
+        `Specified signature is not matched with our calculation. server string to sign is:${expected?.stringToSign ?? ''}`,
       );
     }
     if (Math.abs(now - signedAt) > config.timestampWindowMs) {

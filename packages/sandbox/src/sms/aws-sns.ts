@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { signAwsSigV4 } from '@lingpai/auth-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parsePlusE164 } from './phone-numbers.js';
-import { field, headerValue, type SmsContext, safeEqual } from './sms-context.js';
+import { field, headerValue, recompute, type SmsContext, safeEqual } from './sms-context.js';
 
 const NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 const PREFIX = 'AWS4-HMAC-SHA256 ';
@@ -78,21 +78,24 @@ export function registerAwsSns(app: FastifyInstance, sms: SmsContext): void {
       const value = headerValue(request.headers[name]);
       if (value !== undefined && name !== 'x-amz-date') headers[name] = value;
     }
-    const expected = signAwsSigV4(
-      {
-        method: request.method,
-        url: `http://${headerValue(request.headers.host) ?? ''}${request.url}`,
-        headers,
-        body: request.rawBody ?? '',
-        service: service || 'sns',
-        region: region || config.awsSns.region,
-      },
-      { accessKeyId, secretAccessKey: config.awsSns.secretAccessKey },
-      { clock: { now: () => signedAt } },
+    const expected = recompute(() =>
+      signAwsSigV4(
+        {
+          method: request.method,
+          url: `http://${headerValue(request.headers.host) ?? ''}${request.url}`,
+          headers,
+          body: request.rawBody ?? '',
+          service: service || 'sns',
+          region: region || config.awsSns.region,
+        },
+        { accessKeyId, secretAccessKey: config.awsSns.secretAccessKey },
+        { clock: { now: () => signedAt } },
+      ),
     );
     if (
       service !== 'sns' ||
       region !== config.awsSns.region ||
+      expected === undefined ||
       !safeEqual(fields.get('Signature') ?? '', expected.signature)
     ) {
       return fail(

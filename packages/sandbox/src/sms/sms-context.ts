@@ -80,3 +80,15 @@ export function rawPath(url: string): string {
   const index = url.indexOf('?');
   return index === -1 ? url : url.slice(0, index);
 }
+
+/**
+ * Runs a signer over what the client sent. The signers throw on input they cannot sign (a missing
+ * host, action or version); for a verifier that simply means the signature cannot match.
+ */
+export function recompute<T>(sign: () => T): T | undefined {
+  try {
+    return sign();
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@ import { signTencentTc3 } from '@lingpai/auth-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseChinaFirstNumber } from './phone-numbers.js';
 import { beijingTime } from './report-poster.js';
-import { headerValue, randomHex, rawQuery, type SmsContext, safeEqual } from './sms-context.js';
+import { headerValue, randomHex, rawQuery, recompute, type SmsContext, safeEqual } from './sms-context.js';
 import { positionalCount, renderPositional, withSign } from './templates.js';
 
 const VERSION = '2021-01-11';
@@ -92,22 +92,24 @@ export function registerTencent(app: FastifyInstance, sms: SmsContext): void {
       return fail(reply, requestId, 'InvalidParameter', 'X-TC-Timestamp 不合法。');
     }
     const action = headerValue(request.headers['x-tc-action']) ?? '';
-    const expected = signTencentTc3(
-      {
-        host: headerValue(request.headers.host) ?? '',
-        action,
-        version: headerValue(request.headers['x-tc-version']) ?? '',
-        payload: request.rawBody ?? '',
-        service,
-        method: request.method,
-        query: rawQuery(request.url),
-        contentType: headerValue(request.headers['content-type']) ?? '',
-        signedHeaders,
-      },
-      { secretId, secretKey: config.tencent.secretKey },
-      { clock: { now: () => timestamp * 1000 } },
+    const expected = recompute(() =>
+      signTencentTc3(
+        {
+          host: headerValue(request.headers.host) ?? '',
+          action,
+          version: headerValue(request.headers['x-tc-version']) ?? '',
+          payload: request.rawBody ?? '',
+          service,
+          method: request.method,
+          query: rawQuery(request.url),
+          contentType: headerValue(request.headers['content-type']) ?? '',
+          signedHeaders,
+        },
+        { secretId, secretKey: config.tencent.secretKey },
+        { clock: { now: () => timestamp * 1000 } },
+      ),
     );
-    if (!safeEqual(fields.get('Signature') ?? '', expected.signature)) {
+    if (expected === undefined || !safeEqual(fields.get('Signature') ?? '', expected.signature)) {
       return fail(
         reply,
         requestId,

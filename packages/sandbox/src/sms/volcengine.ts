@@ -5,7 +5,15 @@ import { randomUUID } from 'node:crypto';
 import { signVolcengine } from '@lingpai/auth-core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseChinaFirstNumber } from './phone-numbers.js';
-import { headerValue, randomHex, rawPath, rawQuery, type SmsContext, safeEqual } from './sms-context.js';
+import {
+  headerValue,
+  randomHex,
+  rawPath,
+  rawQuery,
+  recompute,
+  type SmsContext,
+  safeEqual,
+} from './sms-context.js';
 import { namedPlaceholders, renderNamed, withSign } from './templates.js';
 
 const SERVICE = 'volcSMS';
@@ -72,24 +80,30 @@ export function registerVolcengine(app: FastifyInstance, sms: SmsContext): void 
         headers[name] = value;
       }
     }
-    const expected = signVolcengine(
-      {
-        method: request.method,
-        host: headerValue(request.headers.host) ?? '',
-        path: rawPath(request.url)
-          .split('/')
-          .map((segment) => decodeURIComponent(segment))
-          .join('/'),
-        query,
-        headers,
-        body: request.rawBody ?? '',
-        service: service || SERVICE,
-        region,
-      },
-      { accessKeyId, secretAccessKey: config.volcengine.secretAccessKey },
-      { clock: { now: () => signedAt } },
+    const expected = recompute(() =>
+      signVolcengine(
+        {
+          method: request.method,
+          host: headerValue(request.headers.host) ?? '',
+          path: rawPath(request.url)
+            .split('/')
+            .map((segment) => decodeURIComponent(segment))
+            .join('/'),
+          query,
+          headers,
+          body: request.rawBody ?? '',
+          service: service || SERVICE,
+          region,
+        },
+        { accessKeyId, secretAccessKey: config.volcengine.secretAccessKey },
+        { clock: { now: () => signedAt } },
+      ),
     );
-    if (service !== SERVICE || !safeEqual(fields.get('Signature') ?? '', expected.signature)) {
+    if (
+      service !== SERVICE ||
+      expected === undefined ||
+      !safeEqual(fields.get('Signature') ?? '', expected.signature)
+    ) {
       return fail(
         403,
         100010,
