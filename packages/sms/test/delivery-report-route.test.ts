@@ -267,4 +267,30 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
     expect(response.statusCode).toBe(500);
     await failing.close();
   });
+
+  it('reads the exact bytes whatever content type the gateway sends, next to the app parsers', async () => {
+    const app = Fastify();
+    // The app's own catch-all parser must not stop the route from seeing the raw body.
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+      done(null, { parsed: body.length }),
+    );
+    const reports: DeliveryReport[] = [];
+    deliveryReportRoute(app, {
+      path: '/dlr/mocean',
+      provider: 'mocean',
+      onReport: (batch) => void reports.push(...batch),
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/dlr/mocean',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: 'mocean-msgid=M1&mocean-dlr-status=1&mocean-to=60123456789',
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('OK');
+    expect(reports).toEqual([
+      expect.objectContaining({ messageId: 'M1', status: 'delivered', to: '+60123456789' }),
+    ]);
+    await app.close();
+  });
 });

@@ -55,7 +55,8 @@ export interface DeliveryReportRouteOptions extends ParseDeliveryReportOptions {
   methods?: string[];
 }
 
-const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain'];
+// '*' catches the rest (Mocean and Huawei gateways do not always send a content type the app parses).
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', '*'];
 
 /**
  * Registers `POST <path>` (or `methods`) that parses the provider's delivery report, hands the
