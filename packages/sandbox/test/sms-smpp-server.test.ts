@@ -1,3 +1,4 @@
+/// <reference path="../../../types/smpp.d.ts" />
 // The sandbox SMSC spoken to with the `smpp` package's own client, PDU by PDU.
 import smpp, { type Pdu, type Session } from 'smpp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+/// <reference path="../../../../types/smpp.d.ts" />
 import type { AddressInfo } from 'node:net';
 import smpp, { type DecodedShortMessage, type Pdu, type Session } from 'smpp';
 import { parseDigitsNumber } from './phone-numbers.js';

@@ -1,3 +1,4 @@
+/// <reference path="../../../../types/smpp.d.ts" />
 // SMPP 3.4 transceiver (through the `smpp` package): bind, submit_sm with GSM 7-bit or UCS-2 and
 // UDH concatenation, enquire_link keep-alive, reconnect with backoff, deliver_sm receipts as
 // delivery reports.
