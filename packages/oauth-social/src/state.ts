@@ -136,8 +136,11 @@ export class SignedOAuthState {
     if (parts.length !== 3 || expiry === undefined || random === undefined || mac === undefined) {
       throw invalidState('The state is malformed');
     }
-    const expected = this.#mac(`${expiry}.${random}`, binding);
-    const given = Buffer.from(mac, 'base64url');
+    // Compare the text, not decoded bytes: Node's base64url decoder skips foreign characters and
+    // ignores the last character's spare bits, so several strings decode to the same MAC. Accepting
+    // them would let one issued state take other spellings (with other derived verifiers and nonces).
+    const expected = Buffer.from(this.#mac(`${expiry}.${random}`, binding).toString('base64url'));
+    const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw invalidState(
         'The state signature does not match (forged, or issued for another provider/redirect)',

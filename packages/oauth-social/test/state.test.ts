@@ -75,6 +75,25 @@ describe('SignedOAuthState', () => {
     expect(() => states.verify(issued.state, binding)).toThrow(/expired/);
   });
 
+  it('refuses other spellings of a valid MAC (non-canonical base64url, foreign characters)', () => {
+    const states = new SignedOAuthState({ secret: SECRET });
+    const issued = states.create(binding);
+    const [expiry, random, mac = ''] = issued.state.split('.');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 32 bytes in 43 characters leave 2 spare bits in the last one: flipping one decodes the same.
+    const spare = alphabet[alphabet.indexOf(mac.slice(-1)) ^ 1];
+    for (const respelled of [
+      `${mac.slice(0, -1)}${spare}`,
+      `${mac}!`,
+      `${mac.slice(0, 10)}*${mac.slice(10)}`,
+    ]) {
+      expect(() => states.verify(`${expiry}.${random}.${respelled}`, binding)).toThrow(
+        expect.objectContaining({ code: 'OAUTH_INVALID_STATE' }),
+      );
+    }
+    expect(states.verify(issued.state, binding).codeVerifier).toBe(issued.codeVerifier);
+  });
+
   it('refuses short secrets', () => {
     expect(() => new SignedOAuthState({ secret: 'short' })).toThrow(
       expect.objectContaining({ code: 'OAUTH_CONFIG_ERROR' }),
