@@ -212,7 +212,9 @@ export async function requestJson(
   return { status: response.status, headers: response.headers, body: parseJsonBody(response) };
 }
 
+// Only the size: the text may be a cut-off token response or echo a phone number, and messages reach
+// logs. The text itself stays on the non-enumerable `payload`.
 function describeBody(text: string): string {
   if (text.length === 0) return 'an empty body';
-  return `${text.length} bytes starting ${JSON.stringify(text.slice(0, 40))}`;
+  return `${text.length} characters that do not parse`;
 }

@@ -21,6 +21,10 @@ beforeAll(async () => {
       case '/malformed':
         response.end('{"truncated": ');
         return;
+      case '/cut-token':
+        // A token endpoint whose answer was cut off mid-body: valid-looking secret, invalid JSON.
+        response.end('{"access_token":"ACCESS-TOKEN-abc123","expires_in":');
+        return;
       case '/hang':
         return; // never answers
       case '/reset':
@@ -97,6 +101,14 @@ describe('httpRequest', () => {
     const error = await failure(requestJson({ url: `${base}/malformed` }));
     expect(error.code).toBe('HTTP_BAD_RESPONSE');
     expect(error.payload).toBe('{"truncated": ');
+  });
+
+  it('keeps a malformed body out of the error message (regression: it quoted the first 40 characters)', async () => {
+    const error = await failure(requestJson({ url: `${base}/cut-token` }));
+    expect(error.code).toBe('HTTP_BAD_RESPONSE');
+    expect(error.message).not.toContain('ACCESS-TOKEN');
+    expect(JSON.stringify(error)).not.toContain('ACCESS-TOKEN');
+    expect(error.payload).toBe('{"access_token":"ACCESS-TOKEN-abc123","expires_in":');
   });
 
   it('times out a hanging server as HTTP_TIMEOUT that may have been processed', async () => {
