@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Recipient, RecipientKind } from './recipient.js';
 
 /** What a channel is asked to deliver. */
@@ -24,4 +25,18 @@ export interface VerificationChannel {
   normalize?(to: string): string;
   /** Resolves once the provider accepted the message; throws when it did not. */
   deliver(message: VerificationMessage): Promise<void>;
+}
+
+/**
+ * The reference a channel gives its provider for one delivery (Aliyun `OutId`, Tencent
+ * `SessionContext`, …), so delivery reports can be matched to a verification. It is a one-way hash of
+ * the verification id, never the id itself: provider consoles and logs show the reference next to the
+ * text that holds the code, and id + code is all `verify` needs.
+ */
+export function deliveryReference(verificationId: string): string {
+  return createHash('sha256')
+    .update(`lingpai-otp/reference\0${verificationId}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
 }

@@ -4,6 +4,7 @@ export type { Base32EncodeOptions } from './base32.js';
 export { base32Decode, base32Encode, normalizeBase32 } from './base32.js';
 // Channels.
 export type { VerificationChannel, VerificationMessage } from './channel.js';
+export { deliveryReference } from './channel.js';
 export type { CodeAlphabet } from './code-generator.js';
 export {
   CODE_ALPHABETS,

@@ -1,5 +1,5 @@
 import type { SmsMessage, SmsSendResult, SmsTemplate, TemplateParams } from '@lingpai/sms';
-import type { VerificationChannel, VerificationMessage } from './channel.js';
+import { deliveryReference, type VerificationChannel, type VerificationMessage } from './channel.js';
 import { OtpError } from './errors.js';
 
 /** How one purpose's SMS is written. */
@@ -39,8 +39,9 @@ function paramsFor(template: SmsCodeTemplate, message: VerificationMessage): Tem
 }
 
 /**
- * Codes by SMS through `@lingpai/sms`. The verification id goes out as the message `reference`, so
- * delivery reports can be matched to a verification without the phone number.
+ * Codes by SMS through `@lingpai/sms`. The message `reference` is `deliveryReference(verificationId)`,
+ * so delivery reports can be matched to a verification without the phone number, and the provider
+ * never holds the id that, with the code in the text, would complete a `verify`.
  */
 export function createSmsChannel(options: SmsChannelOptions): VerificationChannel {
   const templates = options.templates;
@@ -66,7 +67,7 @@ export function createSmsChannel(options: SmsChannelOptions): VerificationChanne
       await options.sender.send({
         to: message.recipient.address,
         template: smsTemplate,
-        reference: message.verificationId,
+        reference: deliveryReference(message.verificationId),
         ...(options.signName === undefined ? {} : { signName: options.signName }),
       });
     },

@@ -1,7 +1,13 @@
 import { createManualClock } from '@lingpai/auth-core';
 import { createMemoryProvider, SmsSender } from '@lingpai/sms';
 import { describe, expect, it } from 'vitest';
-import { createSmsChannel, isOtpError, MemoryOtpStore, VerificationService } from '../src/index.js';
+import {
+  createSmsChannel,
+  deliveryReference,
+  isOtpError,
+  MemoryOtpStore,
+  VerificationService,
+} from '../src/index.js';
 import { SECRET } from './otp-store-contract.js';
 
 describe('SMS channel through @lingpai/sms', () => {
@@ -29,7 +35,7 @@ describe('SMS channel through @lingpai/sms', () => {
     return { primary, backup, otp };
   };
 
-  it('sends the purpose template with named params and the verification id as reference', async () => {
+  it('sends the purpose template with named params and a delivery reference', async () => {
     const { primary, otp } = setup();
     const { verificationId } = await otp.send({ to: '+86 138 0013 8000', channel: 'sms' });
     const message = primary.last();
@@ -37,10 +43,17 @@ describe('SMS channel through @lingpai/sms', () => {
       to: '+8613800138000',
       templateId: 'SMS_SIGNIN_CN',
       signName: '令牌',
-      reference: verificationId,
+      reference: deliveryReference(verificationId),
       params: { code: expect.stringMatching(/^\d{6}$/), minutes: '10' },
     });
     await otp.verify({ verificationId, code: primary.lastCode() ?? '' });
+  });
+
+  it('never hands the provider the verification id (with the code in the text, it would pass verify)', async () => {
+    const { primary, otp } = setup();
+    const { verificationId } = await otp.send({ to: '+8613800138003', channel: 'sms' });
+    expect(JSON.stringify(primary.messages)).not.toContain(verificationId);
+    expect(deliveryReference(verificationId)).toMatch(/^[\w-]{22}$/);
   });
 
   it('falls back to the default template (positional params) for other purposes', async () => {
