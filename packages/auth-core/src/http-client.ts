@@ -87,6 +87,9 @@ function networkErrorCode(error: unknown): string | undefined {
 export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const timeoutMs = request.timeoutMs ?? 10_000;
   const doFetch = request.fetch ?? globalThis.fetch;
+  const method = request.method ?? 'GET';
+  // Parsed before any timer or listener exists: an invalid URL throws here and leaves nothing behind.
+  const host = new URL(request.url).host;
   // A plain timer rather than AbortSignal.timeout(): that one allocates a timer the runtime keeps
   // until it fires, which showed up as most of the client-side cost in the SMS bench.
   const controller = new AbortController();
@@ -101,8 +104,6 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     if (callerSignal.aborted) onCallerAbort();
     else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
   }
-  const method = request.method ?? 'GET';
-  const host = new URL(request.url).host;
   try {
     let response: Response;
     try {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HttpError, httpRequest, isRetryableStatus, requestJson } from '../src/index.js';
 
 let server: Server;
@@ -154,6 +154,24 @@ describe('httpRequest', () => {
     });
     expect(seen).toEqual(['https://platform.invalid/x']);
     expect(response.text).toBe('hi');
+  });
+
+  it('leaves no timer or abort listener behind for an invalid URL (regression: the timeout timer leaked)', async () => {
+    vi.useFakeTimers();
+    try {
+      const controller = new AbortController();
+      let listeners = 0;
+      const add = controller.signal.addEventListener.bind(controller.signal);
+      controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+        listeners += 1;
+        return add(...args);
+      }) as typeof add;
+      await expect(httpRequest({ url: 'not a url', signal: controller.signal })).rejects.toThrow(TypeError);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(listeners).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
