@@ -55,7 +55,13 @@ export function generateCode(
   return out;
 }
 
-/** What a person typed, made comparable: spaces and hyphens dropped, upper case. */
+/**
+ * What a person typed, made comparable: NFKC (a CJK input method in full-width mode types `１２３４５６`),
+ * spaces and hyphens dropped, upper case.
+ */
 export function normalizeCodeInput(input: string): string {
-  return input.replace(/[\s-]+/g, '').toUpperCase();
+  return input
+    .normalize('NFKC')
+    .replace(/[\s-]+/g, '')
+    .toUpperCase();
 }

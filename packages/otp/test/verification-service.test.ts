@@ -131,6 +131,14 @@ describe('VerificationService', () => {
     await otp.verify({ verificationId, code: typed });
   });
 
+  it('full-width digits from a CJK input method are the same code, not a wasted attempt', async () => {
+    const otp = service();
+    const { verificationId } = await otp.send({ to: '+8613800138000', channel: 'sms' });
+    const code = sms.sent[0]?.code ?? '';
+    const fullWidth = [...code].map((d) => String.fromCharCode(0xff10 + Number(d))).join('');
+    await otp.verify({ verificationId, code: `${fullWidth.slice(0, 3)}\u3000${fullWidth.slice(3)}` });
+  });
+
   it('redeem can insist on the purpose; a forged or tampered token is refused', async () => {
     const otp = service();
     const { verificationId } = await otp.send({ to: '+8613800138000', channel: 'sms', purpose: 'register' });
