@@ -149,6 +149,8 @@ export class Google implements OAuthProvider {
         currentDate: new Date(this.#transport.clock.now()),
         clockTolerance: this.#options.clockToleranceSec ?? 30,
         algorithms: ['RS256', 'ES256'],
+        // jose checks `exp`/`iat` only when present; OpenID Connect Core §2 makes them mandatory.
+        requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (error) {
       const reason =
@@ -166,6 +168,17 @@ export class Google implements OAuthProvider {
         cause: error,
         // Fetching the JWKS can fail for network reasons; only those are worth retrying.
         retryable: error instanceof joseErrors.JWKSTimeout,
+      });
+    }
+    // OpenID Connect Core §3.1.3.7: with several audiences `azp` must be present, and when present
+    // it must be our client id (a token minted for another client that lists us is not ours).
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [];
+    if (
+      (payload.azp !== undefined && payload.azp !== this.#options.clientId) ||
+      (audiences.length > 1 && payload.azp === undefined)
+    ) {
+      throw new OAuthError('OAUTH_INVALID_ID_TOKEN', 'google: ID token rejected: `azp` is not this client', {
+        provider: this.id,
       });
     }
     if (options.nonce !== undefined && payload.nonce !== options.nonce) {

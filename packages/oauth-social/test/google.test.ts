@@ -129,6 +129,31 @@ describe('Google ID token checks with local keys', () => {
     await expect(google.verifyIdToken(await sign({}), { nonce: 'n' })).rejects.toMatchObject({
       code: 'OAUTH_INVALID_ID_TOKEN',
     });
+    // Regression: jose skips `exp` when absent, so a token with no expiry used to verify forever.
+    const noExpiry = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience('cid')
+      .setSubject('123')
+      .setIssuedAt()
+      .sign(privateKey);
+    await expect(google.verifyIdToken(noExpiry)).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/exp/),
+    });
+    // Regression: a token issued to another client that merely lists us as an audience.
+    const forOther = await new SignJWT({ azp: 'another-client' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience(['another-client', 'cid'])
+      .setSubject('123')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    await expect(google.verifyIdToken(forOther)).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/azp/),
+    });
     const other = await generateKeyPair('RS256');
     await expect(google.verifyIdToken(await sign({}, other.privateKey))).rejects.toMatchObject({
       code: 'OAUTH_INVALID_ID_TOKEN',
