@@ -1,6 +1,7 @@
 import {
   createRemoteJWKSet,
   customFetch,
+  decodeJwt,
   type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
@@ -204,6 +205,15 @@ export class Google implements OAuthProvider {
     }
     throwIfRfc6749Error(this.id, body, status, 'refresh');
     const sub = requireString(this.id, body, 'sub', body);
+    // OpenID Connect Core §5.3.2: userinfo must describe the ID token's subject, else it is not used
+    // (an access token swapped in from another login would otherwise name someone else).
+    if (tokens.hasIdToken() && idTokenSubject(tokens.idToken()) !== sub) {
+      throw new OAuthError('OAUTH_BAD_RESPONSE', 'google: userinfo `sub` differs from the ID token', {
+        provider: this.id,
+        status,
+        payload: body,
+      });
+    }
     return {
       provider: this.id,
       id: sub,
@@ -227,5 +237,14 @@ export class Google implements OAuthProvider {
     throwIfRfc6749Error(this.id, body, status, phase);
     requireString(this.id, body, 'access_token', body);
     return new OAuthTokens(this.id, rfc6749Fields(body), body, this.#transport.clock.now());
+  }
+}
+
+/** The `sub` of an ID token this client already verified (or received on a refresh); undefined if unreadable. */
+function idTokenSubject(idToken: string): string | undefined {
+  try {
+    return decodeJwt(idToken).sub;
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { createManualClock } from '@lingpai/auth-core';
 import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { Google, parseCallback, SignedOAuthState } from '../src/index.js';
+import { Google, OAuthTokens, parseCallback, SignedOAuthState } from '../src/index.js';
 import { consent, REDIRECT_URI, useSandbox } from './support.js';
 
 const app = SANDBOX_OAUTH_DEFAULTS.apps.google.default;
@@ -71,6 +71,19 @@ describe('Google (OpenID Connect) against the sandbox', () => {
     await expect(otherAudience.verifyIdToken(tokens.idToken())).rejects.toMatchObject({
       code: 'OAUTH_INVALID_ID_TOKEN',
       message: expect.stringMatching(/aud/),
+    });
+    // Regression: userinfo was trusted without comparing its `sub` to the ID token's (OIDC §5.3.2).
+    const aliceLogin = await login(provider);
+    const alices = await provider.validateAuthorizationCode(aliceLogin.code, aliceLogin);
+    const swapped = new OAuthTokens(
+      'google',
+      { accessToken: tokens.accessToken(), idToken: alices.idToken() },
+      {},
+      Date.now(),
+    );
+    await expect(provider.getProfile(swapped)).rejects.toMatchObject({
+      code: 'OAUTH_BAD_RESPONSE',
+      message: expect.stringMatching(/sub/),
     });
     const clock = createManualClock(Date.now() + 2 * 3_600_000);
     await expect(google({ clock }).verifyIdToken(tokens.idToken())).rejects.toMatchObject({
