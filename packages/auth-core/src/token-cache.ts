@@ -356,17 +356,24 @@ export class TokenCache {
     const raw = encodeEntry(entry);
     const ttlMs = Math.max(1, Math.ceil(entry.expiresAt - this.#clock.now()));
     try {
-      if (await this.#store.compareAndSet(this.storeKey, seen, raw, ttlMs)) return this.#adopt(raw, entry);
-      // Someone stored a token after we looked (our lease ran out during a slow fetch): theirs is newer.
-      this.#emit({ type: 'conflict', key: this.key });
-      const current = await this.#store.get(this.storeKey);
-      const currentEntry = current === undefined ? undefined : decodeEntry(current);
-      if (
-        current !== undefined &&
-        currentEntry !== undefined &&
-        this.#usable(currentEntry, this.#clock.now())
-      ) {
-        return this.#adopt(current, currentEntry);
+      let expected = seen;
+      // Second try: the value changed since we looked but nothing usable replaced it (the token we
+      // refreshed was invalidated, or expired): ours goes in, or every other process fetches again.
+      for (let tries = 0; tries < 2; tries += 1) {
+        if (await this.#store.compareAndSet(this.storeKey, expected, raw, ttlMs))
+          return this.#adopt(raw, entry);
+        const current = await this.#store.get(this.storeKey);
+        const currentEntry = current === undefined ? undefined : decodeEntry(current);
+        if (
+          current !== undefined &&
+          currentEntry !== undefined &&
+          this.#usable(currentEntry, this.#clock.now())
+        ) {
+          // Someone stored a token after we looked (our lease ran out during a slow fetch): theirs is newer.
+          this.#emit({ type: 'conflict', key: this.key });
+          return this.#adopt(current, currentEntry);
+        }
+        expected = current;
       }
     } catch (error) {
       // Keep the token we paid for (silenceper/wechat PR #762): failing here would just fetch again.

@@ -512,6 +512,34 @@ describe('TokenCache: shared store and lock', () => {
     expect(a.events).toContainEqual({ type: 'conflict', key: a.cache.key });
   });
 
+  it('stores a refreshed token when the one it replaces was invalidated meanwhile (regression: kept it private, so others fetched again)', async () => {
+    const clock = createManualClock(T0);
+    const store = new MemoryStore({ clock });
+    const gated = gatedUpstream();
+    const a = makeCache({ fetchToken: gated.fetchToken, store }, clock);
+    const otherUp = upstream();
+    const b = makeCache({ fetchToken: otherUp.fetchToken, store, lockPollMs: 1 }, clock);
+    const first = a.cache.get();
+    await settle();
+    gated.release(0, 'tok-1');
+    expect(await first).toBe('tok-1');
+
+    clock.advance((HOUR_S - 299) * 1000); // inside the margin: A refreshes in the background
+    expect(await a.cache.get()).toBe('tok-1');
+    await settle();
+    expect(gated.calls.map((call) => call.reason)).toEqual(['miss', 'refresh']);
+    // Meanwhile another process is told tok-1 is invalid and removes it.
+    expect(await b.cache.invalidate('tok-1')).toBe(true);
+    gated.release(1, 'tok-2');
+    await settle();
+
+    const stored = JSON.parse((await store.get(a.cache.storeKey)) ?? '{}') as { token?: string };
+    expect(stored.token).toBe('tok-2');
+    expect(await b.cache.get()).toBe('tok-2');
+    expect(otherUp.calls).toHaveLength(0);
+    expect(a.events).not.toContainEqual({ type: 'conflict', key: a.cache.key });
+  });
+
   it('a waiter adopts the token another process stores while holding the lock', async () => {
     const clock = createManualClock(T0);
     const store = new MemoryStore({ clock });
