@@ -1,5 +1,6 @@
 // One contract for every OtpStore: run by otp-store.test.ts against MemoryOtpStore and RedisOtpStore.
-import { createManualClock, type ManualClock } from '@lingpai/auth-core';
+import { createServer } from 'node:net';
+import { createManualClock, type ManualClock, StoreUnavailableError } from '@lingpai/auth-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   isOtpError,
@@ -19,6 +20,30 @@ export interface OtpStoreFactory {
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789';
 
+/** Stands in for a backend that cannot be reached, the way a real store reports it. */
+export function unreachableMemoryStore(): OtpStore {
+  const down = async (): Promise<never> => {
+    throw new StoreUnavailableError('memory backend switched off');
+  };
+  return {
+    createVerification: down,
+    beginAttempt: down,
+    consume: down,
+    cancelVerification: down,
+    redeemToken: down,
+  };
+}
+
+/** A port that was just free and is closed again: nothing listens there. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 1;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** A real channel that keeps what it delivered, like an inbox. */
 export function inboxChannel(
   kind: 'phone' | 'email' = 'phone',
@@ -33,7 +58,8 @@ export function inboxChannel(
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (error) {

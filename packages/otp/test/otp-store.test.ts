@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { createManualClock, StoreUnavailableError } from '@lingpai/auth-core';
+import { createManualClock } from '@lingpai/auth-core';
 import { createRedisClient, RedisOtpStore } from '@lingpai/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis } from '../../../test-support/services.js';
 import { MemoryOtpStore, type OtpStore, VerificationService } from '../src/index.js';
-import { inboxChannel, otpStoreContract, SECRET } from './otp-store-contract.js';
+import {
+  closedPort as findClosedPort,
+  inboxChannel,
+  otpStoreContract,
+  SECRET,
+  unreachableMemoryStore,
+} from './otp-store-contract.js';
 
 type Redis = ReturnType<typeof createRedisClient>;
-
-/** Stands in for a backend that cannot be reached, the way a real store reports it. */
-function unreachableMemoryStore(): OtpStore {
-  const down = async (): Promise<never> => {
-    throw new StoreUnavailableError('memory backend switched off');
-  };
-  return {
-    createVerification: down,
-    beginAttempt: down,
-    consume: down,
-    cancelVerification: down,
-    redeemToken: down,
-  };
-}
 
 otpStoreContract('MemoryOtpStore', {
   create: () => new MemoryOtpStore(),
@@ -34,12 +25,7 @@ describeWithRedis('RedisOtpStore', (url) => {
   const clients: Redis[] = [];
   beforeAll(async () => {
     client = createRedisClient(url);
-    // A port that was just free and is closed again: nothing listens there.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    closedPort = typeof address === 'object' && address !== null ? address.port : 1;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    closedPort = await findClosedPort();
   });
   afterAll(async () => {
     for (const c of clients) c.disconnect();

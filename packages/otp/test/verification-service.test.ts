@@ -14,16 +14,7 @@ import {
   VerificationService,
   type VerificationServiceOptions,
 } from '../src/index.js';
-import { inboxChannel, SECRET } from './otp-store-contract.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { inboxChannel, rejection, SECRET } from './otp-store-contract.js';
 
 describe('VerificationService', () => {
   let clock: ManualClock;
