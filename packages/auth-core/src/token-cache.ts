@@ -59,9 +59,12 @@ export interface TokenCacheOptions {
    */
   maxLocalAgeMs?: number;
   retry?: TokenCacheRetryOptions;
-  /** Lease of the refresh lock; a crashed holder blocks others at most this long. Default 15,000 ms. */
+  /**
+   * Lease of the refresh lock; a crashed holder blocks others at most this long. Default: long enough
+   * for a whole load (`attempts` × `fetchTimeoutMs` + backoff + 1 s), at least 15,000 ms.
+   */
   lockTtlMs?: number;
-  /** How long to wait for another process's fetch before `TOKEN_LOCK_TIMEOUT`. Default 15,000 ms. */
+  /** How long to wait for another process's fetch before `TOKEN_LOCK_TIMEOUT`. Default: `lockTtlMs`, at least 15,000 ms. */
   lockWaitMs?: number;
   /** Store polling interval while another process holds the lock (plus up to 50% jitter). Default 50 ms. */
   lockPollMs?: number;
@@ -73,7 +76,7 @@ export interface TokenCacheOptions {
   onEvent?: (event: TokenCacheEvent) => void;
 }
 
-/** Defaults of `TokenCacheOptions`, as named constants. */
+/** Defaults of `TokenCacheOptions`, as named constants (`lockTtlMs` and `lockWaitMs` are floors; see the options). */
 export const TOKEN_CACHE_DEFAULTS = {
   keyPrefix: 'lingpai:token:',
   refreshMarginMs: 300_000,
@@ -102,6 +105,9 @@ interface LocalEntry {
 type SyncMode = 'load' | 'check' | 'refresh';
 
 type AcquireResult = { lock: Lock; raw: string | undefined } | { adopted: LocalEntry };
+
+/** Room in the lease for the store round trips around the fetches (re-read, compare-and-set). */
+const LEASE_SLACK_MS = 1_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -177,10 +183,18 @@ export class TokenCache {
     this.#attempts = ms('retry.attempts', options.retry?.attempts, defaults.attempts, 1);
     this.#baseDelayMs = ms('retry.baseDelayMs', options.retry?.baseDelayMs, defaults.baseDelayMs, 0);
     this.#maxDelayMs = ms('retry.maxDelayMs', options.retry?.maxDelayMs, defaults.maxDelayMs, 0);
-    this.#lockTtlMs = Math.ceil(ms('lockTtlMs', options.lockTtlMs, defaults.lockTtlMs, 1));
-    this.#lockWaitMs = ms('lockWaitMs', options.lockWaitMs, defaults.lockWaitMs, 0);
     this.#lockPollMs = ms('lockPollMs', options.lockPollMs, defaults.lockPollMs, 1);
     this.#fetchTimeoutMs = ms('fetchTimeoutMs', options.fetchTimeoutMs, defaults.fetchTimeoutMs, 1);
+    // The lease must outlast a whole load, retries included, or a second process takes the lock and
+    // fetches too (on WeChat cgi-bin/token that invalidates the first token); waiters wait as long.
+    const leaseMs = Math.max(defaults.lockTtlMs, this.#loadBudgetMs() + LEASE_SLACK_MS);
+    this.#lockTtlMs = Math.ceil(ms('lockTtlMs', options.lockTtlMs, leaseMs, 1));
+    this.#lockWaitMs = ms(
+      'lockWaitMs',
+      options.lockWaitMs,
+      Math.max(defaults.lockWaitMs, this.#lockTtlMs),
+      0,
+    );
   }
 
   /** The current token. A hit in memory is one clock read and one comparison. */
@@ -570,6 +584,15 @@ export class TokenCache {
   #refreshAt(entry: TokenEntry, fraction: number): number {
     const lifetime = entry.expiresAt - entry.fetchedAt;
     return entry.expiresAt - Math.min(this.#marginMs + fraction * this.#jitterMs, lifetime / 2);
+  }
+
+  /** Longest a load's upstream part can take: every attempt timing out, with the longest backoffs. */
+  #loadBudgetMs(): number {
+    let total = this.#attempts * this.#fetchTimeoutMs;
+    for (let attempt = 1; attempt < this.#attempts; attempt += 1) {
+      total += Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (attempt - 1));
+    }
+    return total;
   }
 
   #backoff(attempt: number): number {

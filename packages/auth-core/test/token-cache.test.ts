@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createManualClock,
   isLingpaiError,
   type KeyValueStore,
   LingpaiError,
+  type LockStore,
   type ManualClock,
   MemoryStore,
   StoreUnavailableError,
@@ -569,6 +570,45 @@ describe('TokenCache: shared store and lock', () => {
     expect(isLingpaiError(error, 'TOKEN_LOCK_TIMEOUT')).toBe(true);
     expect(up.calls).toHaveLength(0);
     expect(events).toContainEqual(expect.objectContaining({ type: 'lock', outcome: 'timeout', polls: 5 }));
+  });
+
+  it('leases the lock for a whole load with its retries (regression: the 15 s default ran out during them)', async () => {
+    const store = new MemoryStore();
+    const leases: number[] = [];
+    const lock: LockStore = {
+      tryAcquire: (key, ttlMs) => {
+        leases.push(ttlMs);
+        return store.tryAcquire(key, ttlMs);
+      },
+    };
+    const { cache } = makeCache({ fetchToken: upstream().fetchToken, store, lock, retry: {} });
+    await cache.get();
+    // Worst case of the defaults: 3 attempts of up to 5 s each, plus 200 ms and 400 ms of backoff.
+    expect(leases[0]).toBeGreaterThan(3 * 5_000 + 200 + 400);
+
+    const explicit = makeCache({ fetchToken: upstream().fetchToken, store, lock, lockTtlMs: 2_000 });
+    await explicit.cache.get();
+    expect(leases).toHaveLength(1); // adopted the stored token: no second lock
+    await explicit.cache.invalidate(await explicit.cache.get());
+    await explicit.cache.get();
+    expect(leases[1]).toBe(2_000);
+  });
+
+  it('waits for the lock as long as its lease by default (regression: waiters gave up while the holder still could fetch)', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryStore();
+      const { cache, events } = makeCache({ fetchToken: upstream().fetchToken, store, lockTtlMs: 40_000 });
+      await store.tryAcquire(cache.lockKey, 60_000);
+      const outcome = cache.get().catch((caught: unknown) => caught);
+      await vi.runAllTimersAsync();
+      expect(isLingpaiError(await outcome, 'TOKEN_LOCK_TIMEOUT')).toBe(true);
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'lock', outcome: 'timeout', polls: 40_000 / 50 }),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('re-reads the store after maxLocalAgeMs and so notices another process invalidated the token', async () => {
