@@ -13,7 +13,7 @@ export const OTP_ERROR_CODES = {
   tooManyAttempts: 'OTP_TOO_MANY_ATTEMPTS',
   /** A code was sent to this recipient too recently; `details.retryAfterSeconds`. */
   cooldown: 'OTP_COOLDOWN',
-  /** A send cap (per recipient, per IP, per device or global) is reached; `details.limit`, `details.retryAfterSeconds`. */
+  /** A send cap (per recipient, IP, device, country or global) is reached; `details.limit`, `details.retryAfterSeconds`. */
   capReached: 'OTP_CAP_REACHED',
   /** The phone number's country is not on the allow-list. */
   countryNotAllowed: 'OTP_COUNTRY_NOT_ALLOWED',
@@ -47,7 +47,7 @@ export interface OtpErrorDetails {
   attemptsLeft?: number;
   /** `OTP_COOLDOWN`, `OTP_CAP_REACHED`: seconds until a send can succeed. */
   retryAfterSeconds?: number;
-  /** `OTP_CAP_REACHED`: which cap (`recipient`, `ip`, `device`, `global`). */
+  /** `OTP_CAP_REACHED`: which cap (`recipient`, `ip`, `device`, `country`, `global`). */
   limit?: string;
   /** `OTP_EXPIRED`: `expired`, `superseded`, `used` or `unknown`. */
   reason?: string;

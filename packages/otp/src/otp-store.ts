@@ -62,7 +62,7 @@ export interface SendLimit {
   key: string;
   max: number;
   windowMs: number;
-  /** Reported back when this limit blocks (`recipient`, `ip`, `device`, `global`). */
+  /** Reported back when this limit blocks (`recipient`, `ip`, `device`, `country`, `global`). */
   name: string;
 }
 

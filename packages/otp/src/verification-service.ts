@@ -26,6 +26,11 @@ export interface VerificationLimits {
   perIp?: readonly RateRule[];
   /** Successful sends per `deviceId`. Client-chosen, so only a speed bump. Default none. */
   perDevice?: readonly RateRule[];
+  /**
+   * Successful sends per destination country (phones only): SMS pumping walks a number range of one
+   * expensive country, which no per-recipient cap sees. Default none.
+   */
+  perCountry?: readonly RateRule[];
   /** Successful sends in total: a ceiling on the SMS bill. Default none. */
   global?: readonly RateRule[];
   /** Prefix length IPv6 addresses are counted by. Default 64. */
@@ -101,6 +106,7 @@ export const VERIFICATION_DEFAULTS = {
   ],
   perIp: [{ max: 20, windowSeconds: 3600 }],
   perDevice: [],
+  perCountry: [],
   global: [],
   ipv6PrefixLength: 64,
 } as const;
@@ -217,6 +223,7 @@ export class VerificationService {
       perRecipient: rules(limits.perRecipient ?? d.perRecipient, 'perRecipient'),
       perIp: rules(limits.perIp ?? d.perIp, 'perIp'),
       perDevice: rules(limits.perDevice ?? d.perDevice, 'perDevice'),
+      perCountry: rules(limits.perCountry ?? d.perCountry, 'perCountry'),
       global: rules(limits.global ?? d.global, 'global'),
     };
     this.#ipv6PrefixLength = limits.ipv6PrefixLength ?? d.ipv6PrefixLength;
@@ -288,7 +295,7 @@ export class VerificationService {
         ...(useLimits && this.#cooldownMs > 0
           ? { cooldown: { key: cooldownKey, ms: this.#cooldownMs } }
           : {}),
-        limits: useLimits ? this.#sendLimits(recipientKey, ipKey, request.deviceId) : [],
+        limits: useLimits ? this.#sendLimits(recipient, recipientKey, ipKey, request.deviceId) : [],
       }),
     );
     if (!result.ok) {
@@ -425,7 +432,12 @@ export class VerificationService {
     }
   }
 
-  #sendLimits(recipientKey: string, ipKey: string | undefined, deviceId: string | undefined): SendLimit[] {
+  #sendLimits(
+    recipient: Recipient,
+    recipientKey: string,
+    ipKey: string | undefined,
+    deviceId: string | undefined,
+  ): SendLimit[] {
     const out: SendLimit[] = [];
     const add = (name: string, value: string, list: readonly RateRule[]) => {
       for (const rule of list) {
@@ -441,6 +453,7 @@ export class VerificationService {
     add('recipient', recipientKey, this.#limits.perRecipient);
     if (ipKey !== undefined) add('ip', ipKey, this.#limits.perIp);
     if (deviceId !== undefined) add('device', deviceId, this.#limits.perDevice);
+    if (recipient.kind === 'phone') add('country', recipient.country ?? '', this.#limits.perCountry);
     add('global', '', this.#limits.global);
     return out;
   }

@@ -65,6 +65,23 @@ describe('VerificationService', () => {
     await otp.send({ to: 'a@example.org', channel: 'email' });
   });
 
+  it("per-country cap: a walk through one country's numbers stops, other countries still get codes", async () => {
+    const otp = service({ limits: { perCountry: [{ max: 2, windowSeconds: 3600 }] } });
+    await otp.send({ to: '+12015550121', channel: 'sms' });
+    await otp.send({ to: '+12015550122', channel: 'sms' });
+    expect(await rejection(otp.send({ to: '+12015550123', channel: 'sms' }))).toMatchObject({
+      code: 'OTP_CAP_REACHED',
+      details: { limit: 'country', retryAfterSeconds: 3600 },
+    });
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    await otp.send({ to: 'a@example.org', channel: 'email' });
+    expect(sms.sent.map((m) => m.recipient.address)).toEqual([
+      '+12015550121',
+      '+12015550122',
+      '+8613800138000',
+    ]);
+  });
+
   it('risk hook: captcha demanded, then satisfied; deny; nothing counted before it allows', async () => {
     const seen: RiskContext[] = [];
     const otp = service({
