@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Douyin, OAuthError, WeChat } from '../src/index.js';
+import { DingTalkAppToken, Douyin, OAuthError, WeChat } from '../src/index.js';
 
 // A local server that answers each path with a fixed (status, body), to replay documented samples.
 const routes = new Map<string, { status: number; body: string; delayMs?: number }>();
@@ -74,6 +74,25 @@ describe('lenient parsing and transport failures', () => {
     expect(error).toMatchObject({ code: 'OAUTH_PLATFORM_ERROR', retryable: true, status: 502 });
     routes.set('/sns/oauth2/access_token', { status: 200, body: '{}', delayMs: 2_000 });
     await expect(wechat.validateAuthorizationCode('c')).rejects.toMatchObject({ code: 'HTTP_TIMEOUT' });
+  });
+
+  it('a DingTalk {errcode, errmsg} body with HTTP 200 is an error, not a success', async () => {
+    // Regression: only `code` was looked at on HTTP 200, so a non-zero legacy errcode passed as success.
+    routes.set('/v1.0/oauth2/accessToken', {
+      status: 200,
+      body: '{"errcode":40089,"errmsg":"不合法的corpid或corpsecret"}',
+    });
+    const appToken = new DingTalkAppToken({ appKey: 'k', appSecret: 's', baseURL: base });
+    await expect(appToken.get()).rejects.toMatchObject({
+      code: 'OAUTH_CONFIG_ERROR',
+      platformCode: '40089',
+      platformMessage: '不合法的corpid或corpsecret',
+    });
+    routes.set('/v1.0/oauth2/accessToken', {
+      status: 200,
+      body: '{"errcode":0,"errmsg":"ok","accessToken":"t","expireIn":7200}',
+    });
+    await expect(appToken.get()).resolves.toBe('t');
   });
 
   it('a 200 without the documented fields is OAUTH_BAD_RESPONSE, never a token of "undefined"', async () => {

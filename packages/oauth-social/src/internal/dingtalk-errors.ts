@@ -12,12 +12,13 @@ export function throwIfDingTalkError(
   status: number,
   phase: 'code' | 'refresh' | 'api' | 'credential',
 ): void {
-  if (status < 400 && readString(body, 'code') === undefined) return;
-  // Legacy oapi endpoints: {errcode, errmsg} with HTTP 200.
-  const platform = readString(body, 'code') ?? readString(body, 'errcode') ?? String(status);
-  if (status < 400 && (platform === '0' || readString(body, 'errcode') === '0')) return;
+  // Legacy oapi bodies say {errcode, errmsg} with HTTP 200: a non-zero errcode is an error too.
+  const errcode = readString(body, 'errcode');
+  const platform = readString(body, 'code') ?? (errcode === '0' ? undefined : errcode);
+  if (status < 400 && (platform === undefined || platform === '0')) return;
+  const platformCode = platform ?? String(status);
   const message = readString(body, 'message') ?? readString(body, 'errmsg') ?? '';
-  const lower = platform.toLowerCase();
+  const lower = platformCode.toLowerCase();
   let code: OAuthErrorCode;
   if (
     status === 429 ||
@@ -41,9 +42,9 @@ export function throwIfDingTalkError(
   } else {
     code = 'OAUTH_PLATFORM_ERROR';
   }
-  throw new OAuthError(code, `${provider}: ${platform} ${message}`.trim(), {
+  throw new OAuthError(code, `${provider}: ${platformCode} ${message}`.trim(), {
     provider,
-    platformCode: platform,
+    platformCode,
     platformMessage: message,
     payload: body,
     status,
