@@ -541,6 +541,30 @@ describe('TokenCache: shared store and lock', () => {
     expect(a.events).not.toContainEqual({ type: 'conflict', key: a.cache.key });
   });
 
+  it('re-reads the store after taking the lock: a token stored since the first read is adopted, not fetched again', async () => {
+    const inner = new MemoryStore();
+    const slowReads = new FlakyStore(inner);
+    let aCalls = 0;
+    let bCalls = 0;
+    const a = makeCache({
+      fetchToken: async () => ({ token: `from-a-${++aCalls}`, expiresIn: HOUR_S }),
+      store: inner,
+    });
+    const b = makeCache({
+      fetchToken: async () => ({ token: `from-b-${++bCalls}`, expiresIn: HOUR_S }),
+      store: slowReads,
+      lock: inner,
+    });
+    const open = slowReads.holdNextGet();
+    const pending = b.cache.get(); // B has read "no token" and is held before locking
+    await settle();
+    expect(await a.cache.get()).toBe('from-a-1'); // A locks, fetches, stores, unlocks
+    open();
+    expect(await pending).toBe('from-a-1');
+    expect(bCalls).toBe(0);
+    expect(b.events).toContainEqual(expect.objectContaining({ type: 'lock', outcome: 'adopted', polls: 0 }));
+  });
+
   it('a waiter adopts the token another process stores while holding the lock', async () => {
     const clock = createManualClock(T0);
     const store = new MemoryStore({ clock });
