@@ -40,6 +40,38 @@ describe('Twilio webhook signature', () => {
     params: Record<string, string | string[]> = defaultParams,
   ) => verifyTwilioSignature({ authToken: token, url, params, signature });
 
+  it('Vector I: every signature computed byte for byte over the exact URL form it was made for', () => {
+    const query = 'myapp.php?foo=1&bar=2';
+    const bodyHash = '0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620';
+    const emptyBodyHash = '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
+    const cases: Array<[string, Record<string, string | string[]> | undefined, string]> = [
+      [`https://mycompany.com/${query}`, defaultParams, 'RSOYDt4T1cUTdK1PDd93/VVr8B8='],
+      [`https://mycompany.com:443/${query}`, defaultParams, 'kvajT1Ptam85bY51eRf/AJRuM3w='],
+      [`http://mycompany.com:1234/${query}`, defaultParams, 'Zmvh+3yNM1Phv2jhDCwEM3q5ebU='],
+      [`http://mycompany.com:80/${query}`, defaultParams, '0ZXoZLH/DfblKGATFgpif+LLRf4='],
+      [`https://user:pass@mycompany.com/${query}`, defaultParams, 'CukzLTc1tT5dXEDIHm/tKBanW10='],
+      [`https://user:pass@mycompany.com:443/${query}`, defaultParams, 'ZQFR1PTIZXF2MXB8ZnKCvnnA+rI='],
+      [`https://user@mycompany.com/${query}`, defaultParams, '2YRLlVAflCqxaNicjMpJcSTgzSs='],
+      // The legacy querystring form: `'` as %27.
+      [`https://mycompany.com/${query}&Body=It%27s+amazing`, defaultParams, 'TfZzewPq8wqrGlMfyAud8+/IvJ0='],
+      [
+        requestUrl,
+        { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] },
+        '83O6e2vORAoJHUNzJjDWN1jz+BA=',
+      ],
+      [`${requestUrl}&bodySHA256=${bodyHash}`, undefined, 'a9nBmqA0ju/hNViExpshrM61xv4='],
+      [
+        `https://mycompany.com:443/${query}&bodySHA256=${emptyBodyHash}`,
+        undefined,
+        'Ldidvp12m26NI7eqEvxnEpkd9Hc=',
+      ],
+      [`https://mycompany.com/myapp.php?bodySHA256=${bodyHash}`, undefined, 'y77kIzt2vzLz71DgmJGsen2scGs='],
+    ];
+    for (const [url, params, signature] of cases) {
+      expect(computeTwilioSignature(token, url, params), url).toBe(signature);
+    }
+  });
+
   it('Vector I: default signature', () => {
     expect(computeTwilioSignature(token, requestUrl, defaultParams)).toBe('RSOYDt4T1cUTdK1PDd93/VVr8B8=');
     expect(verify(requestUrl, 'RSOYDt4T1cUTdK1PDd93/VVr8B8=')).toBe(true);
