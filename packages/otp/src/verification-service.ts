@@ -172,9 +172,15 @@ function positiveInteger(value: number, name: string, min = 1): number {
 }
 
 function rules(value: readonly RateRule[], name: string): readonly RateRule[] {
+  const windows = new Set<number>();
   for (const rule of value) {
     positiveInteger(rule.max, `${name}.max`);
     positiveInteger(rule.windowSeconds, `${name}.windowSeconds`);
+    // One counter per window length: two rules on one window would count every send twice.
+    if (windows.has(rule.windowSeconds)) {
+      throw new OtpError('OTP_INVALID_ARGUMENT', `${name} has two rules for one window; keep the stricter`);
+    }
+    windows.add(rule.windowSeconds);
   }
   return value;
 }
@@ -227,6 +233,8 @@ export class VerificationService {
       global: rules(limits.global ?? d.global, 'global'),
     };
     this.#ipv6PrefixLength = limits.ipv6PrefixLength ?? d.ipv6PrefixLength;
+    // Checked here, not at the first IPv6 request, so a bad value fails at startup.
+    ipRateLimitKey('::', this.#ipv6PrefixLength);
     this.#defaultRegion = options.phone?.defaultRegion;
     const allowed = options.phone?.allowedCountries;
     this.#allowedCountries = allowed === undefined ? undefined : new Set(allowed.map((c) => c.toUpperCase()));

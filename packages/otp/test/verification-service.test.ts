@@ -204,6 +204,12 @@ describe('VerificationService', () => {
     expect(() => service({ codeLength: 11 })).toThrow(/4 to 10/);
     expect(() => service({ maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(() => service({ limits: { perIp: [{ max: 0, windowSeconds: 60 }] } })).toThrow(/perIp/);
+    expect(() => service({ limits: { ipv6PrefixLength: 0 } })).toThrow(/ipv6PrefixLength/);
+    const twoOnOneWindow = [
+      { max: 5, windowSeconds: 3600 },
+      { max: 3, windowSeconds: 3600 },
+    ];
+    expect(() => service({ limits: { perRecipient: twoOnOneWindow } })).toThrow(/one window/);
   });
 
   it('errors serialize without the recipient and with client-safe details', async () => {
