@@ -117,8 +117,11 @@ export class Google implements OAuthProvider {
     return tokens;
   }
 
-  refreshAccessToken(refreshToken: string): Promise<OAuthTokens> {
-    return this.#token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'refresh');
+  /** A refreshed ID token is verified like the first one (it carries no nonce, OIDC Core §12.2). */
+  async refreshAccessToken(refreshToken: string): Promise<OAuthTokens> {
+    const tokens = await this.#token({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'refresh');
+    if (tokens.hasIdToken()) await this.verifyIdToken(tokens.idToken());
+    return tokens;
   }
 
   /** Revokes an access or refresh token (RFC 7009 style endpoint). */

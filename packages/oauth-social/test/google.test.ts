@@ -53,6 +53,12 @@ describe('Google (OpenID Connect) against the sandbox', () => {
     expect(tokens.hasRefreshToken()).toBe(true);
     const refreshed = await provider.refreshAccessToken(tokens.refreshToken());
     expect(refreshed.accessToken()).not.toBe(tokens.accessToken());
+    // Regression: a refreshed ID token was handed out by `idToken()` without any verification.
+    const { publicKey } = await generateKeyPair('RS256');
+    const foreignKeys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), alg: 'RS256' }] });
+    await expect(
+      google({ jwks: foreignKeys }).refreshAccessToken(tokens.refreshToken()),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_ID_TOKEN' });
   });
 
   it('rejects a nonce mismatch, a wrong audience and an expired ID token', async () => {
