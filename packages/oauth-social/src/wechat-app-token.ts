@@ -126,7 +126,9 @@ export class WeChatAppToken extends AppToken {
       });
     }
     const now = this.transport.clock.now();
-    const spacing = await this.#counter.increment(`${this.key}:force:spacing`, FORCE_REFRESH_SPACING_MS);
+    // Under the cache's own store key, so `keyPrefix` namespaces the budget like the token.
+    const base = `${this.cache.storeKey}:force`;
+    const spacing = await this.#counter.increment(`${base}:spacing`, FORCE_REFRESH_SPACING_MS);
     if (spacing.count > 1) {
       throw new OAuthError('OAUTH_RATE_LIMITED', 'wechat: force_refresh is allowed once every 30 s', {
         provider: 'wechat',
@@ -135,10 +137,7 @@ export class WeChatAppToken extends AppToken {
     }
     const day = Math.floor((now + BEIJING_OFFSET_MS) / 86_400_000);
     const msLeftToday = (day + 1) * 86_400_000 - (now + BEIJING_OFFSET_MS);
-    const daily = await this.#counter.increment(
-      `${this.key}:force:day:${day}`,
-      Math.max(1, Math.ceil(msLeftToday)),
-    );
+    const daily = await this.#counter.increment(`${base}:day:${day}`, Math.max(1, Math.ceil(msLeftToday)));
     if (daily.count > FORCE_REFRESH_PER_DAY) {
       throw new OAuthError(
         'OAUTH_RATE_LIMITED',

@@ -128,6 +128,25 @@ describe('app-level tokens against the sandbox', () => {
     await expect(classic.forceRefresh()).rejects.toMatchObject({ code: 'OAUTH_UNSUPPORTED' });
   });
 
+  it('force_refresh budget keys live under keyPrefix, like the token', async () => {
+    // Regression: the counters ignored keyPrefix, so two namespaces on one store shared one budget.
+    const store = new MemoryStore({ clock });
+    const make = (keyPrefix: string) =>
+      new WeChatAppToken({
+        appId: wechat.default.appId,
+        appSecret: wechat.default.secret,
+        baseURL: `${url}/wechat`,
+        store,
+        keyPrefix,
+        clock,
+      });
+    const staging = make('staging:');
+    clock.advance(31_000);
+    await staging.forceRefresh();
+    expect(await store.get(`staging:${staging.key}:force:spacing`)).toBeDefined();
+    expect(await store.get(`${staging.key}:force:spacing`)).toBeUndefined();
+  });
+
   it('Lark tenant token: the same token is reused, a new one fetched near expiry, 99991663 retried once', async () => {
     const appToken = new LarkAppToken({
       appId: lark.default.appId,
