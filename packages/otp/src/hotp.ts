@@ -73,7 +73,8 @@ export function nodeAlgorithm(algorithm: OtpAlgorithm): string {
  * which candidate (if any) matched. Returns the index of the match, or -1.
  */
 export function matchCandidates(token: string, candidates: readonly string[]): number {
-  const given = Buffer.from(token);
+  // A JSON body may carry the code as a number (and lose its leading zeros): no match, not a TypeError.
+  const given = Buffer.from(typeof token === 'string' ? token : '');
   let found = -1;
   for (let i = 0; i < candidates.length; i += 1) {
     const expected = Buffer.from(candidates[i] ?? '');

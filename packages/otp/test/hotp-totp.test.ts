@@ -202,6 +202,12 @@ describe('TOTP (RFC 6238)', () => {
     const token = totp(secret);
     expect((await verifyTotp({ secret, token: token.slice(1), replayGuard: false })).valid).toBe(false);
     await expect(verifyTotp({ secret, token, replayGuard: false, window: 11 })).rejects.toThrow(/window/);
+    // A JSON client sending the code as a number: refused as a wrong code, not a TypeError (a 500).
+    const numeric = Number(token) as unknown as string;
+    expect(await verifyTotp({ secret, token: numeric, replayGuard: false })).toEqual({ valid: false });
+    expect(await verifyHotp({ secret, token: numeric, counter: 0, replayGuard: false })).toEqual({
+      valid: false,
+    });
     expect(() => totp(secret, { period: 0 })).toThrow(/period/);
     expect(() => generateSecret({ bytes: 10 })).toThrow(/128 bits/);
   });
