@@ -220,7 +220,8 @@ export class StoredOAuthState {
     if (value === undefined || !(await this.#store.compareAndDelete(key, value))) {
       throw invalidState('The state is unknown, expired or already used');
     }
-    const record = JSON.parse(value) as StoredRecord;
+    const record = parseRecord(value);
+    if (record === undefined) throw invalidState('The stored state is not one this library wrote');
     if (
       record.p !== binding.provider ||
       record.r !== binding.redirectUri ||
@@ -231,6 +232,26 @@ export class StoredOAuthState {
     if (this.#clock.now() >= record.e) throw invalidState('The state has expired');
     return { codeVerifier: record.v, nonce: record.n, expiresAt: record.e, data: record.d ?? {} };
   }
+}
+
+/** A stored record, or undefined when the key holds something else (a shared store, a foreign writer). */
+function parseRecord(value: string): StoredRecord | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  const record = parsed as Partial<StoredRecord>;
+  return typeof record.p === 'string' &&
+    typeof record.r === 'string' &&
+    typeof record.b === 'string' &&
+    typeof record.v === 'string' &&
+    typeof record.n === 'string' &&
+    typeof record.e === 'number'
+    ? (record as StoredRecord)
+    : undefined;
 }
 
 export interface CallbackParams {

@@ -102,6 +102,18 @@ describe('SignedOAuthState', () => {
 });
 
 describe('StoredOAuthState', () => {
+  it('a key holding something else is OAUTH_INVALID_STATE, not a SyntaxError', async () => {
+    // Regression: a foreign or corrupted value under the state key threw an untyped SyntaxError.
+    const store = new MemoryStore();
+    const states = new StoredOAuthState({ store, keyPrefix: 'st:' });
+    for (const foreign of ['not json', '42', '{"p":"github"}']) {
+      await store.set('st:AAAAAAAAAAAAAAAAAAAAAA', foreign, 60_000);
+      await expect(states.consume('AAAAAAAAAAAAAAAAAAAAAA', binding)).rejects.toMatchObject({
+        code: 'OAUTH_INVALID_STATE',
+      });
+    }
+  });
+
   it('is single use and bound', async () => {
     const clock = createManualClock(1_000);
     const store = new MemoryStore({ clock });
