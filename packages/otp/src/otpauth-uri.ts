@@ -36,10 +36,13 @@ function invalid(reason: string): OtpError {
 // RFC 3986 unreserved characters stay; everything else is percent-encoded, spaces as %20 (not "+",
 // which several apps show literally).
 function encodePart(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch {
+    throw invalid('issuer and account must be well-formed Unicode (no lone surrogates)');
+  }
+  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** Builds `otpauth://totp/Issuer:account?secret=…&issuer=Issuer&algorithm=SHA1&digits=6&period=30`. */

@@ -80,11 +80,14 @@ describe('otpauth:// URIs', () => {
     expect(parseOtpAuthUri(uri).counter).toBe(2n ** 63n);
   });
 
-  it('refuses a colon in issuer or account', () => {
+  it('refuses a colon or a lone surrogate in issuer or account', () => {
     expect(() => buildOtpAuthUri({ type: 'totp', issuer: 'a:b', account: 'c', secret: ascii('x') })).toThrow(
       /issuer/,
     );
     expect(() => buildOtpAuthUri({ type: 'totp', account: 'c:d', secret: ascii('x') })).toThrow(/account/);
+    expect(() => buildOtpAuthUri({ type: 'totp', account: 'a\uD800', secret: ascii('x') })).toThrow(
+      expect.objectContaining({ code: 'OTP_INVALID_URI' }),
+    );
   });
 });
 
