@@ -23,8 +23,9 @@ export interface RedisCommandRunnerOptions {
   /** Prepended to every key passed through `key()`. Default ''. */
   keyPrefix?: string;
   /**
-   * Bound on each call. Enforced with our own timer only when the client's `commandTimeout` is unset
-   * or longer (a client passed in may have none); otherwise ioredis enforces it. The command may
+   * Bound on each call. Enforced with our own timer when the client is a Cluster or its
+   * `commandTimeout` is unset or longer (a client passed in may have none); otherwise ioredis
+   * enforces it. The command may
    * still run on the server after the bound fires. Default 2,000 ms.
    */
   timeoutMs?: number;
@@ -134,9 +135,13 @@ export class RedisCommandRunner {
   }
 }
 
-/** The client's own per-command timeout, for a standalone client or a Cluster. */
+/**
+ * The client's own per-command timeout. A Cluster has none that bounds everything: its nodes'
+ * `commandTimeout` starts only once a node takes the command, and commands the Cluster queues while
+ * it is not ready wait unbounded, so a Cluster always gets our timer.
+ */
 function commandTimeoutOf(client: RedisClient): number | undefined {
-  const options = client.options as { commandTimeout?: unknown; redisOptions?: { commandTimeout?: unknown } };
-  const value = options.commandTimeout ?? options.redisOptions?.commandTimeout;
+  if (client.isCluster) return undefined;
+  const value = (client.options as { commandTimeout?: unknown }).commandTimeout;
   return typeof value === 'number' && value > 0 ? value : undefined;
 }

@@ -1,5 +1,5 @@
 import { isLingpaiError, StoreUnavailableError } from '@lingpai/auth-core';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis } from '../../../test-support/services.js';
 import { runStoreContract } from '../../auth-core/test/store-contract.js';
@@ -201,6 +201,24 @@ describeWithRedis('RedisStore when Redis is unreachable', (url) => {
       await proxy.down();
       await proxy.up();
       client.disconnect();
+    }
+  });
+
+  it('bounds calls on a Cluster that is not ready (regression: its offline queue has no commandTimeout)', async () => {
+    const closed = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const port = closed.port;
+    await closed.close();
+    // commandTimeout applies per node; commands queued by the Cluster itself wait for it to be ready.
+    const cluster = new Cluster([{ host: '127.0.0.1', port }], {
+      redisOptions: { commandTimeout: 100 },
+      clusterRetryStrategy: () => 100,
+    });
+    cluster.on('error', () => undefined);
+    const store = new RedisStore({ client: cluster, keyPrefix: prefix, timeoutMs: 300 });
+    try {
+      await expect(store.get('k')).rejects.toSatisfy(isUnavailable);
+    } finally {
+      cluster.disconnect();
     }
   });
 
