@@ -211,6 +211,8 @@ describe('Lark app tokens', () => {
       });
     const first = json(await app());
     expect(String(first.app_access_token)).toMatch(/^a-/);
+    // Like Lark, the self-built app's answer also carries a working tenant_access_token.
+    expect(await bot(first.tenant_access_token)).toMatchObject({ code: 0 });
     clock.advance(10 * 60_000);
     expect(json(await app())).toMatchObject({ app_access_token: first.app_access_token, expire: 6600 });
     const bad = await sandbox.app.inject({

@@ -296,11 +296,14 @@ export async function registerLark(
       const found = appCredentials(request, reply, 'auth/v3/app_access_token/internal');
       if (!('appId' in found)) return found;
       const record = appLevelToken(found, 'app');
+      // A self-built app's answer carries the tenant token too (reference §3.1).
+      const tenant = appLevelToken(found, 'tenant');
       return {
         code: 0,
         msg: 'ok',
         app_access_token: record.token,
         expire: secondsLeft(record.expiresAt, state.now()),
+        tenant_access_token: tenant.token,
       };
     });
 
