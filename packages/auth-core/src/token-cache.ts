@@ -180,15 +180,33 @@ export class TokenCache {
       shared ? defaults.sharedMaxLocalAgeMs : Number.POSITIVE_INFINITY,
       0,
     );
-    this.#attempts = ms('retry.attempts', options.retry?.attempts, defaults.attempts, 1);
+    this.#attempts = ms(
+      'retry.attempts',
+      options.retry?.attempts,
+      defaults.attempts,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    );
     this.#baseDelayMs = ms('retry.baseDelayMs', options.retry?.baseDelayMs, defaults.baseDelayMs, 0);
-    this.#maxDelayMs = ms('retry.maxDelayMs', options.retry?.maxDelayMs, defaults.maxDelayMs, 0);
-    this.#lockPollMs = ms('lockPollMs', options.lockPollMs, defaults.lockPollMs, 1);
-    this.#fetchTimeoutMs = ms('fetchTimeoutMs', options.fetchTimeoutMs, defaults.fetchTimeoutMs, 1);
+    this.#maxDelayMs = ms(
+      'retry.maxDelayMs',
+      options.retry?.maxDelayMs,
+      defaults.maxDelayMs,
+      0,
+      MAX_TIMER_MS,
+    );
+    this.#lockPollMs = ms('lockPollMs', options.lockPollMs, defaults.lockPollMs, 1, MAX_TIMER_MS);
+    this.#fetchTimeoutMs = ms(
+      'fetchTimeoutMs',
+      options.fetchTimeoutMs,
+      defaults.fetchTimeoutMs,
+      1,
+      MAX_TIMER_MS,
+    );
     // The lease must outlast a whole load, retries included, or a second process takes the lock and
     // fetches too (on WeChat cgi-bin/token that invalidates the first token); waiters wait as long.
     const leaseMs = Math.max(defaults.lockTtlMs, this.#loadBudgetMs() + LEASE_SLACK_MS);
-    this.#lockTtlMs = Math.ceil(ms('lockTtlMs', options.lockTtlMs, leaseMs, 1));
+    this.#lockTtlMs = Math.ceil(ms('lockTtlMs', options.lockTtlMs, leaseMs, 1, MAX_TIMER_MS));
     this.#lockWaitMs = ms(
       'lockWaitMs',
       options.lockWaitMs,
@@ -679,10 +697,15 @@ function tokenOf(entry: TokenEntry): string {
   return entry.token;
 }
 
-function ms(name: string, value: number | undefined, fallback: number, min: number): number {
+/** setTimeout turns a longer delay into 1 ms, which would time every fetch out at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function ms(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    throw new TypeError(`TokenCache: \`${name}\` must be a number >= ${min}, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
+    throw new TypeError(
+      `TokenCache: \`${name}\` must be a number >= ${min}${max === Infinity ? '' : ` and <= ${max}`}, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -150,6 +150,24 @@ describe('TokenCache: basics', () => {
     expect(() => new TokenCache({ key: 'k', fetchToken, retry: { attempts: 0 } })).toThrow(TypeError);
   });
 
+  it('rejects timer options no timer can hold (regression: fetchTimeoutMs: Infinity timed every fetch out at once)', () => {
+    const fetchToken = upstream().fetchToken;
+    // setTimeout turns anything above 2^31 - 1 ms into 1 ms.
+    for (const bad of [Number.POSITIVE_INFINITY, 2 ** 31]) {
+      expect(() => new TokenCache({ key: 'k', fetchToken, fetchTimeoutMs: bad })).toThrow(TypeError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, lockPollMs: bad })).toThrow(TypeError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, retry: { maxDelayMs: bad } })).toThrow(TypeError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, lockTtlMs: bad })).toThrow(TypeError);
+    }
+    expect(
+      () => new TokenCache({ key: 'k', fetchToken, retry: { attempts: Number.POSITIVE_INFINITY } }),
+    ).toThrow(TypeError);
+    // "Never re-read the store" and "wait as long as it takes" stay expressible.
+    expect(
+      () => new TokenCache({ key: 'k', fetchToken, maxLocalAgeMs: Number.POSITIVE_INFINITY }),
+    ).not.toThrow();
+  });
+
   it('documents its store key layout', () => {
     const cache = new TokenCache({ key: 'lark:tenant:cli_1:abc', fetchToken: upstream().fetchToken });
     expect(cache.storeKey).toBe('lingpai:token:lark:tenant:cli_1:abc');
