@@ -115,24 +115,36 @@ export class RedisCommandRunner {
         new TypeError(`Script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`),
       );
     }
-    return this.run(script.name, (client) => {
-      let scripts = defined.get(client);
-      if (scripts === undefined) {
-        scripts = new Map();
-        defined.set(client, scripts);
-      }
-      const known = scripts.get(script.name);
-      if (known === undefined) {
-        client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-        scripts.set(script.name, script.lua);
-      } else if (known !== script.lua) {
-        throw new TypeError(`Another script is already defined as ${script.name} on this client`);
-      }
-      const command = (client as unknown as Record<string, ScriptCommand>)[script.name];
-      if (command === undefined) throw new TypeError(`Script ${script.name} is not defined on the client`);
-      return command.call(client, ...keys.map((key) => this.key(key)), ...args);
-    });
+    let command: ScriptCommand;
+    try {
+      // Outside `run`: a name clash is a programming error, not a retryable STORE_UNAVAILABLE.
+      command = scriptCommand(this.client, script);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(script.name, (client) =>
+      command.call(client, ...keys.map((key) => this.key(key)), ...args),
+    );
   }
+}
+
+/** The client's command for `script`, defining it on first use. */
+function scriptCommand(client: RedisClient, script: RedisScript): ScriptCommand {
+  let scripts = defined.get(client);
+  if (scripts === undefined) {
+    scripts = new Map();
+    defined.set(client, scripts);
+  }
+  const known = scripts.get(script.name);
+  if (known === undefined) {
+    client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    scripts.set(script.name, script.lua);
+  } else if (known !== script.lua) {
+    throw new TypeError(`Another script is already defined as ${script.name} on this client`);
+  }
+  const command = (client as unknown as Record<string, ScriptCommand>)[script.name];
+  if (command === undefined) throw new TypeError(`Script ${script.name} is not defined on the client`);
+  return command;
 }
 
 /**

@@ -107,6 +107,16 @@ describeWithRedis('RedisStore', (url) => {
       await expect(runner.script(clash, ['k'], [])).rejects.toThrow(/already defined/);
     });
 
+    it('reports a script name clash as a TypeError, not a retryable STORE_UNAVAILABLE (regression)', async () => {
+      const runner = new RedisCommandRunner(store.client, { keyPrefix: prefix });
+      await runner.script(defineRedisScript('lingpai_test_clash', 1, 'return 1'), ['k'], []);
+      const error = await runner
+        .script(defineRedisScript('lingpai_test_clash', 1, 'return 2'), ['k'], [])
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TypeError);
+      expect(isUnavailable(error)).toBe(false);
+    });
+
     it('rejects script names ioredis cannot define', () => {
       expect(() => defineRedisScript('bad-name', 1, 'return 1')).toThrow(TypeError);
       expect(() => defineRedisScript('ok', -1, 'return 1')).toThrow(TypeError);
