@@ -1,8 +1,5 @@
-// Errors.
-
 export type { Base32EncodeOptions } from './base32.js';
 export { base32Decode, base32Encode, normalizeBase32 } from './base32.js';
-// Channels.
 export type { VerificationChannel, VerificationMessage } from './channel.js';
 export { deliveryReference } from './channel.js';
 export type { CodeAlphabet } from './code-generator.js';
@@ -18,11 +15,9 @@ export { createEmailChannel, defaultEmailContent } from './email-channel.js';
 export type { OtpErrorCode, OtpErrorDetails, OtpErrorOptions } from './errors.js';
 export { isOtpError, OTP_ERROR_CODES, OtpError } from './errors.js';
 export type { HotpOptions, HotpVerifyOptions, HotpVerifyResult, OtpAlgorithm } from './hotp.js';
-// TOTP / HOTP.
 export { hotp, verifyHotp } from './hotp.js';
 export { ipRateLimitKey } from './ip-address.js';
 export type { MemoryOtpStoreOptions } from './memory-otp-store.js';
-// Stores.
 export { MemoryOtpStore } from './memory-otp-store.js';
 export type {
   AttemptResult,
@@ -59,5 +54,4 @@ export type {
   VerifyRequest,
   VerifyResult,
 } from './verification-service.js';
-// Verification codes.
 export { VERIFICATION_DEFAULTS, VerificationService } from './verification-service.js';
