@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createManualClock, MemoryStore } from '@lingpai/auth-core';
+import { RedisStore } from '@lingpai/redis';
 import { describe, expect, it } from 'vitest';
+import { describeWithRedis } from '../../../test-support/services.js';
 import {
   base32Decode,
   base32Encode,
@@ -186,6 +189,26 @@ describe('TOTP (RFC 6238)', () => {
       Array.from({ length: 50 }, () => verifyTotp({ secret, token, clock, replayGuard: guard })),
     );
     expect(results.filter((r) => r.valid)).toHaveLength(1);
+  });
+
+  describeWithRedis('replay guard on RedisStore (shared by every process)', (url) => {
+    it('50 concurrent submissions of one code: exactly one accepted; older steps refused', async () => {
+      const store = new RedisStore({ url, keyPrefix: `test:otp-guard:${randomUUID()}:` });
+      try {
+        const clock = createManualClock(1_700_000_000_000);
+        const secret = generateSecret();
+        const guard = createReplayGuard({ store, key: 'totp:erin' });
+        const token = totp(secret, { clock });
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => verifyTotp({ secret, token, clock, replayGuard: guard })),
+        );
+        expect(results.filter((r) => r.valid)).toHaveLength(1);
+        const earlier = totp(secret, { time: clock.now() - 30_000 });
+        expect((await verifyTotp({ secret, token: earlier, clock, replayGuard: guard })).valid).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
   });
 
   it('refuses to run without a replay guard unless explicitly opted out', async () => {
