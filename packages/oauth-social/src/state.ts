@@ -259,6 +259,12 @@ export interface CallbackParams {
   state: string | undefined;
 }
 
+/** Attacker-controlled text made safe for an error message: one line, bounded length. */
+function loggable(text: string): string {
+  const flat = text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
 /**
  * Reads a callback's query. Accepts `code`, Alipay's `auth_code` and DingTalk's `authCode`; a
  * platform `error` (user refused) becomes `OAUTH_ACCESS_DENIED`, a missing code `OAUTH_INVALID_CODE`.
@@ -277,9 +283,11 @@ export function parseCallback(
   const error = params.get('error') ?? params.get('error_code');
   if (error !== null && error !== '') {
     const description = params.get('error_description') ?? params.get('error_msg') ?? '';
+    // Both values come from whoever crafted the callback URL: keep control characters (forged log
+    // lines) and unbounded text out of the message; the raw values stay on platformCode/Message.
     throw new OAuthError(
       'OAUTH_ACCESS_DENIED',
-      `The platform reported "${error}" on the callback ${description}`.trim(),
+      `The platform reported "${loggable(error)}" on the callback ${loggable(description)}`.trim(),
       {
         platformCode: error,
         platformMessage: description,

@@ -164,4 +164,18 @@ describe('parseCallback', () => {
       expect.objectContaining({ code: 'OAUTH_INVALID_CODE' }),
     );
   });
+
+  it('keeps forged log lines and unbounded text out of the error message (callback values are attacker-controlled)', () => {
+    const forged = encodeURIComponent('denied\n2026-01-01 INFO admin logged in\r' + 'x'.repeat(5000));
+    let caught: unknown;
+    try {
+      parseCallback(`/cb?error=access_denied%0Afake&error_description=${forged}`);
+    } catch (error) {
+      caught = error;
+    }
+    const error = caught as { message: string; platformMessage?: string };
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message.length).toBeLessThan(500);
+    expect(error.platformMessage).toContain('\n2026-01-01 INFO admin logged in');
+  });
 });
