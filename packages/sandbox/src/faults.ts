@@ -51,17 +51,9 @@ export class FaultSwitches {
   async apply(target: string, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const fault = this.#faults.get(target);
     if (fault === undefined) return false;
-    if (
-      fault.quota === true &&
-      !fault.latencyMs &&
-      !fault.status &&
-      !fault.reset &&
-      !fault.hang &&
-      !fault.malformed
-    ) {
-      return false;
-    }
-    this.#consume(target, fault);
+    const takesOver = fault.reset || fault.hang || fault.status !== undefined || fault.malformed;
+    // A quota fault that lets the route answer is counted once, by the route's `takeQuota`.
+    if (takesOver || fault.quota !== true) this.#consume(target, fault);
     if (fault.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
     if (fault.reset) {
       request.raw.socket.destroy();
@@ -85,6 +77,18 @@ export class FaultSwitches {
       return true;
     }
     return false;
+  }
+
+  /**
+   * For targets that are not HTTP routes (the SMPP server): the fault to apply to one request,
+   * counting one use, or undefined when none is set.
+   */
+  take(target: string): Fault | undefined {
+    const fault = this.#faults.get(target);
+    if (fault === undefined) return undefined;
+    const copy = { ...fault };
+    this.#consume(target, fault);
+    return copy;
   }
 
   /** True (and counts one use) when a quota fault is set for `target`. */
