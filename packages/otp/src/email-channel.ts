@@ -1,4 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { VerificationChannel, VerificationMessage } from './channel.js';
 import { OtpError } from './errors.js';
@@ -33,6 +34,28 @@ export function defaultEmailContent(message: VerificationMessage): EmailContent 
   };
 }
 
+/**
+ * nodemailer's own timeouts allow a stalled SMTP server to hold a `send` for minutes (2 min to
+ * connect, up to an hour of socket inactivity); a user waiting for a code gives up long before that.
+ * Applied only to transports this channel creates, and only where the caller set nothing.
+ */
+export const EMAIL_CHANNEL_TIMEOUTS = {
+  connectionTimeout: 10_000,
+  greetingTimeout: 10_000,
+  socketTimeout: 30_000,
+} as const;
+
+function createTransporter(transport: SMTPTransport.Options | string): Transporter {
+  // nodemailer drops every other option when it is given a URL, so parse the URL here first.
+  const options: SMTPTransport.Options =
+    typeof transport === 'string'
+      ? parseConnectionUrl(transport)
+      : transport.url === undefined
+        ? transport
+        : { ...transport, ...parseConnectionUrl(transport.url), url: undefined };
+  return nodemailer.createTransport({ ...EMAIL_CHANNEL_TIMEOUTS, ...options });
+}
+
 function isTransporter(value: EmailChannelOptions['transport']): value is Transporter {
   return typeof value === 'object' && typeof (value as Transporter).sendMail === 'function';
 }
@@ -44,7 +67,7 @@ function isTransporter(value: EmailChannelOptions['transport']): value is Transp
 export function createEmailChannel(options: EmailChannelOptions): VerificationChannel & { close(): void } {
   const transporter: Transporter = isTransporter(options.transport)
     ? options.transport
-    : nodemailer.createTransport(options.transport);
+    : createTransporter(options.transport);
   const render = options.render ?? defaultEmailContent;
   return {
     recipientKind: 'email',

@@ -11,7 +11,7 @@ export {
   normalizeCodeInput,
 } from './code-generator.js';
 export type { EmailChannelOptions, EmailContent } from './email-channel.js';
-export { createEmailChannel, defaultEmailContent } from './email-channel.js';
+export { createEmailChannel, defaultEmailContent, EMAIL_CHANNEL_TIMEOUTS } from './email-channel.js';
 export type { OtpErrorCode, OtpErrorDetails, OtpErrorOptions } from './errors.js';
 export { isOtpError, OTP_ERROR_CODES, OtpError } from './errors.js';
 export type { HotpOptions, HotpVerifyOptions, HotpVerifyResult, OtpAlgorithm } from './hotp.js';
