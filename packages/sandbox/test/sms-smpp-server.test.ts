@@ -27,7 +27,10 @@ beforeEach(async () => {
   session.on('error', () => undefined);
   await new Promise((resolve) => session.once('connect', resolve));
 });
-afterEach(() => session.destroy());
+afterEach(() => {
+  session.destroy();
+  sandbox.faults.clear();
+});
 
 describe('sandbox SMSC', () => {
   it('refuses submit_sm before bind, then a wrong system_id, and closes the session', async () => {
@@ -94,5 +97,38 @@ describe('sandbox SMSC', () => {
     const closed = new Promise((resolve) => session.once('close', resolve));
     expect((await call('unbind')).command_status).toBe(0);
     await closed;
+  });
+  it('applies the fault switches to submit_sm: 5xx, quota, latency, hang, then reset', async () => {
+    await call('bind_transceiver', { system_id: systemId, password });
+    const submit = () =>
+      call('submit_sm', { source_addr: 'LINGPAI', destination_addr: '8613800138000', short_message: 'x' });
+    sandbox.faults.set('smpp', { status: 503, times: 1 });
+    expect((await submit()).command_status).toBe(smpp.ESME_RSYSERR);
+    sandbox.faults.set('smpp', { quota: true, times: 1 });
+    expect((await submit()).command_status).toBe(smpp.ESME_RTHROTTLED);
+    // Latency: the delayed answer comes after the answer to enquire_link sent behind it.
+    sandbox.faults.set('smpp', { latencyMs: 300, times: 1 });
+    const order: string[] = [];
+    const delayed = submit().then((response) => order.push(`submit ${response.command_status}`));
+    await call('enquire_link').then(() => order.push('enquire_link'));
+    await delayed;
+    expect(order).toEqual(['enquire_link', 'submit 0']);
+    expect(sandbox.sms.messages()).toHaveLength(1);
+
+    // Hang: no answer at all, while the session still answers enquire_link.
+    sandbox.faults.set('smpp', { hang: true, times: 1 });
+    let answered = false;
+    void submit().then(() => {
+      answered = true;
+    });
+    expect((await call('enquire_link')).command_status).toBe(0);
+    expect(answered).toBe(false);
+    expect(sandbox.sms.messages()).toHaveLength(1);
+
+    sandbox.faults.set('smpp', { reset: true, times: 1 });
+    const closed = new Promise((resolve) => session.once('close', resolve));
+    void submit();
+    await closed;
+    expect(sandbox.sms.messages()).toHaveLength(1);
   });
 });

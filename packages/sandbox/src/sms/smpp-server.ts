@@ -1,6 +1,7 @@
 /// <reference path="../../../../types/smpp.d.ts" />
 import type { AddressInfo } from 'node:net';
 import smpp, { type DecodedShortMessage, type Pdu, type Session } from 'smpp';
+import type { Fault } from '../faults.js';
 import { parseDigitsNumber } from './phone-numbers.js';
 import { utcCompact } from './report-poster.js';
 import { randomHex, type SmsContext, safeEqual } from './sms-context.js';
@@ -122,12 +123,18 @@ export async function startSmppServer(
       // The client acknowledged a receipt; nothing further to do.
     });
 
-    session.on('submit_sm', (pdu: Pdu) => {
-      if (boundAs === undefined) {
-        session.send(pdu.response({ command_status: smpp.ESME_RINVBNDSTS }));
+    /** Answers one submit_sm, after the fault switches: reset, hang, 5xx → ESME_RSYSERR, quota. */
+    const submit = (pdu: Pdu, fault: Fault | undefined) => {
+      if (fault?.reset) {
+        session.socket.destroy();
         return;
       }
-      if (sms.sandbox.faults.takeQuota('smpp')) {
+      if (fault?.hang) return;
+      if (fault?.status !== undefined) {
+        session.send(pdu.response({ command_status: smpp.ESME_RSYSERR }));
+        return;
+      }
+      if (fault?.quota) {
         session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
         return;
       }
@@ -189,6 +196,16 @@ export async function startSmppServer(
           message_state: MESSAGE_STATE[status],
         });
       }, sms.config.reportDelayMs);
+    };
+
+    session.on('submit_sm', (pdu: Pdu) => {
+      if (boundAs === undefined) {
+        session.send(pdu.response({ command_status: smpp.ESME_RINVBNDSTS }));
+        return;
+      }
+      const fault = sms.sandbox.faults.take('smpp');
+      if (fault?.latencyMs) setTimeout(() => submit(pdu, fault), fault.latencyMs);
+      else submit(pdu, fault);
     });
   });
 
