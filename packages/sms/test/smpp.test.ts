@@ -1,8 +1,11 @@
+/// <reference path="../../../types/smpp.d.ts" />
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { createSandbox, type Sandbox, type SandboxSmppServer } from '@lingpai/sandbox';
+import smpp, { type Pdu, type Session, type Server as SmppServer } from 'smpp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  createMemoryProvider,
   createSmppProvider,
   type DeliveryReport,
   encodeSmsText,
@@ -10,6 +13,7 @@ import {
   PhoneNumber,
   type SmppProvider,
   type SmppProviderOptions,
+  SmsSender,
 } from '../src/index.js';
 import { rejection } from './support.js';
 
@@ -151,6 +155,54 @@ describe('SMPP provider against the sandbox SMSC', () => {
     expect(error.mayHaveBeenSent).toBe(false);
   });
 
+  it('fails over to the next provider when the SMSC refuses the bind (the refusal was not retryable)', async () => {
+    const memory = createMemoryProvider();
+    const sender = new SmsSender({
+      providers: [make({ password: 'wrong', reconnect: false }), memory],
+    });
+    const result = await sender.send({ to: '+8613800138000', content: 'Your code is 135790' });
+    expect(result.provider).toBe('memory');
+    expect(result.attempts.map((attempt) => [attempt.provider, attempt.error?.code])).toEqual([
+      ['smpp', 'SMS_AUTH_FAILED'],
+      ['memory', undefined],
+    ]);
+    expect(memory.lastCode('+8613800138000')).toBe('135790');
+  });
+
+  it('gives SMS_TIMEOUT (may have been sent) for an unanswered submit_sm, and the sender does not re-send it', async () => {
+    const memory = createMemoryProvider();
+    const sender = new SmsSender({ providers: [make({ responseTimeoutMs: 200 }), memory] });
+    sandbox.faults.set('smpp', { hang: true, times: 1 });
+    const error = await rejection(sender.send({ to: '+8613800138000', content: 'x' }));
+    expect(error).toMatchObject({ code: 'SMS_TIMEOUT', mayHaveBeenSent: true });
+    expect(error.attempts.map((attempt) => attempt.provider)).toEqual(['smpp']);
+    expect(memory.messages).toHaveLength(0);
+  });
+
+  it('gives SMS_UNKNOWN_OUTCOME when the connection drops after submit_sm, then binds again', async () => {
+    const provider = make({ reconnect: { initialDelayMs: 20, maxDelayMs: 20 } });
+    await provider.connect();
+    sandbox.faults.set('smpp', { reset: true, times: 1 });
+    const error = await rejection(provider.send({ to: PhoneNumber.parse('+8613800138000'), content: 'x' }));
+    expect(error).toMatchObject({ code: 'SMS_UNKNOWN_OUTCOME', mayHaveBeenSent: true });
+    await eventually(() => provider.bound, 'the reconnect');
+    const result = await provider.send({ to: PhoneNumber.parse('+8613800138000'), content: 'again 2468' });
+    expect(sandbox.sms.last('+8613800138000')?.messageId).toBe(result.messageId);
+  });
+
+  it('classifies ESME_RSYSERR (the sandbox 5xx fault) as SMS_PROVIDER_UNAVAILABLE and fails over', async () => {
+    const memory = createMemoryProvider();
+    const sender = new SmsSender({ providers: [make(), memory] });
+    sandbox.faults.set('smpp', { status: 503, times: 1 });
+    const result = await sender.send({ to: '+8613800138000', content: 'x' });
+    expect(result.provider).toBe('memory');
+    expect(result.attempts[0]?.error).toMatchObject({
+      code: 'SMS_PROVIDER_UNAVAILABLE',
+      providerCode: 'ESME_RSYSERR',
+      mayHaveBeenSent: false,
+    });
+  });
+
   it('classifies ESME_RTHROTTLED (the sandbox quota fault) as SMS_RATE_LIMITED', async () => {
     const provider = make();
     sandbox.faults.set('smpp', { quota: true, times: 1 });
@@ -220,5 +272,88 @@ describe('SMPP provider failures without an SMSC', () => {
     expect(() =>
       createSmppProvider({ url: 'smpp://x:1', systemId: '', password: 'b', sourceAddr: 'c' }),
     ).toThrow(expect.objectContaining({ code: 'SMS_CONFIG_INVALID' }));
+  });
+});
+
+describe("SMPP provider against a scripted SMSC (the smpp package's server)", () => {
+  let server: SmppServer;
+  let port = 0;
+  let binds = 0;
+  let enquireLinks = 0;
+  let answerEnquireLink = true;
+  let submitStatus = 0;
+  const providers: SmppProvider[] = [];
+
+  beforeAll(async () => {
+    server = smpp.createServer((session: Session) => {
+      session.on('error', () => undefined);
+      session.on('bind_transceiver', (pdu: Pdu) => {
+        binds += 1;
+        session.send(pdu.response());
+      });
+      session.on('enquire_link', (pdu: Pdu) => {
+        enquireLinks += 1;
+        if (answerEnquireLink) session.send(pdu.response());
+      });
+      session.on('submit_sm', (pdu: Pdu) => {
+        session.send(pdu.response({ command_status: submitStatus, message_id: 'M1' }));
+      });
+      session.on('unbind', (pdu: Pdu) => {
+        session.send(pdu.response());
+        session.close();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await Promise.all(providers.map((provider) => provider.close()));
+    for (const session of [...server.sessions]) session.socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  beforeEach(() => {
+    binds = 0;
+    enquireLinks = 0;
+    answerEnquireLink = true;
+    submitStatus = 0;
+  });
+
+  const make = (overrides: Partial<SmppProviderOptions> = {}): SmppProvider => {
+    const provider = createSmppProvider({
+      url: `smpp://127.0.0.1:${port}`,
+      systemId: 'acme',
+      password: 'secret',
+      sourceAddr: 'ACME',
+      reconnect: { initialDelayMs: 20, maxDelayMs: 20 },
+      ...overrides,
+    });
+    providers.push(provider);
+    return provider;
+  };
+
+  it('keeps the link alive with enquire_link on the interval, on one bind', async () => {
+    const provider = make({ enquireLinkIntervalMs: 30 });
+    await provider.connect();
+    await eventually(() => enquireLinks >= 3, 'three enquire_link PDUs');
+    expect(provider.bound).toBe(true);
+    expect(binds).toBe(1);
+    await provider.close();
+  });
+
+  it('drops a link whose enquire_link goes unanswered and binds again', async () => {
+    answerEnquireLink = false;
+    const provider = make({ enquireLinkIntervalMs: 30, responseTimeoutMs: 50 });
+    await provider.connect();
+    await eventually(() => binds >= 2, 'a second bind after the dead link');
+    await provider.close();
+  });
+
+  it('classifies ESME_RINVSRCADR as SMS_SIGN_REJECTED and does not fail over on it', async () => {
+    submitStatus = 0x0a;
+    const memory = createMemoryProvider();
+    const sender = new SmsSender({ providers: [make(), memory] });
+    const error = await rejection(sender.send({ to: '+8613800138000', content: 'x' }));
+    expect(error).toMatchObject({ code: 'SMS_SIGN_REJECTED', providerCode: 'ESME_RINVSRCADR' });
+    expect(memory.messages).toHaveLength(0);
   });
 });

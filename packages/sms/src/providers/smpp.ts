@@ -90,7 +90,7 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
 const STATUS_CODES: Readonly<Record<number, SmsErrorCode>> = {
   1: 'SMS_CONTENT_REJECTED',
   8: 'SMS_PROVIDER_UNAVAILABLE',
-  10: 'SMS_CONFIG_INVALID',
+  10: 'SMS_SIGN_REJECTED',
   11: 'SMS_INVALID_NUMBER',
   13: 'SMS_AUTH_FAILED',
   14: 'SMS_AUTH_FAILED',
@@ -113,11 +113,10 @@ function statusName(status: number): string {
 function statusError(provider: string, status: number, stage: 'bind' | 'submit'): SmsError {
   const code: SmsErrorCode =
     STATUS_CODES[status] ?? (stage === 'bind' ? 'SMS_AUTH_FAILED' : 'SMS_PROVIDER_ERROR');
+  // `retryable` follows the code, as for every other provider: a refused bind fails over.
   return new SmsError(code, `${provider}: ${stage} refused with ${statusName(status)}`, {
     provider,
     providerCode: statusName(status),
-    retryable:
-      code === 'SMS_PROVIDER_UNAVAILABLE' || code === 'SMS_RATE_LIMITED' || code === 'SMS_PROVIDER_ERROR',
   });
 }
 
