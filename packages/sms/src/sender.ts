@@ -299,8 +299,9 @@ export class SmsSender {
       batchError = toSmsError(error, provider.name);
     }
     const durationMs = this.#clock.now() - startedAt;
-    if (batchError !== undefined) this.#record(breaker, batchError);
-    else breaker?.onSuccess();
+    if (batchError === undefined) breaker?.onSuccess();
+    else if (options.signal?.aborted === true) breaker?.release();
+    else this.#record(breaker, batchError);
 
     await Promise.all(
       chunk.map(async (member, position) => {
@@ -423,7 +424,9 @@ export class SmsSender {
       return attempt as SmsAttempt & { result: SmsProviderResult };
     } catch (thrown) {
       const error = toSmsError(thrown, provider.name);
-      this.#record(breaker, error);
+      // The caller gave up: that says nothing about the provider's health.
+      if (options.signal?.aborted === true) breaker?.release();
+      else this.#record(breaker, error);
       return attachRaw(
         {
           provider: provider.name,

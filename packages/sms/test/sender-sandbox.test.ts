@@ -114,6 +114,26 @@ describe('SmsSender over the sandbox', () => {
     expect(sender.health().twilio?.state).toBe('closed');
   });
 
+  it('does not count a caller abort against the provider (a user abort opened the circuit)', async () => {
+    env.sandbox.faults.set('aliyun', { hang: true, times: 1 });
+    const sender = new SmsSender({
+      providers: [make('aliyun'), make('tencent')],
+      circuitBreaker: { failureThreshold: 1 },
+    });
+    const controller = new AbortController();
+    const pending = rejection(sender.send(otp(cnNumber(), '1'), { signal: controller.signal }));
+    // Abort once the request is in flight at the sandbox (the hang fault has been used).
+    for (let i = 0; i < 200 && env.sandbox.faults.get('aliyun') !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    controller.abort();
+    const error = await pending;
+    expect(error).toMatchObject({ code: 'SMS_UNKNOWN_OUTCOME', mayHaveBeenSent: true });
+    expect(error.attempts.map((attempt) => attempt.provider)).toEqual(['aliyun']);
+    expect(sender.health().aliyun?.state).toBe('closed');
+    expect((await sender.send(otp(cnNumber(), '2'))).provider).toBe('aliyun');
+  });
+
   it('routes +86 to Aliyun/Tencent and the rest to Twilio', async () => {
     const sender = new SmsSender({
       providers: [make('aliyun'), make('tencent'), make('twilio')],
