@@ -199,6 +199,46 @@ describe('circuit breaker', () => {
     expect(sender.health().a).toEqual({ state: 'closed', consecutiveFailures: 0, retryInMs: 0 });
   });
 
+  it('lets exactly one probe through while half-open, however many sends arrive at once', async () => {
+    const clock = createManualClock(1_000_000);
+    const [b] = providers('b');
+    let calls = 0;
+    let answerProbe: (() => void) | undefined;
+    const slow: SmsProvider = {
+      name: 'a',
+      kind: 'custom',
+      capabilities: { template: true, content: true },
+      async send(request) {
+        calls += 1;
+        if (calls === 1) throw new SmsError('SMS_PROVIDER_UNAVAILABLE', 'a: down', { provider: 'a' });
+        await new Promise<void>((resolve) => {
+          answerProbe = resolve;
+        });
+        return { provider: 'a', messageId: 'probe', to: request.to.e164, status: 'accepted', raw: undefined };
+      },
+    };
+    const sender = new SmsSender({
+      providers: [slow, b as SmsProvider],
+      clock,
+      circuitBreaker: { failureThreshold: 1, cooldownMs: 1_000 },
+    });
+    await sender.send(message);
+    expect(sender.health().a?.state).toBe('open');
+    clock.advance(1_000);
+
+    const probe = sender.send(message);
+    const others = await Promise.all([sender.send(message), sender.send(message), sender.send(message)]);
+    expect(calls).toBe(2);
+    expect(others.map((result) => [result.attempts[0]?.outcome, result.provider])).toEqual([
+      ['skipped', 'b'],
+      ['skipped', 'b'],
+      ['skipped', 'b'],
+    ]);
+    answerProbe?.();
+    expect((await probe).provider).toBe('a');
+    expect(sender.health().a?.state).toBe('closed');
+  });
+
   it('does not count a rejected number against the provider', async () => {
     const [a] = providers('a');
     const sender = new SmsSender({ providers: [a as SmsProvider], circuitBreaker: { failureThreshold: 1 } });
