@@ -17,6 +17,14 @@ describe('memory provider', () => {
     expect(memory.last()).toBeUndefined();
   });
 
+  it('finds a recipient written with spaces or 00 (the doc promised E.164 comparison; it compared the raw text)', async () => {
+    const memory = createMemoryProvider();
+    await new SmsSender({ providers: [memory] }).send({ to: '+8613800138000', content: 'code 424242' });
+    expect(memory.lastCode('+86 138 0013 8000')).toBe('424242');
+    expect(memory.last('008613800138000')?.to).toBe('+8613800138000');
+    expect(memory.last('+8613800138001')).toBeUndefined();
+  });
+
   it('simulates failures for the caller’s own error handling', async () => {
     const memory = createMemoryProvider();
     memory.failNext('SMS_RATE_LIMITED', 2);

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
 import type { SmsBatchRequest, SmsRequest, TemplateParams } from '../message.js';
+import { PhoneNumber } from '../phone-number.js';
 import type {
   SmsBatchProviderResult,
   SmsProvider,
@@ -59,11 +60,16 @@ export class MemorySmsProvider implements SmsProvider {
     return this.#messages;
   }
 
-  /** The latest message, optionally to one recipient (any format the sender accepts is compared as E.164). */
+  /**
+   * The latest message, optionally to one recipient. `to` in any international form (`+86 138 0013 8000`,
+   * `0086…`) is compared as E.164; a national number needs its country code here.
+   */
   last(to?: string): CapturedSms | undefined {
+    const wanted =
+      to === undefined ? undefined : (PhoneNumber.tryParse(to, { validation: 'possible' })?.e164 ?? to);
     for (let i = this.#messages.length - 1; i >= 0; i -= 1) {
       const message = this.#messages[i];
-      if (message !== undefined && (to === undefined || message.to === to)) return message;
+      if (message !== undefined && (wanted === undefined || message.to === wanted)) return message;
     }
     return undefined;
   }
