@@ -12,7 +12,13 @@ export type { NonceSource, RandomBytes } from './random.js';
 export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export type { CounterStore, KeyValueStore, Lock, LockStore, SharedStore } from './store.js';
-export { assertKey, assertTtl, StoreArgumentError, StoreUnavailableError } from './store-errors.js';
+export {
+  assertKey,
+  assertTtl,
+  StoreArgumentError,
+  StoreUnavailableError,
+  StoreValueError,
+} from './store-errors.js';
 
 // Signing.
 export { ACS3_ALGORITHM, computeAcs3Authorization, signAliyunAcs3 } from './signing/aliyun-acs3.js';

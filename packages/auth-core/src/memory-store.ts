@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { hexNonce } from './random.js';
 import type { Lock, SharedStore } from './store.js';
-import { assertKey, assertTtl, StoreArgumentError } from './store-errors.js';
+import { assertKey, assertTtl, StoreArgumentError, StoreValueError } from './store-errors.js';
 
 interface Entry {
   value: string;
@@ -94,7 +94,8 @@ export class MemoryStore implements SharedStore {
       this.#write(key, String(by), ttlMs);
       return { count: by, ttlMs };
     }
-    const count = Number(entry.value) + by;
+    // Throws before writing, so a key holding foreign data keeps it (INCRBY leaves it too).
+    const count = incrementStoredValue(entry.value, by);
     entry.value = String(count);
     return { count, ttlMs: entry.expiresAt - now };
   }
@@ -142,4 +143,22 @@ export class MemoryStore implements SharedStore {
       if (entry.expiresAt <= now) this.#entries.delete(key);
     }
   }
+}
+
+// Redis's string2ll: optional '-', no '+', no leading zeros, no spaces; '-0' is refused too.
+const REDIS_INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+
+/**
+ * The count after adding `by` to `stored`, as Redis INCRBY computes it; throws `StoreValueError`
+ * where INCRBY errors (a value that is not an integer) or where the result would not be exact.
+ */
+function incrementStoredValue(stored: string, by: number): number {
+  // The key stays out of the message: keys can hold phone numbers or emails, and messages get logged.
+  if (!REDIS_INTEGER.test(stored))
+    throw new StoreValueError('Cannot increment: the stored value is not an integer');
+  const count = Number(stored) + by;
+  if (!Number.isSafeInteger(Number(stored)) || !Number.isSafeInteger(count)) {
+    throw new StoreValueError('Cannot increment: the count would leave the safe integer range');
+  }
+  return count;
 }

@@ -14,6 +14,17 @@ export class StoreArgumentError extends LingpaiError<'STORE_INVALID_ARGUMENT'> {
   }
 }
 
+/**
+ * The stored value cannot take the operation: `increment` on a key holding something that is not a
+ * whole number (Redis INCRBY's rule), or a count that would leave the range a JS number holds exactly.
+ * Not retryable: the same call fails again until the key is rewritten or expires.
+ */
+export class StoreValueError extends LingpaiError<'STORE_INVALID_VALUE'> {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('STORE_INVALID_VALUE', message, options);
+  }
+}
+
 /** Validates a TTL in milliseconds; shared by every store implementation. */
 export function assertTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs <= 0) {

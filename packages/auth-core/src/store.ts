@@ -36,6 +36,8 @@ export interface CounterStore {
   /**
    * Adds `by` (default 1) to the counter and returns the new count and the milliseconds left in the
    * window. The TTL is set only when the counter is created, so the window does not slide.
+   * A key holding a value that is not an integer (Redis INCRBY's strict rule) throws
+   * `StoreValueError` (`STORE_INVALID_VALUE`) and keeps its value.
    */
   increment(key: string, ttlMs: number, by?: number): Promise<{ count: number; ttlMs: number }>;
 }

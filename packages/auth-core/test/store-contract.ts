@@ -11,6 +11,7 @@ export interface StoreHarness {
 }
 
 const isInvalidArgument = (error: unknown): boolean => isLingpaiError(error, 'STORE_INVALID_ARGUMENT');
+const isInvalidValue = (error: unknown): boolean => isLingpaiError(error, 'STORE_INVALID_VALUE');
 
 export function runStoreContract(name: string, setup: () => StoreHarness | Promise<StoreHarness>): void {
   describe(`store contract: ${name}`, () => {
@@ -134,6 +135,34 @@ export function runStoreContract(name: string, setup: () => StoreHarness | Promi
       expect(fresh.count).toBe(2);
       expect(fresh.ttlMs).toBeGreaterThan(9_000);
       expect(fresh.ttlMs).toBeLessThanOrEqual(10_000);
+    });
+
+    it('increment rejects a value that is not an integer, like INCRBY (regression: MemoryStore returned NaN)', async () => {
+      // Redis parses the stored string strictly: no spaces, signs, leading zeros, exponents or fractions.
+      const notIntegers = [
+        'abc',
+        '',
+        ' 1',
+        '1 ',
+        '+1',
+        '01',
+        '-0',
+        '1.0',
+        '1e3',
+        '0x10',
+        '9223372036854775807',
+      ];
+      for (const [index, value] of notIntegers.entries()) {
+        const k = key(`incr-nan${index}`);
+        await store.set(k, value, 10_000);
+        await expect(store.increment(k, 10_000), JSON.stringify(value)).rejects.toSatisfy(isInvalidValue);
+        expect(await store.get(k)).toBe(value);
+      }
+      const k = key('incr-int');
+      await store.set(k, '-5', 10_000);
+      expect((await store.increment(k, 10_000, 2)).count).toBe(-3);
+      await store.set(k, '0', 10_000);
+      expect((await store.increment(k, 10_000)).count).toBe(1);
     });
 
     it('increment is atomic under concurrency', async () => {

@@ -6,10 +6,12 @@ import {
   type RandomBytes,
   type SharedStore,
   StoreArgumentError,
+  StoreValueError,
   secureRandomBytes,
 } from '@lingpai/auth-core';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
+import { RedisCommandError } from './redis-errors.js';
 
 export interface RedisStoreOptions {
   /** An ioredis client (standalone, Sentinel or Cluster). Its options are left as they are. */
@@ -129,9 +131,18 @@ export class RedisStore implements SharedStore {
     assertTtl(ttlMs);
     if (!Number.isSafeInteger(by))
       throw new StoreArgumentError(`increment step must be an integer, got ${by}`);
-    const reply = await this.#commands.script(INCREMENT, [key], [ttlMs, by]);
-    const [count, ttl] = Array.isArray(reply) ? reply : [];
-    return { count: Number(count), ttlMs: Number(ttl) };
+    let reply: unknown;
+    try {
+      reply = await this.#commands.script(INCREMENT, [key], [ttlMs, by]);
+    } catch (error) {
+      throw asValueError(error) ?? error;
+    }
+    const [count, ttl]: unknown[] = Array.isArray(reply) ? reply : [];
+    // Lua hands counts back as doubles: past 2^53 the number is no longer the count.
+    if (typeof count !== 'number' || !Number.isSafeInteger(count)) {
+      throw new StoreValueError('Cannot increment: the count would leave the safe integer range');
+    }
+    return { count, ttlMs: Number(ttl) };
   }
 
   async tryAcquire(key: string, ttlMs: number): Promise<Lock | undefined> {
@@ -145,4 +156,13 @@ export class RedisStore implements SharedStore {
     if (!this.#ownsClient) return;
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+// INCRBY's replies for a value that is not a counter; MemoryStore throws the same StoreValueError.
+const NOT_A_COUNTER = /value is not an integer or out of range|increment or decrement would overflow/;
+
+function asValueError(error: unknown): StoreValueError | undefined {
+  if (!(error instanceof RedisCommandError) || !(error.cause instanceof Error)) return undefined;
+  if (!NOT_A_COUNTER.test(error.cause.message)) return undefined;
+  return new StoreValueError('Cannot increment: the stored value is not an integer', { cause: error.cause });
 }
