@@ -7,7 +7,7 @@ import { registerDouyin } from './douyin.js';
 import { registerGithub } from './github.js';
 import { registerGoogle } from './google.js';
 import { registerLark } from './lark.js';
-import { OauthState, type OauthStats } from './oauth-state.js';
+import { type OauthRecordCounts, OauthState, type OauthStats } from './oauth-state.js';
 import { registerQq } from './qq.js';
 import { OAUTH_PLATFORMS, type OauthPlatform, type SandboxOauthApp, type SandboxOauthUser } from './types.js';
 import { issueWechatJsCode, registerWechat } from './wechat.js';
@@ -32,6 +32,11 @@ export interface OauthSandbox {
   invalidateToken(token: string): boolean;
   /** A WeChat mini-program `js_code` for `user`, as `wx.login()` would produce. */
   wechatJsCode(appId: string, userId: string): string;
+  /**
+   * How many codes and tokens are remembered: live ones plus dead ones within `OAUTH_RECORD_GRACE_MS`
+   * (24 h of sandbox time), purged lazily as new ones are issued.
+   */
+  sizes(): OauthRecordCounts;
 }
 
 /** Registers every OAuth / app-token platform imitation. */
@@ -93,6 +98,7 @@ export async function registerOauthSandbox(
     resetStats: () => state.resetStats(),
     invalidateToken: (token) => state.invalidateToken(token),
     wechatJsCode: (appId, userId) => issueWechatJsCode(state, appId, userId),
+    sizes: () => state.counts(),
   };
 }
 
@@ -106,6 +112,7 @@ export { SANDBOX_OAUTH_DEFAULTS, sandboxOauthUser } from './defaults.js';
 export { GOOGLE_ISSUER } from './google.js';
 export type { SandboxOauthIds } from './identity.js';
 export { sandboxOauthIds } from './identity.js';
-export type { OauthStats } from './oauth-state.js';
+export type { OauthRecordCounts, OauthStats } from './oauth-state.js';
+export { OAUTH_RECORD_GRACE_MS } from './oauth-state.js';
 export type { OauthPlatform, SandboxOauthApp, SandboxOauthUser } from './types.js';
 export { OAUTH_PLATFORMS } from './types.js';

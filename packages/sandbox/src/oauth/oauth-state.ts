@@ -61,16 +61,36 @@ export interface OauthRegistry {
   apps: Record<OauthPlatform, SandboxOauthApp[]>;
 }
 
+/**
+ * How long a dead code or token (expired, used up, superseded) is remembered, in sandbox time: long
+ * enough that a test still gets the platform's "expired" / "used" / "invalid" answer, short enough that
+ * a long-running sandbox does not grow without bound. After it the value is simply unknown.
+ */
+export const OAUTH_RECORD_GRACE_MS = 24 * 3_600_000;
+/** A sweep runs on an issue once this many issues or this much sandbox time passed since the last one. */
+const SWEEP_EVERY_ISSUES = 256;
+const SWEEP_EVERY_MS = 3_600_000;
+
+/** How many codes and tokens the sandbox currently remembers (live or within the grace). */
+export interface OauthRecordCounts {
+  codes: number;
+  tokens: number;
+}
+
 /** The OAuth side's whole in-memory state; time always comes from the sandbox clock. */
 export class OauthState {
   readonly #codes = new Map<string, CodeRecord>();
   readonly #tokens = new Map<string, TokenRecord>();
   #stats: OauthStats = {};
+  #issuedSinceSweep = 0;
+  #lastSweepAt: number;
 
   constructor(
     readonly clock: Clock,
     readonly registry: OauthRegistry,
-  ) {}
+  ) {
+    this.#lastSweepAt = clock.now();
+  }
 
   now(): number {
     return this.clock.now();
@@ -114,6 +134,7 @@ export class OauthState {
     code = randomToken(24),
   ): CodeRecord {
     const now = this.now();
+    this.#maybeSweep(now);
     const record: CodeRecord = { ...input, code, issuedAt: now, expiresAt: now + ttlMs };
     this.#codes.set(code, record);
     return record;
@@ -132,6 +153,7 @@ export class OauthState {
 
   issueToken(input: Omit<TokenRecord, 'issuedAt' | 'expiresAt'>, ttlMs: number): TokenRecord {
     const now = this.now();
+    this.#maybeSweep(now);
     const record: TokenRecord = { ...input, issuedAt: now, expiresAt: now + ttlMs };
     this.#tokens.set(record.token, record);
     return record;
@@ -177,6 +199,37 @@ export class OauthState {
     if (record === undefined) return false;
     this.invalidate(record);
     return true;
+  }
+
+  /** How many codes and tokens are remembered now. */
+  counts(): OauthRecordCounts {
+    return { codes: this.#codes.size, tokens: this.#tokens.size };
+  }
+
+  /**
+   * Only issues add records, so sweeping there bounds memory; amortised over many issues (or an hour of
+   * sandbox time) the O(n) pass costs little. `now < lastSweep` (a clock set back) also sweeps.
+   */
+  #maybeSweep(now: number): void {
+    this.#issuedSinceSweep += 1;
+    if (
+      this.#issuedSinceSweep < SWEEP_EVERY_ISSUES &&
+      now - this.#lastSweepAt < SWEEP_EVERY_MS &&
+      now >= this.#lastSweepAt
+    )
+      return;
+    this.#issuedSinceSweep = 0;
+    this.#lastSweepAt = now;
+    const cutoff = now - OAUTH_RECORD_GRACE_MS;
+    for (const [code, record] of this.#codes) {
+      // A used code is dead too, but answers "used" until its own expiry + grace.
+      if (record.expiresAt <= cutoff) this.#codes.delete(code);
+    }
+    for (const [token, record] of this.#tokens) {
+      // Dead from the first of expiry and invalidation.
+      const deadAt = Math.min(record.expiresAt, record.invalidAt ?? Number.POSITIVE_INFINITY);
+      if (deadAt <= cutoff) this.#tokens.delete(token);
+    }
   }
 
   /** True when `record` is still usable now. */
