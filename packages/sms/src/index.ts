@@ -1,13 +1,9 @@
-// Model.
-
 export type { SmsAttempt, SmsAttemptOutcome } from './attempt.js';
 export { attachRaw } from './attempt.js';
 export type { CircuitBreakerOptions, CircuitState } from './circuit-breaker.js';
-// Sending: sender, strategies, circuit breaker.
 export { CircuitBreaker, DEFAULT_COOLDOWN_MS, DEFAULT_FAILURE_THRESHOLD } from './circuit-breaker.js';
 export type { DeliveryReport, DeliveryStatus } from './delivery-report.js';
 export { isFinalDeliveryStatus } from './delivery-report.js';
-// Providers.
 export type { HttpProviderOptions } from './internal/http.js';
 export type {
   RegionalTemplateId,

@@ -1,6 +1,5 @@
 // Huawei Cloud SMS status reports posted to `statusCallback`: form params, not signed.
 // Field names from Huawei's "状态报告接收" API as remembered [unverified against the reference].
-import type { DeliveryStatus } from '../delivery-report.js';
 import {
   type DeliveryReportRequest,
   e164Of,
@@ -14,18 +13,7 @@ import {
   type ParsedDeliveryReports,
   text,
 } from './report-request.js';
-
-/** SMSC stat values (the same family as SMPP receipts). */
-const STATUS: Readonly<Record<string, DeliveryStatus>> = {
-  DELIVRD: 'delivered',
-  ACCEPTD: 'accepted',
-  ENROUTE: 'sent',
-  EXPIRED: 'expired',
-  DELETED: 'failed',
-  UNDELIV: 'failed',
-  REJECTD: 'failed',
-  UNKNOWN: 'unknown',
-};
+import { SMSC_STAT } from './smpp.js';
 
 export function parseHuaweiReport(
   request: DeliveryReportRequest,
@@ -40,7 +28,7 @@ export function parseHuaweiReport(
   const messageId = text(fields, 'smsMsgId');
   if (messageId === undefined || messageId === '') throw malformed(provider, 'no smsMsgId');
   const providerStatus = text(fields, 'status') ?? '';
-  const status = STATUS[providerStatus] ?? 'unknown';
+  const status = SMSC_STAT[providerStatus] ?? 'unknown';
   const updateTime = text(fields, 'updateTime');
   const doneAt = updateTime === undefined ? undefined : new Date(updateTime);
   return {

@@ -26,7 +26,8 @@ export interface SmppReceipt {
   text?: string;
 }
 
-const STAT: Readonly<Record<string, DeliveryStatus>> = {
+/** SMSC `stat` values (SMPP 3.4 Appendix B); Huawei's status reports use the same family. */
+export const SMSC_STAT: Readonly<Record<string, DeliveryStatus>> = {
   DELIVRD: 'delivered',
   ACCEPTD: 'accepted',
   ENROUTE: 'sent',
@@ -88,7 +89,7 @@ export function smppReceiptToReport(
 ): DeliveryReport {
   const stat =
     receipt.stat || (options.messageState === undefined ? '' : (MESSAGE_STATE[options.messageState] ?? ''));
-  const status = STAT[stat] ?? 'unknown';
+  const status = SMSC_STAT[stat] ?? 'unknown';
   const err = receipt.err;
   return makeReport(
     {
