@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '@lingpai/auth-core';
 import type { RedisClient } from './redis-client.js';
 import { toStoreError } from './redis-errors.js';
 
@@ -39,7 +40,7 @@ const defined = new WeakMap<RedisClient, Map<string, string>>();
 
 /**
  * Runs commands for a lingpai store on one ioredis client: prefixes keys, bounds every call in time,
- * and maps every failure to `STORE_UNAVAILABLE` / `REDIS_COMMAND_FAILED`. Shared by every Redis
+ * and maps failures to `STORE_UNAVAILABLE` / `REDIS_COMMAND_FAILED` (programming errors propagate as they are). Shared by every Redis
  * adapter in lingpai, so they all fail the same way.
  */
 export class RedisCommandRunner {
@@ -78,7 +79,11 @@ export class RedisCommandRunner {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(new StoreUnavailableError(`Redis ${operation} got no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     let call: Promise<T>;
     try {

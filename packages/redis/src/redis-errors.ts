@@ -18,26 +18,67 @@ export class RedisCommandError extends LingpaiError<RedisErrorCode> {
 // Error replies that mean "this server cannot serve you right now", not "your command is wrong".
 const TRANSIENT_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|NOREPLICAS|MISCONF)\b/;
 
-/** True when `error` says the server could not be reached or could not serve (retrying later may work). */
+// ioredis (and redis-errors) error classes that only ever mean the connection failed or was closed.
+const CONNECTION_ERROR_NAMES = new Set([
+  'MaxRetriesPerRequestError',
+  'AbortError', // "Command aborted due to connection close", "Cluster is ended."
+  'InterruptError',
+  'ClusterAllFailedError',
+  'ParserError', // the reply stream is corrupt; ioredis drops the connection
+]);
+
+// Plain `Error`s ioredis rejects commands with when the connection is closed, not ready or too slow.
+const CONNECTION_MESSAGES =
+  /^(Connection is closed\.|Command timed out|Stream isn't writeable|Cluster isn't ready|Cluster is (disconnected|disconnecting|ended)\.|None of startup nodes is available|Failed to refresh slots cache\.|Node is disconnected|Too many Cluster redirections|Socket timeout\.|connect ETIMEDOUT|Ready check failed)/;
+
+// Socket errors from Node (`error.code`), should a command ever be rejected with one directly.
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+
+/**
+ * True when `error` says the server could not be reached, closed the connection, did not answer in
+ * time, or answered that it cannot serve right now: retrying later may work. Anything else, a
+ * `TypeError` from a bug included, is false.
+ */
 export function isRedisUnavailableError(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
   if (!(error instanceof Error)) return false;
   if (error.name === 'ReplyError') return TRANSIENT_REPLIES.test(error.message);
-  // Everything else ioredis rejects with is about the connection: "Connection is closed.",
-  // "Command timed out", MaxRetriesPerRequestError, ECONNREFUSED, "Stream isn't writeable".
-  return true;
+  if (CONNECTION_ERROR_NAMES.has(error.name)) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return error.constructor === Error && CONNECTION_MESSAGES.test(error.message);
 }
 
 /**
- * Maps anything a Redis call threw to lingpai's store errors: `STORE_UNAVAILABLE` (retryable) for
- * reachability problems, `REDIS_COMMAND_FAILED` for error replies; lingpai errors pass through.
+ * Maps what a Redis call threw to what the store should throw: `STORE_UNAVAILABLE` (retryable) for
+ * reachability problems, `REDIS_COMMAND_FAILED` for error replies; lingpai errors and everything
+ * else (programming errors such as `TypeError`) are returned as they are, so a bug is not retried.
  * Other packages' Redis adapters (the OTP store) use this so every adapter fails the same way.
  */
-export function toStoreError(error: unknown, operation: string): LingpaiError {
+export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof LingpaiError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
   if (isRedisUnavailableError(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
     return new StoreUnavailableError(`Redis ${operation} failed: ${detail}`, { cause: error });
   }
-  return new RedisCommandError(`Redis ${operation} was rejected: ${detail}`, { cause: error });
+  if (isReplyError(error)) {
+    return new RedisCommandError(`Redis ${operation} was rejected: ${error.message}`, { cause: error });
+  }
+  return error;
+}
+
+function isReplyError(error: unknown): error is Error {
+  return error instanceof Error && error.name === 'ReplyError';
 }
