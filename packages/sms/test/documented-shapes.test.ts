@@ -7,6 +7,7 @@ import {
   createMoceanProvider,
   createTencentProvider,
   createTwilioProvider,
+  createVolcengineProvider,
   parsePhoneNumber,
 } from '../src/index.js';
 import { rejection } from './support.js';
@@ -236,5 +237,43 @@ describe('Twilio Messages API', () => {
     expect([error.code, error.providerCode, error.status]).toEqual(['SMS_INVALID_NUMBER', '21211', 400]);
     expect(seen.at(-1)?.url).toBe('/2010-04-01/Accounts/AC123/Messages.json');
     expect(seen.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('AC123:token').toString('base64')}`);
+  });
+});
+
+// Not a documented body: Volcengine publishes no `ZJ…` list, so its messages are classified by subject.
+describe('Volcengine message classification', () => {
+  const volcengine = () =>
+    createVolcengineProvider({
+      baseURL: url,
+      accessKeyId: 'ak',
+      secretAccessKey: 'sk',
+      smsAccount: 'a',
+      signName: 's',
+    });
+  const answer = (message: string) =>
+    serve(400, {
+      ResponseMetadata: { RequestId: 'r', Error: { CodeN: 1, Code: 'ZJ99999', Message: message } },
+    });
+  const send = () =>
+    rejection(
+      volcengine().send({ to: parsePhoneNumber('+8613800138000'), template: { id: 'T', params: {} } }),
+    );
+
+  it('reads a per-number frequency limit as SMS_RATE_LIMITED (it was SMS_INVALID_NUMBER, which never fails over)', async () => {
+    answer('手机号发送频率超限');
+    expect((await send()).code).toBe('SMS_RATE_LIMITED');
+    answer('该手机号当日发送量超限');
+    expect((await send()).code).toBe('SMS_RATE_LIMITED');
+  });
+
+  it('still reads a bad number, sign or template by its subject', async () => {
+    answer('手机号格式错误。');
+    expect((await send()).code).toBe('SMS_INVALID_NUMBER');
+    answer('签名不存在或未审核通过。');
+    expect((await send()).code).toBe('SMS_SIGN_REJECTED');
+    answer('模板不存在或未审核通过。');
+    expect((await send()).code).toBe('SMS_TEMPLATE_REJECTED');
+    answer('账户余额不足。');
+    expect((await send()).code).toBe('SMS_QUOTA_EXHAUSTED');
   });
 });

@@ -63,11 +63,13 @@ function classify(code: string, message: string | undefined, status: number): Sm
   const known = GATEWAY_CODES[code];
   if (known !== undefined) return known;
   const text = message ?? '';
+  // Limits first: "手机号发送频率超限" is about a limit on the number, not a bad number.
+  if (/余额|欠费|balance/i.test(text)) return 'SMS_QUOTA_EXHAUSTED';
+  if (/频率|流控|超限|频繁|frequen|throttl|too many/i.test(text)) return 'SMS_RATE_LIMITED';
   if (/手机号|phone/i.test(text)) return 'SMS_INVALID_NUMBER';
   if (/签名|sign/i.test(text)) return 'SMS_SIGN_REJECTED';
   if (/模板|template/i.test(text)) return 'SMS_TEMPLATE_REJECTED';
-  if (/余额|欠费|balance/i.test(text)) return 'SMS_QUOTA_EXHAUSTED';
-  if (/频率|流控|limit/i.test(text)) return 'SMS_RATE_LIMITED';
+  if (/limit/i.test(text)) return 'SMS_RATE_LIMITED';
   if (/SmsAccount|权限/i.test(text)) return 'SMS_AUTH_FAILED';
   return codeForStatus(status);
 }
