@@ -47,8 +47,10 @@ export interface GitHubOptions extends ProviderOptions {
 
 /**
  * GitHub OAuth apps and GitHub Apps. Profile `id` is the numeric user id (logins can be renamed).
- * Token errors arrive with HTTP 200 and an `error` field. When `/user` has no public email, the
- * primary verified address comes from `/user/emails` (needs the `user:email` scope).
+ * Token errors arrive with HTTP 200 and an `error` field. `/user/emails` (needs the `user:email` scope)
+ * is read whenever the token may: it gives a public `/user` email its `verified` flag, and when there is
+ * no public email the primary verified address (else any verified one). Without that scope a public
+ * email is returned with `emailVerified: false`, since `/user` alone does not say.
  */
 export class GitHub implements OAuthProvider {
   readonly id = 'github' as const;
@@ -102,24 +104,24 @@ export class GitHub implements OAuthProvider {
         payload: user,
       });
     }
-    let email = readString(user, 'email');
+    const publicEmail = readString(user, 'email');
+    const emails = await this.#emails(tokens);
+    const list = emails === undefined ? [] : emails.map(asObject);
+    let email = publicEmail;
     let emailVerified = false;
-    let emails: unknown;
-    if (email === undefined) {
-      try {
-        emails = await this.#api(EMAILS_PATH, tokens.accessToken());
-      } catch (error) {
-        // Without the user:email scope the list is forbidden; the profile is still valid without email.
-        if (!(error instanceof OAuthError && error.code === 'OAUTH_PERMISSION_DENIED')) throw error;
-      }
-      const list = Array.isArray(emails) ? emails.map(asObject) : [];
+    if (publicEmail !== undefined) {
+      // `/user` carries no verified flag; the list does. Without it the flag stays false (documented).
+      const wanted = publicEmail.toLowerCase();
+      const entry = list.find((item) => readString(item, 'email')?.toLowerCase() === wanted);
+      emailVerified = readBoolean(entry, 'verified') === true;
+    } else {
       const primary = list.find(
-        (entry) => readBoolean(entry, 'primary') === true && readBoolean(entry, 'verified'),
+        (entry) => readBoolean(entry, 'primary') === true && readBoolean(entry, 'verified') === true,
       );
       const chosen = primary ?? list.find((entry) => readBoolean(entry, 'verified') === true);
       if (chosen !== undefined) {
         email = readString(chosen, 'email');
-        emailVerified = true;
+        emailVerified = email !== undefined;
       }
     }
     return {
@@ -134,6 +136,23 @@ export class GitHub implements OAuthProvider {
       phone: undefined,
       raw: emails === undefined ? user : { ...user, emails },
     };
+  }
+
+  /**
+   * `/user/emails`, or undefined when the token may not read it: skipped when the granted scopes are
+   * known and include neither `user:email` nor `user`; a 403/404 (GitHub Apps without the email
+   * permission) is tolerated.
+   */
+  async #emails(tokens: OAuthTokens): Promise<unknown[] | undefined> {
+    const scopes = tokens.scopes();
+    if (scopes.length > 0 && !scopes.includes('user:email') && !scopes.includes('user')) return undefined;
+    try {
+      const body = await this.#api(EMAILS_PATH, tokens.accessToken());
+      return Array.isArray(body) ? body : undefined;
+    } catch (error) {
+      if (error instanceof OAuthError && error.code === 'OAUTH_PERMISSION_DENIED') return undefined;
+      throw error;
+    }
   }
 
   async #token(params: Record<string, string>, phase: 'code' | 'refresh'): Promise<OAuthTokens> {

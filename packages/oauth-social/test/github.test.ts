@@ -49,6 +49,23 @@ describe('GitHub against the sandbox', () => {
     expect(profile.name).toBeTruthy();
   });
 
+  it('a public /user email takes its verified flag from /user/emails; without user:email it stays false', async () => {
+    const provider = github();
+    const login = async (scopes: string[]) =>
+      provider.getProfile(
+        await provider.validateAuthorizationCode(
+          parseCallback(await consent(provider.createAuthorizationURL({ state: 's', scopes }), 'bob')).code,
+        ),
+      );
+    // bob's primary address is unverified; his public one is a verified secondary.
+    const withEmails = await login(['read:user', 'user:email']);
+    expect(withEmails).toMatchObject({ email: 'bob@work.example.org', emailVerified: true });
+    expect(withEmails.raw).toHaveProperty('emails');
+    const without = await login(['read:user']);
+    expect(without).toMatchObject({ email: 'bob@work.example.org', emailVerified: false });
+    expect(without.raw).not.toHaveProperty('emails');
+  });
+
   it('GitHub Apps: expiring tokens, and a refresh rotates both', async () => {
     const provider = github(apps.expiring);
     const tokens = await provider.validateAuthorizationCode(

@@ -125,6 +125,30 @@ describe('GitHub OAuth app', () => {
     expect((await api('/user/emails', token)).statusCode).toBe(404);
   });
 
+  it('bob made a verified secondary address public: /user shows it, /user/emails flags each address', async () => {
+    const token = json(
+      await exchange({
+        client_id: github.appId,
+        client_secret: github.secret,
+        code: await code(github.appId, 'read:user user:email', 'bob'),
+      }),
+    ).access_token;
+    expect(json(await api('/user', token))).toMatchObject({
+      login: 'bob-sandbox',
+      email: 'bob@work.example.org',
+    });
+    expect((await api('/user/emails', token)).json()).toEqual([
+      { email: 'bob@example.org', primary: true, verified: false, visibility: 'private' },
+      { email: 'bob@work.example.org', primary: false, verified: true, visibility: 'public' },
+      {
+        email: '9000002+bob-sandbox@users.noreply.github.com',
+        primary: false,
+        verified: true,
+        visibility: null,
+      },
+    ]);
+  });
+
   it('carol has no email: /user/emails is empty', async () => {
     const token = json(
       await exchange({

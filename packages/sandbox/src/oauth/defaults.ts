@@ -39,6 +39,9 @@ const users: readonly SandboxOauthUser[] = [
     country: 'CN',
     province: 'Beijing',
     city: 'Beijing',
+    // On GitHub his unverified address stays private; a verified work address is public.
+    githubPublicEmail: 'bob@work.example.org',
+    githubExtraEmails: [{ email: 'bob@work.example.org', verified: true }],
     githubLogin: 'bob-sandbox',
     githubId: 9_000_002,
     alipayUserId: '2088000000000002',

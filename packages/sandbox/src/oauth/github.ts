@@ -263,8 +263,8 @@ export async function registerGithub(
         company: null,
         blog: '',
         location: user.city || null,
-        // The public email is not set: clients must call /user/emails.
-        email: null,
+        // Null unless the user made an address public: clients must then call /user/emails.
+        email: user.githubPublicEmail ?? null,
         hireable: null,
         bio: null,
         twitter_username: null,
@@ -293,8 +293,20 @@ export async function registerGithub(
       }
       const user = state.user(record.userId);
       if (user === undefined || user.email === null) return [];
+      const isPublic = (email: string) => email === user.githubPublicEmail;
       return [
-        { email: user.email, primary: true, verified: user.emailVerified, visibility: 'private' },
+        {
+          email: user.email,
+          primary: true,
+          verified: user.emailVerified,
+          visibility: isPublic(user.email) ? 'public' : 'private',
+        },
+        ...(user.githubExtraEmails ?? []).map((extra) => ({
+          email: extra.email,
+          primary: false,
+          verified: extra.verified,
+          visibility: isPublic(extra.email) ? 'public' : null,
+        })),
         {
           email: `${user.githubId}+${user.githubLogin}@users.noreply.github.com`,
           primary: false,

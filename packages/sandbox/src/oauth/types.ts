@@ -64,6 +64,13 @@ export interface SandboxOauthUser {
   country: string;
   province: string;
   city: string;
+  /**
+   * GitHub: the address `/user` shows as `email` (null when unset). GitHub only lets a verified address
+   * be public, so this must be `email` (when verified) or a verified `githubExtraEmails` entry.
+   */
+  githubPublicEmail?: string;
+  /** GitHub: further addresses `/user/emails` lists after the primary `email`, with their `verified` flag. */
+  githubExtraEmails?: readonly { email: string; verified: boolean }[];
   /** GitHub login and numeric id. */
   githubLogin: string;
   githubId: number;
