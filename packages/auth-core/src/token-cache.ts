@@ -66,7 +66,7 @@ export interface TokenCacheOptions {
   lockTtlMs?: number;
   /** How long to wait for another process's fetch before `TOKEN_LOCK_TIMEOUT`. Default: `lockTtlMs`, at least 15,000 ms. */
   lockWaitMs?: number;
-  /** Store polling interval while another process holds the lock (plus up to 50% jitter). Default 50 ms. */
+  /** Store polling interval while another process holds the lock (plus up to 50% jitter; the last poll ends at `lockWaitMs`). Default 50 ms. */
   lockPollMs?: number;
   /** Bound on one `fetchToken` call; its signal aborts then. Default 5,000 ms. */
   fetchTimeoutMs?: number;
@@ -421,7 +421,10 @@ export class TokenCache {
     before: LocalEntry | undefined,
     started: number,
   ): Promise<AcquireResult> {
-    const maxPolls = Math.ceil(this.#lockWaitMs / this.#lockPollMs);
+    const waitStart = this.#clock.now();
+    // Time waited is the larger of what the timers slept and what the clock says: the first keeps a
+    // clock that stands still (tests) from waiting forever, the second counts slow store calls.
+    let slept = 0;
     for (let polls = 0; ; polls += 1) {
       const lock = await lockStore.tryAcquire(this.lockKey, this.#lockTtlMs);
       if (lock !== undefined) {
@@ -443,7 +446,8 @@ export class TokenCache {
         this.#emit({ type: 'lock', key: this.key, outcome: 'acquired', waitedMs, polls });
         return { lock, raw };
       }
-      if (polls >= maxPolls) {
+      const leftMs = this.#lockWaitMs - Math.max(slept, this.#clock.now() - waitStart);
+      if (leftMs <= 0) {
         const waitedMs = this.#clock.now() - started;
         this.#emit({ type: 'lock', key: this.key, outcome: 'timeout', waitedMs, polls });
         throw new TokenCacheError(
@@ -453,7 +457,10 @@ export class TokenCache {
           { retryable: true },
         );
       }
-      await sleep(this.#lockPollMs * (1 + this.#fraction() / 2));
+      // Jitter spreads the waiters' polls; the last one is clipped so the wait ends at lockWaitMs.
+      const pauseMs = Math.min(Math.round(this.#lockPollMs * (1 + this.#fraction() / 2)), leftMs);
+      await sleep(pauseMs);
+      slept += pauseMs;
       const raw = await this.#store.get(this.storeKey);
       const found = raw === undefined ? undefined : decodeEntry(raw);
       if (raw !== undefined && found !== undefined && this.#acceptable(mode, raw, found, before)) {

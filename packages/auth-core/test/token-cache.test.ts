@@ -606,7 +606,14 @@ describe('TokenCache: shared store and lock', () => {
   it('gives up with TOKEN_LOCK_TIMEOUT when the holder never stores a token', async () => {
     const store = new MemoryStore();
     const up = upstream();
-    const { cache, events } = makeCache({ fetchToken: up.fetchToken, store, lockWaitMs: 10, lockPollMs: 2 });
+    // No jitter (every random fraction 0), so the poll count is exact.
+    const { cache, events } = makeCache({
+      fetchToken: up.fetchToken,
+      store,
+      lockWaitMs: 10,
+      lockPollMs: 2,
+      random: (size) => new Uint8Array(size),
+    });
     await store.tryAcquire(cache.lockKey, 60_000);
     const error = await cache.get().catch((caught: unknown) => caught);
     expect(isLingpaiError(error, 'TOKEN_LOCK_TIMEOUT')).toBe(true);
@@ -640,7 +647,12 @@ describe('TokenCache: shared store and lock', () => {
     vi.useFakeTimers();
     try {
       const store = new MemoryStore();
-      const { cache, events } = makeCache({ fetchToken: upstream().fetchToken, store, lockTtlMs: 40_000 });
+      const { cache, events } = makeCache({
+        fetchToken: upstream().fetchToken,
+        store,
+        lockTtlMs: 40_000,
+        random: (size) => new Uint8Array(size), // no poll jitter: the poll count is exact
+      });
       await store.tryAcquire(cache.lockKey, 60_000);
       const outcome = cache.get().catch((caught: unknown) => caught);
       await vi.runAllTimersAsync();
@@ -648,6 +660,68 @@ describe('TokenCache: shared store and lock', () => {
       expect(events).toContainEqual(
         expect.objectContaining({ type: 'lock', outcome: 'timeout', polls: 40_000 / 50 }),
       );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives up on the lock after lockWaitMs, not 1.25x (regression: poll jitter was added past the deadline)', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MemoryStore();
+      // Every random fraction ~1: each poll asks for the most jitter, 1.5 x lockPollMs.
+      const random = (size: number) => new Uint8Array(size).fill(0xff);
+      const { cache, events } = makeCache({
+        fetchToken: upstream().fetchToken,
+        store,
+        random,
+        lockWaitMs: 1_000,
+        lockPollMs: 50,
+      });
+      await store.tryAcquire(cache.lockKey, 60_000);
+      let outcome: unknown = 'pending';
+      const settled = cache.get().then(
+        () => {
+          outcome = 'resolved';
+        },
+        (error: unknown) => {
+          outcome = error;
+        },
+      );
+      await vi.advanceTimersByTimeAsync(999);
+      expect(outcome).toBe('pending');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(isLingpaiError(outcome, 'TOKEN_LOCK_TIMEOUT')).toBe(true);
+      await settled;
+      // 13 polls of 75 ms, then the last one clipped to the 25 ms left.
+      expect(events).toContainEqual(expect.objectContaining({ type: 'lock', outcome: 'timeout', polls: 14 }));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('counts the wait on its clock too, so slow store calls do not stretch it', async () => {
+    vi.useFakeTimers();
+    try {
+      const clock = createManualClock(T0);
+      const store = new MemoryStore({ clock });
+      const { cache, events } = makeCache(
+        { fetchToken: upstream().fetchToken, store, lockWaitMs: 1_000, lockPollMs: 50 },
+        clock,
+      );
+      await store.tryAcquire(cache.lockKey, 60_000);
+      let outcome: unknown = 'pending';
+      const settled = cache.get().catch((error: unknown) => {
+        outcome = error;
+      });
+      // The clock jumps past the deadline (a stalled store, a suspended VM) during the first poll.
+      await vi.advanceTimersByTimeAsync(10);
+      expect(outcome).toBe('pending');
+      clock.advance(1_000);
+      await vi.advanceTimersByTimeAsync(65);
+      expect(isLingpaiError(outcome, 'TOKEN_LOCK_TIMEOUT')).toBe(true);
+      await settled;
+      expect(events).toContainEqual(expect.objectContaining({ type: 'lock', outcome: 'timeout', polls: 1 }));
     } finally {
       vi.useRealTimers();
     }
