@@ -85,6 +85,17 @@ describe('API-key signature: signing', () => {
     expect(c.signature).toBe(a.signature);
   });
 
+  it('merges the url query and the query record into one sorted list (pins the shared canonical helper)', () => {
+    const options = { clock: createManualClock(start), nonce: () => 'n' };
+    const signed = signApiKeyRequest(
+      { method: 'GET', url: '/v1/x?b=2&a=z&c=x%3Dy%26w&e', query: { a: ['y', ''], d: 'q r', c: 'x' } },
+      credentials,
+      options,
+    );
+    // By name, then by value; `=` and `&` inside a value stay encoded; an empty value keeps its `=`.
+    expect(signed.canonicalString.split('\n')[2]).toBe('a=&a=y&a=z&b=2&c=x&c=x%3Dy%26w&d=q%20r&e=');
+  });
+
   it('honours algorithm and header names', () => {
     const signed = signApiKeyRequest({ method: 'GET', url: '/' }, credentials, {
       algorithm: 'sha512',

@@ -13,7 +13,7 @@ import {
   SIGNING_ERROR_CODES,
   SignatureError,
 } from './errors.js';
-import { canonicalQueryFromRecord, type QueryInput } from './internal/canonical.js';
+import { joinPairs, pushQueryPairs, type QueryInput } from './internal/canonical.js';
 import {
   constantTimeEqual,
   hmacHex,
@@ -98,22 +98,9 @@ function splitUrl(request: ApiKeyRequest): { path: string; query: string } {
   // and a proxy that re-encodes the query does not break the signature.
   const pairs: Array<[string, string]> = [];
   for (const [name, value] of parsed.searchParams) pairs.push([percentEncode(name), percentEncode(value)]);
-  let extra = canonicalQueryFromRecord(request.query);
-  if (pairs.length > 0) {
-    pairs.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-    const fromUrl = pairs.map(([name, value]) => `${name}=${value}`);
-    if (extra.length > 0) {
-      // Merge both sources into one sorted list.
-      const merged = [...fromUrl, ...extra.split('&')].map((pair) => pair.split('=') as [string, string]);
-      merged.sort((a, b) =>
-        a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0,
-      );
-      extra = merged.map(([name, value]) => `${name}=${value}`).join('&');
-    } else {
-      extra = fromUrl.join('&');
-    }
-  }
-  return { path: parsed.pathname, query: extra };
+  // Both sources go into one list, sorted once by the same helper the SigV4-shaped schemes use.
+  if (request.query !== undefined) pushQueryPairs(pairs, request.query);
+  return { path: parsed.pathname, query: joinPairs(pairs) };
 }
 
 /**

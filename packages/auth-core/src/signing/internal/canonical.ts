@@ -15,7 +15,8 @@ function comparePairs(a: readonly [string, string], b: readonly [string, string]
   return a[1] < b[1] ? -1 : 1;
 }
 
-function joinPairs(pairs: Array<[string, string]>): string {
+/** Sorts encoded `[name, value]` pairs (in place) and joins them as `k=v&…`. */
+export function joinPairs(pairs: Array<[string, string]>): string {
   if (pairs.length > 1) pairs.sort(comparePairs);
   let out = '';
   for (let i = 0; i < pairs.length; i++) {
@@ -28,7 +29,11 @@ function joinPairs(pairs: Array<[string, string]>): string {
 /** `k=v&…`: names and values RFC 3986-encoded, sorted by name then value; an empty value gives `k=`. */
 export function canonicalQueryFromRecord(query: QueryInput | undefined): string {
   if (query === undefined) return '';
-  const pairs: Array<[string, string]> = [];
+  return joinPairs(pushQueryPairs([], query));
+}
+
+/** Appends `query`'s pairs, RFC 3986-encoded, to `pairs` (for `joinPairs`); returns `pairs`. */
+export function pushQueryPairs(pairs: Array<[string, string]>, query: QueryInput): Array<[string, string]> {
   for (const name in query) {
     const value = query[name];
     if (value === undefined) continue;
@@ -36,7 +41,7 @@ export function canonicalQueryFromRecord(query: QueryInput | undefined): string 
     if (typeof value === 'string') pairs.push([encodedName, percentEncode(value)]);
     else for (const item of value) pairs.push([encodedName, percentEncode(item)]);
   }
-  return joinPairs(pairs);
+  return pairs;
 }
 
 function decodeComponent(text: string): string {
