@@ -48,3 +48,18 @@ describe.each(PROVIDER_CASES)('$target never leaks its secret', (testCase) => {
     }
   });
 });
+
+describe('phone numbers echoed by a provider', () => {
+  it('are masked to their last four digits in the error message, providerMessage and JSON (Twilio 21211 echoed the number)', async () => {
+    const twilio = PROVIDER_CASES.find((testCase) => testCase.target === 'twilio');
+    if (twilio === undefined) throw new Error('no twilio case');
+    // A Beijing landline: valid for libphonenumber, refused by the sandbox Twilio like a non-mobile number.
+    const to = '+861012345678';
+    const error = await rejection(twilio.make(env).send({ to: parsePhoneNumber(to), content: 'x' }));
+    expect(error).toMatchObject({ code: 'SMS_INVALID_NUMBER', providerCode: '21211' });
+    expect(error.providerMessage).toContain('+********5678');
+    for (const text of renderings(error)) expect(text).not.toContain('861012345678');
+    // The answer as received stays available, non-enumerable.
+    expect(JSON.stringify(error.payload)).toContain('861012345678');
+  });
+});

@@ -187,16 +187,31 @@ export function asString(value: unknown): string | undefined {
 }
 
 /**
+ * Masks digit runs that may be phone numbers (7 or more digits, optionally after `+`) to their last
+ * four digits. Providers echo the recipient in their messages (Twilio 21211 "The 'To' number
+ * +14155550100 is not valid", Aliyun's string to sign), and error messages reach logs.
+ */
+export function maskPhoneNumbers(text: string): string {
+  return text.replace(/\+?\d{7,}/g, (run) => {
+    const plus = run.startsWith('+') ? '+' : '';
+    const digits = run.slice(plus.length);
+    return `${plus}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+  });
+}
+
+/**
  * Builds the provider-reported error. The provider's message goes into `providerMessage` and the
- * error message; providers do not echo credentials back, and the payload stays non-enumerable.
+ * error message with phone numbers masked; providers do not echo credentials back, and the
+ * payload (the answer as received) stays non-enumerable.
  */
 export function providerError(
   provider: string,
   code: SmsErrorCode,
   providerCode: string | undefined,
-  providerMessage: string | undefined,
+  rawMessage: string | undefined,
   extra: { status?: number; payload?: unknown; mayHaveBeenSent?: boolean } = {},
 ): SmsError {
+  const providerMessage = rawMessage === undefined ? undefined : maskPhoneNumbers(rawMessage);
   const detail = [providerCode, providerMessage]
     .filter((part) => part !== undefined && part !== '')
     .join(': ');
