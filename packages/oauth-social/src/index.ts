@@ -67,7 +67,7 @@ export { WeChat } from './wechat.js';
 export type { WeChatApiRequest, WeChatAppTokenOptions } from './wechat-app-token.js';
 export { WeChatAppToken } from './wechat-app-token.js';
 export type { WeComOptions } from './wecom.js';
-export { WeCom } from './wecom.js';
+export { WECOM_OPENID_PREFIX, WeCom } from './wecom.js';
 export type { WeComApiRequest, WeComAppTokenOptions } from './wecom-app-token.js';
 export { WeComAppToken } from './wecom-app-token.js';
 export type { WeiboOptions } from './weibo.js';

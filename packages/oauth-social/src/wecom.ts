@@ -23,6 +23,9 @@ const GET_USER_INFO_PATH = '/cgi-bin/auth/getuserinfo';
 const GET_USER_DETAIL_PATH = '/cgi-bin/auth/getuserdetail';
 const USER_GET_PATH = '/cgi-bin/user/get';
 
+/** Prefix of a non-member's `profile.id` (`openid:<openid>`), keeping it apart from member userids. */
+export const WECOM_OPENID_PREFIX = 'openid:';
+
 export interface WeComOptions extends Omit<WeComAppTokenOptions, 'hosts'> {
   agentId: string;
   /** `qr` (default): web QR login; `in-app`: inside the WeCom client. */
@@ -36,7 +39,8 @@ export interface WeComOptions extends Omit<WeComAppTokenOptions, 'hosts'> {
 /**
  * WeCom (企业微信) login. There is no user access token: the code is exchanged with the app's
  * corp token (`auth/getuserinfo`) for a member `userid` or, for a non-member, an `openid`. Profile
- * `id` is the userid (unique inside the corp) else the openid; `unionId` is never set. Details come
+ * `id` is the userid (unique inside the corp), else `openid:<openid>` (`openId` holds the bare openid)
+ * so the two id spaces cannot collide; `unionId` is never set. Details come
  * from `user/get` and, when a `user_ticket` came back (snsapi_privateinfo), `auth/getuserdetail`.
  */
 export class WeCom implements OAuthProvider {
@@ -125,7 +129,9 @@ export class WeCom implements OAuthProvider {
     const userId = tokens.hasExtra('userId') ? tokens.extra('userId') : undefined;
     const openId = tokens.hasExtra('openId') ? tokens.extra('openId') : undefined;
     if (userId === undefined) {
-      return this.#profile(openId ?? tokens.openId(), undefined, {}, {});
+      const nonMember = openId ?? tokens.openId();
+      // Members' userids are chosen by the corp, so a bare openid could equal one: namespace it.
+      return this.#profile(`${WECOM_OPENID_PREFIX}${nonMember}`, nonMember, {}, {});
     }
     const member = await this.appToken.request(USER_GET_PATH, { query: { userid: userId } });
     let detail: Record<string, unknown> = {};

@@ -1,9 +1,18 @@
-import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
+import { createSandbox, SANDBOX_OAUTH_DEFAULTS, sandboxOauthIds, sandboxOauthUser } from '@lingpai/sandbox';
 import { describe, expect, it } from 'vitest';
 import { parseCallback, WeCom } from '../src/index.js';
 import { consent, REDIRECT_URI, useSandbox } from './support.js';
 
 const app = SANDBOX_OAUTH_DEFAULTS.apps.wecom.default;
+
+/** A sandbox with one more WeCom member, `mallory`, whose userid is chosen by the test. */
+async function startSandboxWithMember(wecomUserId: string) {
+  const carol = sandboxOauthUser('carol');
+  const sandbox = await createSandbox({
+    oauth: { users: [{ ...carol, id: 'mallory', githubId: 9_000_099, wecomUserId }] },
+  });
+  return { sandbox, url: await sandbox.listen() };
+}
 
 describe('WeCom against the sandbox', () => {
   const { url, sandbox } = useSandbox();
@@ -45,7 +54,38 @@ describe('WeCom against the sandbox', () => {
     );
     expect(tokens.hasExtra('userId')).toBe(false);
     const profile = await provider.getProfile(tokens);
-    expect(profile.id).toBe(tokens.extra('openId'));
+    // A non-member's openid lives in its own namespace, so it can never equal a member's userid.
+    const openId = sandboxOauthIds('wecom', app, sandboxOauthUser('carol')).openId;
+    expect(tokens.extra('openId')).toBe(openId);
+    expect(profile).toMatchObject({ id: `openid:${openId}`, openId, unionId: undefined });
+  });
+
+  it('a member whose userid equals a non-member openid keeps a distinct profile id', async () => {
+    const carolOpenId = sandboxOauthIds('wecom', app, sandboxOauthUser('carol')).openId;
+    const { sandbox: other, url: otherUrl } = await startSandboxWithMember(carolOpenId);
+    try {
+      const provider = new WeCom({
+        corpId: app.appId,
+        corpSecret: app.secret,
+        agentId: app.agentId ?? '',
+        flow: 'in-app',
+        redirectUri: REDIRECT_URI,
+        baseURL: `${otherUrl}/wecom`,
+      });
+      const login = async (user: string) =>
+        provider.getProfile(
+          await provider.validateAuthorizationCode(
+            parseCallback(await consent(provider.createAuthorizationURL({ state: 's' }), user)).code,
+          ),
+        );
+      const member = await login('mallory');
+      const nonMember = await login('carol');
+      expect(member.id).toBe(carolOpenId);
+      expect(nonMember.id).toBe(`openid:${carolOpenId}`);
+      expect(member.id).not.toBe(nonMember.id);
+    } finally {
+      await other.close();
+    }
   });
 
   it('an invalid code is OAUTH_INVALID_CODE; a revoked corp token is replaced once, transparently', async () => {
