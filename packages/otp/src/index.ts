@@ -20,14 +20,15 @@ export { ipRateLimitKey } from './ip-address.js';
 export type { MemoryOtpStoreOptions } from './memory-otp-store.js';
 export { MemoryOtpStore } from './memory-otp-store.js';
 export type {
+  AttemptInput,
   AttemptResult,
   CancelVerificationInput,
-  ConsumeInput,
   CreateVerificationInput,
   CreateVerificationResult,
   OtpRecord,
   OtpStore,
   SendLimit,
+  TokenEntry,
 } from './otp-store.js';
 export type { OtpAuthParams, ParsedOtpAuth } from './otpauth-uri.js';
 export { buildOtpAuthUri, parseOtpAuthUri } from './otpauth-uri.js';

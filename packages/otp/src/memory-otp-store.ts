@@ -1,8 +1,9 @@
 import { StoreUnavailableError } from '@lingpai/auth-core';
+import { OtpKeys } from './internal/keys.js';
 import type {
+  AttemptInput,
   AttemptResult,
   CancelVerificationInput,
-  ConsumeInput,
   CreateVerificationInput,
   CreateVerificationResult,
   OtpStore,
@@ -110,30 +111,25 @@ export class MemoryOtpStore implements OtpStore {
     return { ok: true };
   }
 
-  async beginAttempt(id: string, now: number): Promise<AttemptResult> {
+  async attempt(input: AttemptInput): Promise<AttemptResult> {
+    const { id, now } = input;
     const record = this.#records.get(id);
     if (record === undefined || record.dropAt <= now) return { status: 'not_found' };
     if (record.used) return { status: 'used' };
     if (now >= record.expiresAt) return { status: 'expired' };
     if (this.#latest.get(record.latestKey)?.value !== id) return { status: 'superseded' };
     if (record.attempts >= record.maxAttempts) return { status: 'locked' };
+    if (!OtpKeys.hashesEqual(input.codeHash, record.codeHash)) {
+      record.attempts += 1;
+      return { status: 'wrong', attempts: record.attempts, maxAttempts: record.maxAttempts };
+    }
+    // Everything that can throw comes before the first change, so a failure leaves the record as it was.
+    const token = input.issueToken();
+    this.#ensureRoom(now, [[this.#tokens, 1]]);
     record.attempts += 1;
-    return {
-      status: 'ok',
-      codeHash: record.codeHash,
-      attempts: record.attempts,
-      maxAttempts: record.maxAttempts,
-      data: record.data,
-    };
-  }
-
-  async consume(input: ConsumeInput): Promise<boolean> {
-    const record = this.#records.get(input.id);
-    if (record === undefined || record.used) return false;
-    this.#ensureRoom(input.now, [[this.#tokens, 1]]);
     record.used = true;
-    this.#put(this.#tokens, input.tokenKey, { value: input.tokenData, dropAt: input.now + input.tokenTtlMs });
-    return true;
+    this.#put(this.#tokens, token.key, { value: token.head + record.data, dropAt: now + token.ttlMs });
+    return { status: 'verified' };
   }
 
   async cancelVerification(input: CancelVerificationInput): Promise<void> {

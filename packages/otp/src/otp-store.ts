@@ -21,17 +21,17 @@ export interface OtpStore {
   createVerification(input: CreateVerificationInput): Promise<CreateVerificationResult>;
 
   /**
-   * Counts one attempt and hands back the stored hash for a constant-time comparison by the caller.
-   * Refuses (and counts nothing) when the record is missing, used, expired, superseded or out of
-   * attempts. Of N concurrent calls, at most `maxAttempts - attempts` get `ok`.
+   * One try at a code, in ONE atomic step. Refuses (and counts nothing) when the record is missing,
+   * used, expired, superseded or out of attempts. Otherwise counts the try and compares `codeHash`
+   * with the stored hash in constant time; on a match it also marks the record used and stores the
+   * verification token `issueToken()` describes: under its `key`, its `head` followed by the record's
+   * `data`, for its `ttlMs`. Of N concurrent calls, at most `maxAttempts - attempts` are counted and
+   * at most one returns `verified`.
+   *
+   * `issueToken` is called at most once: after the match (memory), or before the step by a backend
+   * that must ship the token along with the try (Redis: one script, one round trip).
    */
-  beginAttempt(id: string, now: number): Promise<AttemptResult>;
-
-  /**
-   * Marks the record used and stores the verification token, only if the record exists and is not
-   * used yet. Of N concurrent calls, exactly one returns true.
-   */
-  consume(input: ConsumeInput): Promise<boolean>;
+  attempt(input: AttemptInput): Promise<AttemptResult>;
 
   /**
    * Forgets a verification whose code could not be delivered: deletes the record, and the latest
@@ -84,17 +84,26 @@ export type CreateVerificationResult =
       retryAfterMs: number;
     };
 
-export type AttemptResult =
-  | { status: 'ok'; codeHash: string; attempts: number; maxAttempts: number; data: string }
-  | { status: 'not_found' | 'used' | 'expired' | 'superseded' | 'locked' };
-
-export interface ConsumeInput {
+export interface AttemptInput {
   id: string;
   now: number;
-  tokenKey: string;
-  tokenData: string;
-  tokenTtlMs: number;
+  /** HMAC of the code as typed, bound to `id` like `OtpRecord.codeHash`. */
+  codeHash: string;
+  issueToken: () => TokenEntry;
 }
+
+/** The verification token as stored: `head + record.data` under `key`. */
+export interface TokenEntry {
+  key: string;
+  /** Opaque to the store. */
+  head: string;
+  ttlMs: number;
+}
+
+export type AttemptResult =
+  | { status: 'verified' }
+  | { status: 'wrong'; attempts: number; maxAttempts: number }
+  | { status: 'not_found' | 'used' | 'expired' | 'superseded' | 'locked' };
 
 export interface CancelVerificationInput {
   id: string;

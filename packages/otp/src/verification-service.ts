@@ -10,7 +10,7 @@ import { assertCodeFormat, type CodeAlphabet, generateCode, normalizeCodeInput }
 import { OtpError } from './errors.js';
 import { OtpKeys } from './internal/keys.js';
 import { ipRateLimitKey } from './ip-address.js';
-import type { OtpStore, SendLimit } from './otp-store.js';
+import type { OtpStore, SendLimit, TokenEntry } from './otp-store.js';
 import { normalizeEmail, normalizePhone, type Recipient } from './recipient.js';
 
 /** A fixed-window cap. */
@@ -351,10 +351,37 @@ export class VerificationService {
       throw expired('unknown');
     }
     const now = this.#clock.now();
-    const attempt = await this.#storeCall(() => this.#store.beginAttempt(verificationId, now));
+    const input = typeof request.code === 'string' ? normalizeCodeInput(request.code).slice(0, 64) : '';
+    let token = '';
+    // The store compares the hashes and, on a match, stores the token in the same atomic step. The
+    // token entry is a tag plus the record's own sealed data: nothing to open or re-seal here.
+    const issueToken = (): TokenEntry => {
+      const bytes = this.#random(32);
+      token = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+      const key = this.#keys.name('token', token);
+      const expiresAt = String(now + this.#tokenTtlMs);
+      const tag = this.#keys.tokenTag(key, verificationId, expiresAt);
+      return { key, head: `${expiresAt}.${verificationId}.${tag}.`, ttlMs: this.#tokenTtlMs };
+    };
+    const attempt = await this.#storeCall(() =>
+      this.#store.attempt({
+        id: verificationId,
+        now,
+        codeHash: this.#keys.codeHash(verificationId, input),
+        issueToken,
+      }),
+    );
     switch (attempt.status) {
-      case 'ok':
-        break;
+      case 'verified':
+        return { verificationToken: token, expiresIn: this.#tokenTtlMs / 1000 };
+      case 'wrong': {
+        const attemptsLeft = attempt.maxAttempts - attempt.attempts;
+        throw new OtpError(
+          'OTP_WRONG_CODE',
+          attemptsLeft > 0 ? `Wrong code, ${attemptsLeft} attempts left` : 'Wrong code; request a new code',
+          { details: { attemptsLeft } },
+        );
+      }
       case 'locked':
         throw new OtpError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes: request a new code');
       case 'not_found':
@@ -362,30 +389,6 @@ export class VerificationService {
       default:
         throw expired(attempt.status);
     }
-    const input = typeof request.code === 'string' ? normalizeCodeInput(request.code).slice(0, 64) : '';
-    const given = this.#keys.codeHash(verificationId, input);
-    if (!OtpKeys.hashesEqual(given, attempt.codeHash)) {
-      const attemptsLeft = attempt.maxAttempts - attempt.attempts;
-      throw new OtpError(
-        'OTP_WRONG_CODE',
-        attemptsLeft > 0 ? `Wrong code, ${attemptsLeft} attempts left` : 'Wrong code; request a new code',
-        { details: { attemptsLeft } },
-      );
-    }
-    const opened = this.#keys.open(attempt.data, `record:${verificationId}`);
-    if (opened === undefined) throw expired('unknown');
-    const token = Buffer.from(this.#random(32)).toString('base64url');
-    const tokenKey = this.#keys.name('token', token);
-    const sealed = JSON.parse(opened) as SealedRecipient;
-    const tokenData = this.#keys.seal(
-      JSON.stringify({ ...sealed, v: verificationId, e: now + this.#tokenTtlMs }),
-      `token:${tokenKey}`,
-    );
-    const consumed = await this.#storeCall(() =>
-      this.#store.consume({ id: verificationId, now, tokenKey, tokenData, tokenTtlMs: this.#tokenTtlMs }),
-    );
-    if (!consumed) throw expired('used');
-    return { verificationToken: token, expiresIn: this.#tokenTtlMs / 1000 };
   }
 
   /**
@@ -398,12 +401,16 @@ export class VerificationService {
       new OtpError('OTP_TOKEN_INVALID', 'The verification token is invalid, expired or used');
     if (typeof verificationToken !== 'string' || !TOKEN.test(verificationToken)) throw invalid();
     const tokenKey = this.#keys.name('token', verificationToken);
-    const data = await this.#storeCall(() => this.#store.redeemToken(tokenKey));
-    if (data === undefined) throw invalid();
-    const opened = this.#keys.open(data, `token:${tokenKey}`);
+    const entry = await this.#storeCall(() => this.#store.redeemToken(tokenKey));
+    if (entry === undefined) throw invalid();
+    // `expiresAt.verificationId.tag.sealedRecord`, as `verify` issued it; every part is dot-free.
+    const [expiresAt = '', verificationId = '', tag = '', sealed = '', extra] = entry.split('.');
+    if (extra !== undefined) throw invalid();
+    if (!OtpKeys.hashesEqual(this.#keys.tokenTag(tokenKey, verificationId, expiresAt), tag)) throw invalid();
+    if (this.#clock.now() >= Number(expiresAt)) throw invalid();
+    const opened = this.#keys.open(sealed, `record:${verificationId}`);
     if (opened === undefined) throw invalid();
-    const token = JSON.parse(opened) as SealedRecipient & { v: string; e: number };
-    if (this.#clock.now() >= token.e) throw invalid();
+    const token = JSON.parse(opened) as SealedRecipient;
     if (expected.purpose !== undefined && expected.purpose !== token.p) throw invalid();
     const recipient: Recipient =
       token.k === 'phone'
@@ -411,7 +418,7 @@ export class VerificationService {
           ? { kind: 'phone', address: token.a }
           : { kind: 'phone', address: token.a, country: token.c }
         : { kind: token.k, address: token.a };
-    return { recipient, purpose: token.p, channel: token.ch, verificationId: token.v };
+    return { recipient, purpose: token.p, channel: token.ch, verificationId };
   }
 
   #channel(name: string): VerificationChannel {

@@ -27,8 +27,7 @@ export function unreachableMemoryStore(): OtpStore {
   };
   return {
     createVerification: down,
-    beginAttempt: down,
-    consume: down,
+    attempt: down,
     cancelVerification: down,
     redeemToken: down,
   };

@@ -9,6 +9,7 @@ import {
   normalizeEmail,
   normalizePhone,
   OtpError,
+  type OtpStore,
   type RiskContext,
   type VerificationChannel,
   VerificationService,
@@ -157,6 +158,47 @@ describe('VerificationService', () => {
       isOtpError(await rejection(otp.redeem(verificationToken, { purpose: 'sign_in' })), 'OTP_TOKEN_INVALID'),
     ).toBe(true);
     expect(isOtpError(await rejection(otp.redeem('short')), 'OTP_TOKEN_INVALID')).toBe(true);
+  });
+
+  it('a stored token entry moved to another token or edited is refused (write access to the store)', async () => {
+    const memory = new MemoryOtpStore();
+    const issued: string[] = [];
+    let redeemAs: (key: string) => Promise<string | undefined> = (key) => memory.redeemToken(key);
+    const store: OtpStore = {
+      createVerification: (input) => memory.createVerification(input),
+      attempt: (input) =>
+        memory.attempt({
+          ...input,
+          issueToken: () => {
+            const entry = input.issueToken();
+            issued.push(entry.key);
+            return entry;
+          },
+        }),
+      cancelVerification: (input) => memory.cancelVerification(input),
+      redeemToken: (key) => redeemAs(key),
+    };
+    const otp = service({ store });
+    const verified = async (to: string) => {
+      const { verificationId } = await otp.send({ to, channel: 'sms' });
+      return (await otp.verify({ verificationId, code: sms.sent.at(-1)?.code ?? '' })).verificationToken;
+    };
+    await verified('+8613800138001');
+    const attacker = await verified('+8613800138002');
+    // The attacker's token finds the victim's entry.
+    redeemAs = (key) => memory.redeemToken(key === issued[1] ? (issued[0] ?? '') : key);
+    expect(isOtpError(await rejection(otp.redeem(attacker)), 'OTP_TOKEN_INVALID')).toBe(true);
+    // An entry whose expiry was pushed a day out.
+    redeemAs = async (key) => {
+      const [expiresAt = '', ...rest] = ((await memory.redeemToken(key)) ?? '').split('.');
+      return [String(Number(expiresAt) + 86_400_000), ...rest].join('.');
+    };
+    expect(
+      isOtpError(await rejection(otp.redeem(await verified('+8613800138003'))), 'OTP_TOKEN_INVALID'),
+    ).toBe(true);
+    // Untouched, the same path redeems.
+    redeemAs = (key) => memory.redeemToken(key);
+    expect((await otp.redeem(await verified('+8613800138004'))).recipient.address).toBe('+8613800138004');
   });
 
   it('a code is bound to its verification id and to the server secret', async () => {

@@ -23,8 +23,15 @@ export interface RedisOtpSendLimit {
 
 export type RedisOtpCreateResult = { ok: true } | { ok: false; blockedBy: string; retryAfterMs: number };
 
+export interface RedisOtpTokenEntry {
+  key: string;
+  head: string;
+  ttlMs: number;
+}
+
 export type RedisOtpAttemptResult =
-  | { status: 'ok'; codeHash: string; attempts: number; maxAttempts: number; data: string }
+  | { status: 'verified' }
+  | { status: 'wrong'; attempts: number; maxAttempts: number }
   | { status: 'not_found' | 'used' | 'expired' | 'superseded' | 'locked' };
 
 export interface RedisOtpStoreOptions {
@@ -91,27 +98,29 @@ redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
 return {1}`,
 );
 
-// Checks then counts; the hash is compared by the caller in constant time.
-const BEGIN_ATTEMPT = defineRedisScript(
-  'lingpai_otp_begin_attempt',
-  1,
-  `local r = redis.call('HMGET', KEYS[1], 'h', 'm', 'e', 'l', 'd', 'a', 'u')
+// Checks, counts the try, compares the hash in constant time (no early exit: every byte is folded
+// into `diff`), and on a match marks the record used and stores the token: one round trip either way.
+// The token value is the caller's head followed by the record's sealed data, read only on a match.
+const ATTEMPT = defineRedisScript(
+  'lingpai_otp_attempt',
+  2,
+  `local r = redis.call('HMGET', KEYS[1], 'h', 'm', 'e', 'l', 'a', 'u')
 if not r[1] then return {'not_found'} end
-if r[7] ~= '0' then return {'used'} end
+if r[6] ~= '0' then return {'used'} end
 if tonumber(ARGV[1]) >= tonumber(r[3]) then return {'expired'} end
 if redis.call('GET', r[4]) ~= ARGV[2] then return {'superseded'} end
-if tonumber(r[6]) >= tonumber(r[2]) then return {'locked'} end
+local max = tonumber(r[2])
+if tonumber(r[5]) >= max then return {'locked'} end
 local attempts = redis.call('HINCRBY', KEYS[1], 'a', 1)
-return {'ok', r[1], attempts, tonumber(r[2]), r[5]}`,
-);
-
-const CONSUME = defineRedisScript(
-  'lingpai_otp_consume',
-  2,
-  `if redis.call('HGET', KEYS[1], 'u') ~= '0' then return 0 end
+local stored, given = r[1], ARGV[3]
+local diff = (#stored == #given) and 0 or 1
+for i = 1, #stored do
+  diff = bit.bor(diff, bit.bxor(string.byte(stored, i), string.byte(given, i) or 0))
+end
+if diff ~= 0 then return {'wrong', attempts, max} end
 redis.call('HSET', KEYS[1], 'u', '1')
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return 1`,
+redis.call('SET', KEYS[2], ARGV[4] .. redis.call('HGET', KEYS[1], 'd'), 'PX', ARGV[5])
+return {'verified'}`,
 );
 
 const CANCEL = defineRedisScript(
@@ -190,32 +199,22 @@ export class RedisOtpStore {
     return { ok: false, blockedBy: String(blockedBy), retryAfterMs: Number(retryAfterMs) };
   }
 
-  async beginAttempt(id: string, now: number): Promise<RedisOtpAttemptResult> {
-    const reply = (await this.#commands.script(BEGIN_ATTEMPT, [`v:${id}`], [now, id])) as unknown[];
-    const status = reply[0] as RedisOtpAttemptResult['status'];
-    if (status !== 'ok') return { status } as RedisOtpAttemptResult;
-    return {
-      status,
-      codeHash: String(reply[1]),
-      attempts: Number(reply[2]),
-      maxAttempts: Number(reply[3]),
-      data: String(reply[4]),
-    };
-  }
-
-  async consume(input: {
+  async attempt(input: {
     id: string;
     now: number;
-    tokenKey: string;
-    tokenData: string;
-    tokenTtlMs: number;
-  }): Promise<boolean> {
-    const reply = await this.#commands.script(
-      CONSUME,
-      [`v:${input.id}`, `t:${input.tokenKey}`],
-      [input.tokenData, input.tokenTtlMs],
-    );
-    return reply === 1;
+    codeHash: string;
+    issueToken: () => RedisOtpTokenEntry;
+  }): Promise<RedisOtpAttemptResult> {
+    // The script cannot call back, so the token is prepared before the step; unused on a wrong code.
+    const token = input.issueToken();
+    const reply = (await this.#commands.script(
+      ATTEMPT,
+      [`v:${input.id}`, `t:${token.key}`],
+      [input.now, input.id, input.codeHash, token.head, token.ttlMs],
+    )) as unknown[];
+    const status = reply[0] as RedisOtpAttemptResult['status'];
+    if (status !== 'wrong') return { status } as RedisOtpAttemptResult;
+    return { status, attempts: Number(reply[1]), maxAttempts: Number(reply[2]) };
   }
 
   async cancelVerification(input: { id: string; latestKey: string; cooldownKey?: string }): Promise<void> {

@@ -60,14 +60,43 @@ describeWithRedis('RedisOtpStore scripts', (url) => {
       limits: [{ key: 'w2', max: 5, windowMs: 86_400_000, name: 'ip' }],
       cooldown: { key: 'cd2', ms: 60_000 },
     });
-    await store.beginAttempt('r3', now);
-    await store.consume({ id: 'r3', now, tokenKey: 'tk', tokenData: 'x', tokenTtlMs: 300_000 });
+    const issueToken = () => ({ key: 'tk', head: 'head.', ttlMs: 300_000 });
+    expect(await store.attempt({ id: 'r3', now, codeHash: 'hash-r3', issueToken })).toEqual({
+      status: 'verified',
+    });
     for (const key of ['v:r3', 'l:latest-b', 'w:w2', 'c:cd2', 't:tk']) {
       const ttl = await client.pttl(prefix + key);
       expect(ttl, key).toBeGreaterThan(0);
     }
-    expect(await store.redeemToken('tk')).toBe('x');
+    expect(await store.redeemToken('tk')).toBe('head.sealed');
     expect(await store.redeemToken('tk')).toBeUndefined();
+  });
+
+  it('compares the whole hash: a prefix, an extension or one changed byte is a wrong code', async () => {
+    const now = 1_750_000_000_000;
+    await store.createVerification({
+      record: { ...record('h1', now), maxAttempts: 10, latestKey: 'latest-h', codeHash: 'abcdef' },
+      now,
+      retainMs: 60_000,
+      limits: [],
+    });
+    const issueToken = () => ({ key: 'th', head: 'x.', ttlMs: 60_000 });
+    const tries = ['abcde', 'abcdefg', 'abcdeg', 'bbcdef', ''];
+    for (const [i, codeHash] of tries.entries()) {
+      expect(await store.attempt({ id: 'h1', now, codeHash, issueToken })).toEqual({
+        status: 'wrong',
+        attempts: i + 1,
+        maxAttempts: 10,
+      });
+    }
+    expect(await client.exists(`${prefix}t:th`)).toBe(0);
+    expect(await store.attempt({ id: 'h1', now, codeHash: 'abcdef', issueToken })).toEqual({
+      status: 'verified',
+    });
+    expect(await store.attempt({ id: 'h1', now, codeHash: 'abcdef', issueToken })).toEqual({
+      status: 'used',
+    });
+    expect(await store.redeemToken('th')).toBe('x.sealed');
   });
 
   it('cancel removes the pointer and cooldown only while they are still its own', async () => {
@@ -87,7 +116,10 @@ describeWithRedis('RedisOtpStore scripts', (url) => {
     await store.cancelVerification({ id: 'c1', latestKey: 'lc', cooldownKey: 'cc' });
     expect(await client.get(`${prefix}l:lc`)).toBe('c2');
     expect(await client.hget(`${prefix}c:cc`, 'i')).toBe('c2');
-    expect(await store.beginAttempt('c1', now)).toEqual({ status: 'not_found' });
+    const issueToken = () => ({ key: 'tc', head: '', ttlMs: 1000 });
+    expect(await store.attempt({ id: 'c1', now, codeHash: 'hash-c1', issueToken })).toEqual({
+      status: 'not_found',
+    });
     await store.cancelVerification({ id: 'c2', latestKey: 'lc', cooldownKey: 'cc' });
     expect(await client.exists(`${prefix}l:lc`, `${prefix}c:cc`, `${prefix}v:c2`)).toBe(0);
   });
@@ -104,7 +136,9 @@ describeWithRedis('RedisOtpStore scripts', (url) => {
       timeoutMs: 400,
     });
     try {
-      const error = await dead.beginAttempt('x', 0).catch((e: unknown) => e);
+      const error = await dead
+        .attempt({ id: 'x', now: 0, codeHash: 'h', issueToken: () => ({ key: 't', head: '', ttlMs: 1 }) })
+        .catch((e: unknown) => e);
       expect(isLingpaiError(error, 'STORE_UNAVAILABLE')).toBe(true);
       const create = await dead
         .createVerification({ record: record('x', 0), now: 0, retainMs: 1000, limits: [] })

@@ -16,6 +16,7 @@ export class OtpKeys {
   readonly #codeKey: Buffer;
   readonly #nameKey: Buffer;
   readonly #sealKey: Buffer;
+  readonly #tokenKey: Buffer;
   readonly #random: RandomBytes;
 
   constructor(secret: string | Uint8Array, random: RandomBytes) {
@@ -26,6 +27,7 @@ export class OtpKeys {
     this.#codeKey = derive(bytes, 'code');
     this.#nameKey = derive(bytes, 'name');
     this.#sealKey = derive(bytes, 'seal');
+    this.#tokenKey = derive(bytes, 'token');
     this.#random = random;
   }
 
@@ -48,6 +50,17 @@ export class OtpKeys {
       .digest()
       .subarray(0, 16)
       .toString('base64url');
+  }
+
+  /**
+   * Binds a stored verification token to its store key, verification id and expiry, so an entry
+   * copied to another token's key (or edited) is refused. The recipient itself stays sealed to the
+   * verification id (`record:<id>`), so the pair is bound end to end without a second seal.
+   */
+  tokenTag(tokenKey: string, verificationId: string, expiresAt: string): string {
+    return createHmac('sha256', this.#tokenKey)
+      .update(`${tokenKey}\0${verificationId}\0${expiresAt}`)
+      .digest('base64url');
   }
 
   /** AES-256-GCM so the recipient can be kept in the store without being readable there. */
