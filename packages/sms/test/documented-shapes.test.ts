@@ -94,6 +94,20 @@ describe('Tencent Cloud SendSms 2021-01-11', () => {
     expect([error.code, error.providerCode]).toEqual(['SMS_AUTH_FAILED', 'AuthFailure.SignatureFailure']);
   });
 
+  it('LimitExceeded.PhoneNumberCountLimit (too many numbers in one call) is not a rate limit; the prefix rule made it one', async () => {
+    const answer = async (code: string) => {
+      serve(200, { Response: { Error: { Code: code, Message: 'm' }, RequestId: 'r' } });
+      return (
+        await rejection(
+          tencent().send({ to: parsePhoneNumber('+8618511122266'), template: { id: '1234', params: ['1'] } }),
+        )
+      ).code;
+    };
+    expect(await answer('LimitExceeded.PhoneNumberCountLimit')).toBe('SMS_PROVIDER_ERROR');
+    expect(await answer('LimitExceeded.PhoneNumberOneHourLimit')).toBe('SMS_RATE_LIMITED');
+    expect(await answer('LimitExceeded.DeliveryFrequencyLimit')).toBe('SMS_RATE_LIMITED');
+  });
+
   it('per-number Code "Ok" (that casing) is success; anything else fails that number', async () => {
     serve(200, {
       Response: {

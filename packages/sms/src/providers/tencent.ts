@@ -67,7 +67,10 @@ const ERROR_CODES: Readonly<Record<string, SmsErrorCode>> = {
   'LimitExceeded.PhoneNumberOneHourLimit': 'SMS_RATE_LIMITED',
   'LimitExceeded.PhoneNumberDailyLimit': 'SMS_RATE_LIMITED',
   'LimitExceeded.PhoneNumberSameContentDailyLimit': 'SMS_RATE_LIMITED',
+  'LimitExceeded.DeliveryFrequencyLimit': 'SMS_RATE_LIMITED',
   RequestLimitExceeded: 'SMS_RATE_LIMITED',
+  // More than 200 numbers in one call: the request's fault, not flow control (despite the prefix below).
+  'LimitExceeded.PhoneNumberCountLimit': 'SMS_PROVIDER_ERROR',
   'LimitExceeded.DailyLimit': 'SMS_QUOTA_EXHAUSTED',
   'LimitExceeded.AppDailyLimit': 'SMS_QUOTA_EXHAUSTED',
   'LimitExceeded.AppCountryOrRegionDailyLimit': 'SMS_QUOTA_EXHAUSTED',
