@@ -90,6 +90,14 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const method = request.method ?? 'GET';
   // Parsed before any timer or listener exists: an invalid URL throws here and leaves nothing behind.
   const host = new URL(request.url).host;
+  if (request.signal?.aborted === true) {
+    // Aborted before anything was sent: callers (SMS failover) may safely treat it as never sent.
+    throw new HttpError('HTTP_ABORTED', `${method} ${host} was aborted before it was sent`, {
+      cause: request.signal.reason,
+      retryable: false,
+      mayHaveBeenProcessed: false,
+    });
+  }
   // A plain timer rather than AbortSignal.timeout(): that one allocates a timer the runtime keeps
   // until it fires, which showed up as most of the client-side cost in the SMS bench.
   const controller = new AbortController();
@@ -100,10 +108,7 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   }, timeoutMs);
   const callerSignal = request.signal;
   const onCallerAbort = () => controller.abort(callerSignal?.reason);
-  if (callerSignal !== undefined) {
-    if (callerSignal.aborted) onCallerAbort();
-    else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
-  }
+  callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
     let response: Response;
     try {

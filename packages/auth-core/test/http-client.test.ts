@@ -143,6 +143,23 @@ describe('httpRequest', () => {
     expect(error.retryable).toBe(false);
   });
 
+  it('an abort before sending is HTTP_ABORTED that certainly was not processed (regression: it claimed it may have been)', async () => {
+    let fetched = 0;
+    const error = await failure(
+      httpRequest({
+        url: `${base}/json`,
+        signal: AbortSignal.abort(),
+        fetch: async (input, init) => {
+          fetched += 1;
+          return fetch(input, init);
+        },
+      }),
+    );
+    expect(error.code).toBe('HTTP_ABORTED');
+    expect(error.mayHaveBeenProcessed).toBe(false);
+    expect(fetched).toBe(0);
+  });
+
   it('uses the injected fetch', async () => {
     const seen: string[] = [];
     const response = await httpRequest({
