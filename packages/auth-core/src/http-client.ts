@@ -20,15 +20,24 @@ export type HttpErrorCode =
 export interface HttpErrorOptions extends LingpaiErrorOptions {
   /** Whether the request may have reached the server: false only when it certainly did not. */
   mayHaveBeenProcessed?: boolean;
+  /** The socket or undici error code behind a network failure (`ECONNREFUSED`, `UND_ERR_CONNECT_TIMEOUT`). */
+  networkCode?: string;
 }
 
 export class HttpError extends LingpaiError<HttpErrorCode> {
   /** False only when the request certainly never reached the server (safe to send elsewhere). */
   readonly mayHaveBeenProcessed: boolean;
+  /**
+   * The socket or undici error code found while classifying a network failure (`ECONNREFUSED`,
+   * `ECONNRESET`, `UND_ERR_CONNECT_TIMEOUT`), when there was one. Lets callers tell a connect
+   * timeout (nothing sent) from other connect failures without digging through `cause`.
+   */
+  readonly networkCode: string | undefined;
 
   constructor(code: HttpErrorCode, message: string, options: HttpErrorOptions = {}) {
     super(code, message, options);
     this.mayHaveBeenProcessed = options.mayHaveBeenProcessed ?? code !== 'HTTP_CONNECT_FAILED';
+    this.networkCode = options.networkCode;
   }
 }
 
@@ -138,10 +147,12 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
           { cause: error, retryable: true, status: response.status },
         );
       }
+      const networkCode = networkErrorCode(error);
       throw new HttpError('HTTP_NETWORK', `${method} ${host}: connection lost while reading the body`, {
         cause: error,
         retryable: true,
         status: response.status,
+        networkCode,
       });
     }
     return checkStatus(request, method, host, { status: response.status, headers: response.headers, text });
@@ -188,11 +199,13 @@ function classifyFetchError(
       cause: error,
       retryable: true,
       mayHaveBeenProcessed: false,
+      networkCode: code,
     });
   }
   return new HttpError('HTTP_NETWORK', `${method} ${host}: network error${code ? ` (${code})` : ''}`, {
     cause: error,
     retryable: true,
+    networkCode: code,
   });
 }
 

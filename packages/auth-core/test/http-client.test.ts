@@ -114,14 +114,18 @@ describe('httpRequest', () => {
   it('times out a hanging server as HTTP_TIMEOUT that may have been processed', async () => {
     const error = await failure(httpRequest({ url: `${base}/hang`, timeoutMs: 200 }));
     expect(error.code).toBe('HTTP_TIMEOUT');
+    expect(error.message).toBe(`GET ${new URL(base).host} timed out after 200 ms`);
     expect(error.mayHaveBeenProcessed).toBe(true);
     expect(error.retryable).toBe(true);
+    expect(error.networkCode).toBeUndefined();
   });
 
   it('reports a reset connection as HTTP_NETWORK (outcome unknown)', async () => {
     const error = await failure(httpRequest({ url: `${base}/reset` }));
     expect(error.code).toBe('HTTP_NETWORK');
     expect(error.mayHaveBeenProcessed).toBe(true);
+    // undici reports a socket closed before the answer as UND_ERR_SOCKET ("other side closed").
+    expect(error.networkCode).toBe('UND_ERR_SOCKET');
   });
 
   it('reports a refused connection as HTTP_CONNECT_FAILED: certainly never sent', async () => {
@@ -131,6 +135,24 @@ describe('httpRequest', () => {
     await new Promise((resolve) => closed.close(resolve));
     const error = await failure(httpRequest({ url: `http://127.0.0.1:${port}/` }));
     expect(error.code).toBe('HTTP_CONNECT_FAILED');
+    expect(error.mayHaveBeenProcessed).toBe(false);
+    expect(error.networkCode).toBe('ECONNREFUSED');
+  });
+
+  it('reports a connect timeout as HTTP_CONNECT_FAILED with networkCode UND_ERR_CONNECT_TIMEOUT', async () => {
+    // A connect timeout is hard to provoke on loopback: reject the way undici does.
+    const error = await failure(
+      httpRequest({
+        url: 'https://platform.invalid/x',
+        fetch: async () => {
+          throw new TypeError('fetch failed', {
+            cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+          });
+        },
+      }),
+    );
+    expect(error.code).toBe('HTTP_CONNECT_FAILED');
+    expect(error.networkCode).toBe('UND_ERR_CONNECT_TIMEOUT');
     expect(error.mayHaveBeenProcessed).toBe(false);
   });
 
