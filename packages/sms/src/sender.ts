@@ -20,8 +20,8 @@ export interface SmsSenderOptions {
   /** Circuit breaker per provider; `false` turns it off. Default: 5 failures, 30 s cooldown. */
   circuitBreaker?: Omit<CircuitBreakerOptions, 'clock'> | false;
   /**
-   * Re-send at the next provider after a timeout or a lost connection, when the first provider may
-   * already have sent the SMS. Off by default: a duplicate code is usually worse than a retry by
+   * Re-send at the next provider after `SMS_UNKNOWN_OUTCOME` (a timeout or a lost connection after
+   * the request was sent), when the first provider may already have sent the SMS. Off by default: a duplicate code is usually worse than a retry by
    * the user. Turn it on when a duplicate is harmless.
    */
   resendOnUnknownOutcome?: boolean;

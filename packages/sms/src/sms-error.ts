@@ -30,9 +30,16 @@ export const SMS_ERROR_CODES = {
   SMS_PROVIDER_ERROR: { failover: true },
   /** This provider cannot send this message (no template id for it or its region, no content). Fails over. */
   SMS_UNSUPPORTED_MESSAGE: { failover: true },
-  /** No answer within the timeout after the request was sent: it may have been delivered. */
+  /**
+   * Timed out before anything was sent (TCP connect timeout, SMPP bind not completed in time):
+   * certainly not sent. Fails over.
+   */
   SMS_TIMEOUT: { failover: true },
-  /** The connection broke after the request was sent: it may have been delivered. */
+  /**
+   * The request left (or may have left) and no answer came: a timeout or a broken connection after
+   * sending, an unanswered `submit_sm`. It may have been delivered (`mayHaveBeenSent`), so the
+   * sender fails over only with `resendOnUnknownOutcome`.
+   */
   SMS_UNKNOWN_OUTCOME: { failover: true },
   /** A response that cannot be read (malformed JSON, unexpected shape). */
   SMS_BAD_RESPONSE: { failover: true },

@@ -1,6 +1,14 @@
+import { HttpError } from '@lingpai/auth-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parsePhoneNumber } from '../src/index.js';
-import { closedPortUrl, PROVIDER_CASES, type RunningSandbox, rejection, startSandbox } from './support.js';
+import {
+  closedPortUrl,
+  connectTimeoutFetch,
+  PROVIDER_CASES,
+  type RunningSandbox,
+  rejection,
+  startSandbox,
+} from './support.js';
 
 let env: RunningSandbox;
 beforeAll(async () => {
@@ -63,14 +71,30 @@ describe.each(PROVIDER_CASES)('$target against the sandbox', (testCase) => {
     expect(error.mayHaveBeenSent).toBe(true);
   });
 
-  it('reports a hung request as SMS_TIMEOUT (unknown outcome)', async () => {
+  it('reports a hung request as SMS_UNKNOWN_OUTCOME: it timed out after sending, so it may have been sent', async () => {
     env.sandbox.faults.set(testCase.target, { hang: true });
     const to = testCase.number();
     const error = await rejection(
       testCase.make(env, { timeoutMs: 200 }).send({ to: parsePhoneNumber(to), ...testCase.message(to, '1') }),
     );
-    expect(error.code).toBe('SMS_TIMEOUT');
+    expect(error.code).toBe('SMS_UNKNOWN_OUTCOME');
     expect(error.mayHaveBeenSent).toBe(true);
+    expect(error.message).toMatch(/timed out after 200 ms; the message may have been sent$/);
+    expect(error.cause).toBeInstanceOf(HttpError);
+    expect((error.cause as HttpError).code).toBe('HTTP_TIMEOUT');
+  });
+
+  it('reports a TCP connect timeout as SMS_TIMEOUT that was certainly not sent', async () => {
+    const to = testCase.number();
+    const error = await rejection(
+      testCase
+        .make(env, { fetch: connectTimeoutFetch })
+        .send({ to: parsePhoneNumber(to), ...testCase.message(to, '1') }),
+    );
+    expect(error.code).toBe('SMS_TIMEOUT');
+    expect(error.mayHaveBeenSent).toBe(false);
+    expect(error.retryable).toBe(true);
+    expect((error.cause as HttpError).networkCode).toBe('UND_ERR_CONNECT_TIMEOUT');
   });
 
   it('reports a reset connection as SMS_UNKNOWN_OUTCOME', async () => {
@@ -100,5 +124,6 @@ describe.each(PROVIDER_CASES)('$target against the sandbox', (testCase) => {
     const error = await rejection(closed.send({ to: parsePhoneNumber(to), ...testCase.message(to, '1') }));
     expect(error.code).toBe('SMS_PROVIDER_UNAVAILABLE');
     expect(error.mayHaveBeenSent).toBe(false);
+    expect((error.cause as HttpError).networkCode).toBe('ECONNREFUSED');
   });
 });

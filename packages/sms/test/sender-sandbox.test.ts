@@ -1,8 +1,9 @@
-import { createManualClock } from '@lingpai/auth-core';
+import { createManualClock, type FetchLike } from '@lingpai/auth-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countryStrategy, SmsSender } from '../src/index.js';
 import {
   cnNumber,
+  connectTimeoutFetch,
   PROVIDER_CASES,
   type RunningSandbox,
   rejection,
@@ -21,7 +22,7 @@ afterAll(async () => {
   await env.sandbox.close();
 });
 
-const make = (target: string, options?: { timeoutMs?: number }) => {
+const make = (target: string, options?: { timeoutMs?: number; fetch?: FetchLike }) => {
   const found = PROVIDER_CASES.find((testCase) => testCase.target === target);
   if (found === undefined) throw new Error(target);
   return found.make(env, options);
@@ -79,18 +80,39 @@ describe('SmsSender over the sandbox', () => {
     expect(await env.inbox({ to })).toHaveLength(0);
   });
 
-  it('does not re-send after a timeout unless resendOnUnknownOutcome', async () => {
+  it('does not re-send after a timeout once sent (SMS_UNKNOWN_OUTCOME) unless resendOnUnknownOutcome', async () => {
     env.sandbox.faults.set('aliyun', { hang: true });
     const sender = new SmsSender({ providers: [make('aliyun', { timeoutMs: 150 }), make('tencent')] });
     const to = cnNumber();
     const error = await rejection(sender.send(otp(to, '1')));
-    expect(error.code).toBe('SMS_TIMEOUT');
+    expect(error.code).toBe('SMS_UNKNOWN_OUTCOME');
+    expect(error.message).toContain('timed out after 150 ms');
     expect(error.mayHaveBeenSent).toBe(true);
     expect(error.attempts.map((attempt) => attempt.provider)).toEqual(['aliyun']);
     expect(await env.inbox({ to })).toHaveLength(0);
 
     const resent = await sender.send(otp(to, '2'), { resendOnUnknownOutcome: true });
     expect(resent.provider).toBe('tencent');
+  });
+
+  it('fails over after a connect timeout (SMS_TIMEOUT: nothing was sent)', async () => {
+    const sender = new SmsSender({
+      providers: [make('aliyun', { fetch: connectTimeoutFetch }), make('tencent')],
+    });
+    const to = cnNumber();
+    const result = await sender.send(otp(to, '271828'));
+    expect(result.provider).toBe('tencent');
+    expect(
+      result.attempts.map((attempt) => [
+        attempt.provider,
+        attempt.error?.code,
+        attempt.error?.mayHaveBeenSent,
+      ]),
+    ).toEqual([
+      ['aliyun', 'SMS_TIMEOUT', false],
+      ['tencent', undefined, undefined],
+    ]);
+    expect((await env.inbox({ to })).map((message) => message.provider)).toEqual(['tencent']);
   });
 
   it('opens the circuit after repeated 5xx, skips the provider, and closes after a good probe', async () => {

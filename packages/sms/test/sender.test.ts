@@ -74,19 +74,43 @@ describe('SmsSender failover', () => {
       kind: 'custom',
       capabilities: { template: true, content: true },
       async send() {
-        throw new SmsError('SMS_TIMEOUT', 'flaky: timed out', { provider: 'flaky', mayHaveBeenSent: true });
+        throw new SmsError('SMS_UNKNOWN_OUTCOME', 'flaky: timed out after 200 ms', {
+          provider: 'flaky',
+          mayHaveBeenSent: true,
+        });
       },
     };
     const [b] = providers('b');
     const sender = new SmsSender({ providers: [unknown, b as SmsProvider] });
     const error = (await sender.send(message).catch((thrown: unknown) => thrown)) as SmsError;
-    expect(error.code).toBe('SMS_TIMEOUT');
+    expect(error.code).toBe('SMS_UNKNOWN_OUTCOME');
     expect(error.mayHaveBeenSent).toBe(true);
     expect(b?.messages).toHaveLength(0);
 
     const opted = await sender.send(message, { resendOnUnknownOutcome: true });
     expect(opted.provider).toBe('b');
-    expect(opted.attempts.map((attempt) => attempt.error?.code)).toEqual(['SMS_TIMEOUT', undefined]);
+    expect(opted.attempts.map((attempt) => attempt.error?.code)).toEqual(['SMS_UNKNOWN_OUTCOME', undefined]);
+  });
+
+  it('fails over on SMS_TIMEOUT (timed out before sending) without opting in', async () => {
+    const [a, b] = providers('a', 'b');
+    a?.failNext('SMS_TIMEOUT');
+    const sender = new SmsSender({ providers: [a, b] as SmsProvider[] });
+    const result = await sender.send(message);
+    expect(result.provider).toBe('b');
+    expect(result.attempts.map((attempt) => [attempt.error?.code, attempt.error?.mayHaveBeenSent])).toEqual([
+      ['SMS_TIMEOUT', false],
+      [undefined, undefined],
+    ]);
+  });
+
+  it("the memory provider's simulated SMS_UNKNOWN_OUTCOME may have been sent, so it is not re-sent", async () => {
+    const [a, b] = providers('a', 'b');
+    a?.failNext('SMS_UNKNOWN_OUTCOME');
+    const sender = new SmsSender({ providers: [a, b] as SmsProvider[] });
+    const error = (await sender.send(message).catch((thrown: unknown) => thrown)) as SmsError;
+    expect(error).toMatchObject({ code: 'SMS_UNKNOWN_OUTCOME', mayHaveBeenSent: true });
+    expect(b?.messages).toHaveLength(0);
   });
 
   it('treats a plain Error from a custom provider as an unknown outcome', async () => {

@@ -169,12 +169,16 @@ describe('SMPP provider against the sandbox SMSC', () => {
     expect(memory.lastCode('+8613800138000')).toBe('135790');
   });
 
-  it('gives SMS_TIMEOUT (may have been sent) for an unanswered submit_sm, and the sender does not re-send it', async () => {
+  it('gives SMS_UNKNOWN_OUTCOME (may have been sent) for an unanswered submit_sm, and the sender does not re-send it', async () => {
     const memory = createMemoryProvider();
     const sender = new SmsSender({ providers: [make({ responseTimeoutMs: 200 }), memory] });
     sandbox.faults.set('smpp', { hang: true, times: 1 });
     const error = await rejection(sender.send({ to: '+8613800138000', content: 'x' }));
-    expect(error).toMatchObject({ code: 'SMS_TIMEOUT', mayHaveBeenSent: true });
+    expect(error).toMatchObject({
+      code: 'SMS_UNKNOWN_OUTCOME',
+      mayHaveBeenSent: true,
+      message: 'smpp: no submit_sm_resp within 200 ms',
+    });
     expect(error.attempts.map((attempt) => attempt.provider)).toEqual(['smpp']);
     expect(memory.messages).toHaveLength(0);
   });
@@ -232,20 +236,52 @@ describe('SMPP provider failures without an SMSC', () => {
   });
   afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())));
 
-  it('gives SMS_PROVIDER_UNAVAILABLE when no bind_resp arrives in time', async () => {
-    const provider = createSmppProvider({
+  const silentProvider = (timeouts: Pick<SmppProviderOptions, 'connectTimeoutMs' | 'responseTimeoutMs'>) =>
+    createSmppProvider({
       url: `smpp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
       systemId: 'a',
       password: 'b',
       sourceAddr: '10690000',
-      connectTimeoutMs: 200,
-      responseTimeoutMs: 200,
       reconnect: false,
+      ...timeouts,
     });
+
+  it('gives SMS_TIMEOUT (not sent) when the bind does not complete within connectTimeoutMs', async () => {
+    const provider = silentProvider({ connectTimeoutMs: 200, responseTimeoutMs: 10_000 });
     const error = await rejection(provider.send({ to: PhoneNumber.parse('+8613800138000'), content: 'x' }));
-    expect(error.code).toBe('SMS_PROVIDER_UNAVAILABLE');
-    expect(error.mayHaveBeenSent).toBe(false);
+    expect(error).toMatchObject({
+      code: 'SMS_TIMEOUT',
+      mayHaveBeenSent: false,
+      retryable: true,
+      message: 'smpp: no bind within 200 ms',
+    });
     await provider.close();
+  });
+
+  it('gives SMS_TIMEOUT (not sent) when no bind_transceiver_resp arrives within responseTimeoutMs', async () => {
+    const provider = silentProvider({ connectTimeoutMs: 10_000, responseTimeoutMs: 100 });
+    const error = await rejection(provider.send({ to: PhoneNumber.parse('+8613800138000'), content: 'x' }));
+    expect(error).toMatchObject({
+      code: 'SMS_TIMEOUT',
+      mayHaveBeenSent: false,
+      message: 'smpp: no bind_transceiver_resp within 100 ms',
+    });
+    await provider.close();
+  });
+
+  it('fails over after a bind timeout: nothing was submitted', async () => {
+    const memory = createMemoryProvider();
+    const sender = new SmsSender({
+      providers: [silentProvider({ connectTimeoutMs: 100, responseTimeoutMs: 10_000 }), memory],
+    });
+    const result = await sender.send({ to: '+8613800138000', content: 'Your code is 112358' });
+    expect(result.provider).toBe('memory');
+    expect(result.attempts.map((attempt) => [attempt.provider, attempt.error?.code])).toEqual([
+      ['smpp', 'SMS_TIMEOUT'],
+      ['memory', undefined],
+    ]);
+    expect(memory.lastCode('+8613800138000')).toBe('112358');
+    await sender.close();
   });
 
   it('gives SMS_PROVIDER_UNAVAILABLE when the connection is refused', async () => {

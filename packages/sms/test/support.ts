@@ -1,3 +1,4 @@
+import type { FetchLike } from '@lingpai/auth-core';
 import { createSandbox, type Sandbox, type SandboxSmsOptions } from '@lingpai/sandbox';
 import {
   createAliyunProvider,
@@ -62,6 +63,13 @@ export function usNumber(): string {
 }
 
 /** The SmsError a promise rejects with; fails the test if it resolves or rejects with something else. */
+/** A `fetch` that rejects the way undici does when the TCP connect times out: nothing was sent. */
+export const connectTimeoutFetch: FetchLike = async () => {
+  throw new TypeError('fetch failed', {
+    cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+  });
+};
+
 export async function rejection(promise: Promise<unknown>): Promise<SmsError> {
   try {
     await promise;
@@ -76,8 +84,14 @@ export async function rejection(promise: Promise<unknown>): Promise<SmsError> {
 export interface ProviderCase {
   /** Sandbox target and route prefix. */
   target: string;
-  /** A provider configured for the sandbox; `secret` replaces the secret credential (for auth tests). */
-  make(env: RunningSandbox, options?: { secret?: string; timeoutMs?: number; name?: string }): SmsProvider;
+  /**
+   * A provider configured for the sandbox; `secret` replaces the secret credential (for auth tests),
+   * `fetch` the transport (to reject the way undici does on a connect timeout).
+   */
+  make(
+    env: RunningSandbox,
+    options?: { secret?: string; timeoutMs?: number; name?: string; fetch?: FetchLike },
+  ): SmsProvider;
   /** A message this provider can send; `code` must appear in the delivered text. */
   message(to: string, code: string): Omit<SmsMessage, 'to'>;
   /** A number of the kind this provider serves. */
@@ -99,6 +113,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         signName: '令牌',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => ({ template: { id: 'SMS_100000001', params: { code } } }),
     number: cnNumber,
@@ -115,6 +130,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         signName: '令牌',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => ({ template: { id: '1234', params: [code] } }),
     number: cnNumber,
@@ -130,6 +146,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         from: env.sandbox.sms.config.twilio.fromNumbers[0] as string,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -145,6 +162,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         from: 'lingpai',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -161,6 +179,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         signName: '令牌',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => ({ template: { id: '8ff55eac1d0b478ab3c06c3c6a492300', params: [code, '5'] } }),
     number: cnNumber,
@@ -177,6 +196,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         signName: '令牌',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => ({ template: { id: 'ST_7a2b3c4d', params: { code } } }),
     number: cnNumber,
@@ -192,6 +212,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         from: 'lingpai',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -207,6 +228,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         region: env.sandbox.sms.config.awsSns.region,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       }),
     message: (_to, code) => content(code),
     number: usNumber,

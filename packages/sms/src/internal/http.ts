@@ -74,7 +74,8 @@ export function requireString(kind: string, field: string, value: unknown): stri
 /**
  * Sends with auth-core's `httpRequest`, accepting every status (providers put their error codes
  * in 4xx bodies), and turns transport failures into SMS codes. A timeout or a broken connection
- * after the request left is an unknown outcome: the provider may have sent the SMS.
+ * after the request left is `SMS_UNKNOWN_OUTCOME` (the provider may have sent the SMS); a connect
+ * timeout is `SMS_TIMEOUT` and a refused connection `SMS_PROVIDER_UNAVAILABLE` (certainly not sent).
  */
 export async function sendHttp(
   provider: string,
@@ -98,18 +99,19 @@ function classifyTransportError(provider: string, error: unknown): SmsError {
   }
   switch (error.code) {
     case 'HTTP_CONNECT_FAILED':
-      return new SmsError('SMS_PROVIDER_UNAVAILABLE', `${provider}: ${error.message}`, {
-        provider,
-        cause: error,
-        mayHaveBeenSent: false,
-      });
+      // A connect timeout is a timeout before anything left: safe to fail over, unlike HTTP_TIMEOUT.
+      return new SmsError(
+        error.networkCode === 'UND_ERR_CONNECT_TIMEOUT' ? 'SMS_TIMEOUT' : 'SMS_PROVIDER_UNAVAILABLE',
+        `${provider}: ${error.message}`,
+        { provider, cause: error, mayHaveBeenSent: false },
+      );
     case 'HTTP_TIMEOUT':
-      return new SmsError('SMS_TIMEOUT', `${provider}: ${error.message}; the message may have been sent`, {
-        provider,
-        cause: error,
-        status: error.status,
-        mayHaveBeenSent: error.mayHaveBeenProcessed,
-      });
+      // The request left and no answer came: the provider may have sent the SMS.
+      return new SmsError(
+        'SMS_UNKNOWN_OUTCOME',
+        `${provider}: ${error.message}; the message may have been sent`,
+        { provider, cause: error, status: error.status, mayHaveBeenSent: true },
+      );
     case 'HTTP_ABORTED':
       return new SmsError(
         'SMS_UNKNOWN_OUTCOME',

@@ -93,7 +93,7 @@ export class MemorySmsProvider implements SmsProvider {
     this.#messages.length = 0;
   }
 
-  /** The next `times` sends (default 1) throw `SmsError(code)`. */
+  /** The next `times` sends (default 1) throw `SmsError(code)`; `mayHaveBeenSent` only for `SMS_UNKNOWN_OUTCOME`. */
   failNext(code: SmsErrorCode, times = 1): void {
     this.#failures.push({ code, remaining: times });
   }
@@ -125,7 +125,11 @@ export class MemorySmsProvider implements SmsProvider {
     if (failure === undefined) return;
     failure.remaining -= 1;
     if (failure.remaining <= 0) this.#failures.shift();
-    throw new SmsError(failure.code, `${this.name}: simulated ${failure.code}`, { provider: this.name });
+    throw new SmsError(failure.code, `${this.name}: simulated ${failure.code}`, {
+      provider: this.name,
+      // An unknown outcome means the message may have gone out; every other code means it did not.
+      mayHaveBeenSent: failure.code === 'SMS_UNKNOWN_OUTCOME',
+    });
   }
 
   #capture(request: SmsRequest, to: string): CapturedSms {

@@ -192,12 +192,16 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
     }
   };
 
-  /** Sends a request PDU and resolves with its response, or rejects on timeout / connection loss. */
+  /**
+   * Sends a request PDU and resolves with its response, or rejects on timeout / connection loss.
+   * `unanswered` is the code for no response in time: `SMS_UNKNOWN_OUTCOME` for `submit_sm` (the
+   * SMSC may have taken it), `SMS_TIMEOUT` for a bind (nothing was sent).
+   */
   const request = (
     active: Session,
     command: string,
     fields: Record<string, unknown>,
-    lost: SmsErrorCode,
+    unanswered: SmsErrorCode,
   ): Promise<Pdu> =>
     new Promise<Pdu>((resolve, reject) => {
       const entry: Pending = {
@@ -209,14 +213,10 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
       };
       const timer = setTimeout(() => {
         entry.reject(
-          new SmsError(
-            lost === 'SMS_UNKNOWN_OUTCOME' ? 'SMS_TIMEOUT' : 'SMS_PROVIDER_UNAVAILABLE',
-            `${name}: no ${command}_resp within ${responseTimeoutMs} ms`,
-            {
-              provider: name,
-              mayHaveBeenSent: lost === 'SMS_UNKNOWN_OUTCOME',
-            },
-          ),
+          new SmsError(unanswered, `${name}: no ${command}_resp within ${responseTimeoutMs} ms`, {
+            provider: name,
+            mayHaveBeenSent: unanswered === 'SMS_UNKNOWN_OUTCOME',
+          }),
         );
       }, responseTimeoutMs);
       pending.add(entry);
@@ -316,8 +316,10 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
       const timer = setTimeout(
         () =>
           fail(
-            new SmsError('SMS_PROVIDER_UNAVAILABLE', `${name}: no bind within ${connectTimeoutMs} ms`, {
+            // Nothing was submitted yet: a timeout that is safe to fail over.
+            new SmsError('SMS_TIMEOUT', `${name}: no bind within ${connectTimeoutMs} ms`, {
               provider: name,
+              mayHaveBeenSent: false,
             }),
           ),
         connectTimeoutMs,
@@ -358,7 +360,7 @@ export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
             system_type: options.systemType ?? '',
             interface_version: 0x34,
           },
-          'SMS_PROVIDER_UNAVAILABLE',
+          'SMS_TIMEOUT',
         ).then(
           (response) => {
             if (response.command_status !== 0) {
