@@ -74,26 +74,31 @@ describeWithRedis('RedisOtpStore scripts', (url) => {
 
   it('compares the whole hash: a prefix, an extension or one changed byte is a wrong code', async () => {
     const now = 1_750_000_000_000;
+    const stored = 'k3Jq-9vX_2mWpL0aZ8cYtR5uN1eB7dFhGiOsTxQyV4w';
     await store.createVerification({
-      record: { ...record('h1', now), maxAttempts: 10, latestKey: 'latest-h', codeHash: 'abcdef' },
+      record: { ...record('h1', now), maxAttempts: 100, latestKey: 'latest-h', codeHash: stored },
       now,
       retainMs: 60_000,
       limits: [],
     });
     const issueToken = () => ({ key: 'th', head: 'x.', ttlMs: 60_000 });
-    const tries = ['abcde', 'abcdefg', 'abcdeg', 'bbcdef', ''];
+    // Each byte position of a 43-character hash, one at a time (every 8-byte chunk and the short tail).
+    const tries = [stored.slice(0, -1), `${stored}A`, ''];
+    for (let i = 0; i < stored.length; i += 1) {
+      tries.push(`${stored.slice(0, i)}${stored[i] === 'A' ? 'B' : 'A'}${stored.slice(i + 1)}`);
+    }
     for (const [i, codeHash] of tries.entries()) {
       expect(await store.attempt({ id: 'h1', now, codeHash, issueToken })).toEqual({
         status: 'wrong',
         attempts: i + 1,
-        maxAttempts: 10,
+        maxAttempts: 100,
       });
     }
     expect(await client.exists(`${prefix}t:th`)).toBe(0);
-    expect(await store.attempt({ id: 'h1', now, codeHash: 'abcdef', issueToken })).toEqual({
+    expect(await store.attempt({ id: 'h1', now, codeHash: stored, issueToken })).toEqual({
       status: 'verified',
     });
-    expect(await store.attempt({ id: 'h1', now, codeHash: 'abcdef', issueToken })).toEqual({
+    expect(await store.attempt({ id: 'h1', now, codeHash: stored, issueToken })).toEqual({
       status: 'used',
     });
     expect(await store.redeemToken('th')).toBe('x.sealed');
