@@ -62,7 +62,6 @@ export function usNumber(): string {
   return `+1201555${String(1000 + (counter % 9000)).padStart(4, '0')}`;
 }
 
-/** The SmsError a promise rejects with; fails the test if it resolves or rejects with something else. */
 /** A `fetch` that rejects the way undici does when the TCP connect times out: nothing was sent. */
 export const connectTimeoutFetch: FetchLike = async () => {
   throw new TypeError('fetch failed', {
@@ -70,6 +69,7 @@ export const connectTimeoutFetch: FetchLike = async () => {
   });
 };
 
+/** The SmsError a promise rejects with; fails the test if it resolves or rejects with something else. */
 export async function rejection(promise: Promise<unknown>): Promise<SmsError> {
   try {
     await promise;
@@ -81,6 +81,22 @@ export async function rejection(promise: Promise<unknown>): Promise<SmsError> {
 }
 
 /** Which sandbox fault target and which message form each provider needs. */
+export interface MakeOptions {
+  secret?: string;
+  timeoutMs?: number;
+  name?: string;
+  fetch?: FetchLike;
+}
+
+/** The options every HTTP provider shares, passed through only when the test set them. */
+function transportOptions(options: MakeOptions): Pick<MakeOptions, 'timeoutMs' | 'name' | 'fetch'> {
+  return {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  };
+}
+
 export interface ProviderCase {
   /** Sandbox target and route prefix. */
   target: string;
@@ -88,10 +104,7 @@ export interface ProviderCase {
    * A provider configured for the sandbox; `secret` replaces the secret credential (for auth tests),
    * `fetch` the transport (to reject the way undici does on a connect timeout).
    */
-  make(
-    env: RunningSandbox,
-    options?: { secret?: string; timeoutMs?: number; name?: string; fetch?: FetchLike },
-  ): SmsProvider;
+  make(env: RunningSandbox, options?: MakeOptions): SmsProvider;
   /** A message this provider can send; `code` must appear in the delivered text. */
   message(to: string, code: string): Omit<SmsMessage, 'to'>;
   /** A number of the kind this provider serves. */
@@ -111,9 +124,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         accessKeyId: env.sandbox.sms.config.aliyun.accessKeyId,
         accessKeySecret: options.secret ?? env.sandbox.sms.config.aliyun.accessKeySecret,
         signName: '令牌',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => ({ template: { id: 'SMS_100000001', params: { code } } }),
     number: cnNumber,
@@ -128,9 +139,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         secretKey: options.secret ?? env.sandbox.sms.config.tencent.secretKey,
         smsSdkAppId: env.sandbox.sms.config.tencent.smsSdkAppId,
         signName: '令牌',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => ({ template: { id: '1234', params: [code] } }),
     number: cnNumber,
@@ -144,9 +153,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         accountSid: env.sandbox.sms.config.twilio.accountSid,
         authToken: options.secret ?? env.sandbox.sms.config.twilio.authToken,
         from: env.sandbox.sms.config.twilio.fromNumbers[0] as string,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -160,9 +167,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         apiKey: env.sandbox.sms.config.mocean.apiKey,
         apiSecret: options.secret ?? env.sandbox.sms.config.mocean.apiSecret,
         from: 'lingpai',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -177,9 +182,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         appSecret: options.secret ?? env.sandbox.sms.config.huawei.appSecret,
         from: env.sandbox.sms.config.huawei.senders[0] as string,
         signName: '令牌',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => ({ template: { id: '8ff55eac1d0b478ab3c06c3c6a492300', params: [code, '5'] } }),
     number: cnNumber,
@@ -194,9 +197,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         secretAccessKey: options.secret ?? env.sandbox.sms.config.volcengine.secretAccessKey,
         smsAccount: env.sandbox.sms.config.volcengine.smsAccounts[0] as string,
         signName: '令牌',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => ({ template: { id: 'ST_7a2b3c4d', params: { code } } }),
     number: cnNumber,
@@ -210,9 +211,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         apiKey: env.sandbox.sms.config.vonage.apiKey,
         apiSecret: options.secret ?? env.sandbox.sms.config.vonage.apiSecret,
         from: 'lingpai',
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
@@ -226,9 +225,7 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
         accessKeyId: env.sandbox.sms.config.awsSns.accessKeyId,
         secretAccessKey: options.secret ?? env.sandbox.sms.config.awsSns.secretAccessKey,
         region: env.sandbox.sms.config.awsSns.region,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...transportOptions(options),
       }),
     message: (_to, code) => content(code),
     number: usNumber,
