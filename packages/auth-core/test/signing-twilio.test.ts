@@ -110,6 +110,24 @@ describe('Twilio webhook signature', () => {
     expect(verify(`${requestUrl}&Body=It's+amazing`, 'TfZzewPq8wqrGlMfyAud8+/IvJ0=')).toBe(true);
   });
 
+  it('regression: the URL as received with its default port, and the legacy query encoding, verify', () => {
+    // Found by the twilio-node cross-check (signing-official-sdks.test.ts): twilio-node's validateRequest
+    // accepts each of these signed forms; we added the default port only to the WHATWG-normalized URL
+    // (`'` as %27, dot segments dropped) and never tried Node's legacy querystring encoding.
+    const cases: Array<[received: string, signed: string]> = [
+      ["https://example.com/hook?name=O'Brien", "https://example.com:443/hook?name=O'Brien"],
+      ['http://example.com/.', 'http://example.com:80/.'],
+      ['https://example.com/hook?q=a+b', 'https://example.com/hook?q=a%20b'],
+      ['https://example.com/hook?q=%7E&flag', 'https://example.com:443/hook?q=~&flag='],
+    ];
+    for (const [received, signed] of cases) {
+      expect(verify(received, computeTwilioSignature(token, signed, {}), {}), received).toBe(true);
+    }
+    // A non-default port is part of the endpoint: never dropped.
+    const noPort = computeTwilioSignature(token, 'https://example.com/hook', {});
+    expect(verify('https://example.com:8443/hook', noPort, {})).toBe(false);
+  });
+
   it('Vector I: array params de-duplicated and sorted, in either order', () => {
     const sig = '83O6e2vORAoJHUNzJjDWN1jz+BA=';
     expect(verify(requestUrl, sig, { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] })).toBe(

@@ -1,6 +1,7 @@
 // Twilio webhook signatures (X-Twilio-Signature), per Twilio "Webhooks security" and the behaviour
 // of twilio-node src/webhooks/webhooks.ts (reference §2.4).
 import { createHmac } from 'node:crypto';
+import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring';
 import { constantTimeEqual, sha256Hex } from './internal/encoding.js';
 
 /** Form params of the webhook; an array is a param sent several times. */
@@ -35,41 +36,61 @@ export interface VerifyTwilioSignatureInput {
   signature: string | undefined;
 }
 
-function defaultPort(protocol: string): string | undefined {
-  return protocol === 'https:' ? '443' : protocol === 'http:' ? '80' : undefined;
+const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
+
+// Adds `url` and, for http(s), its twin with the default port written out or left off. Works on the
+// text, not on `URL`, so the path and query keep the exact characters Twilio signed.
+function addPortForms(variants: Set<string>, url: string): void {
+  variants.add(url);
+  const match = AUTHORITY.exec(url);
+  if (match === null) return;
+  const scheme = (match[1] as string).toLowerCase();
+  const port = scheme === 'https://' ? ':443' : scheme === 'http://' ? ':80' : undefined;
+  if (port === undefined) return;
+  const authority = match[2] as string;
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  // A colon starts the port only after the closing bracket of an IPv6 literal.
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  const rest = url.slice(match[0].length);
+  const head = `${match[1]}${authority.slice(0, authority.length - hostAndPort.length)}`;
+  if (portStart === -1) variants.add(`${head}${hostAndPort}${port}${rest}`);
+  else if (hostAndPort.slice(portStart) === port)
+    variants.add(`${head}${hostAndPort.slice(0, portStart)}${rest}`);
 }
 
-// Twilio's backend is not consistent about the default port, so twilio-node accepts both forms, and it
-// also compares against the WHATWG-normalized URL (the "legacy querystring" form: `'` becomes `%27`).
+// The query re-encoded as Node's legacy `querystring` does (`+` and `%20` become `%20`, `%7E` becomes
+// `~`, a bare `k` becomes `k=`): some Twilio back ends signed that escaped form.
+function withLegacyQuerystring(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  return `${url.slice(0, queryStart)}?${stringifyQuerystring(parseQuerystring(url.slice(queryStart + 1)))}`;
+}
+
+// Twilio's backend is not consistent about the default port, so twilio-node accepts both forms, of
+// the URL as given, of its WHATWG-normalized form (`'` becomes `%27`, dot segments go) and of that
+// form's legacy query encoding. Unlike twilio-node, a non-default port is never dropped: a signature
+// for host:443 must not pass at host:8443.
 function urlVariants(url: string): string[] {
-  const variants = new Set<string>([url]);
-  let parsed: URL;
+  const variants = new Set<string>();
+  addPortForms(variants, url);
+  let normalized: string;
   try {
-    parsed = new URL(url);
+    normalized = new URL(url).toString();
   } catch {
     return [...variants];
   }
-  const port = defaultPort(parsed.protocol);
-  const withoutPort = new URL(parsed.toString());
-  if (withoutPort.port === port) withoutPort.port = '';
-  variants.add(parsed.toString());
-  variants.add(withoutPort.toString());
-  if (port !== undefined && (parsed.port === '' || parsed.port === port)) {
-    // `URL` always drops a default port, so the with-port form is built by hand (credentials kept).
-    const auth =
-      parsed.username || parsed.password
-        ? `${parsed.username}${parsed.password ? `:${parsed.password}` : ''}@`
-        : '';
-    variants.add(
-      `${parsed.protocol}//${auth}${parsed.hostname}:${port}${parsed.pathname}${parsed.search}${parsed.hash}`,
-    );
+  const normalizedForms = new Set<string>();
+  addPortForms(normalizedForms, normalized);
+  for (const form of normalizedForms) {
+    variants.add(form);
+    variants.add(withLegacyQuerystring(form));
   }
   return [...variants];
 }
 
 /**
  * Checks an `X-Twilio-Signature` in constant time against every URL form Twilio may have signed
- * (with and without the default port, as given and normalized). With `body`, also requires the URL's
+ * (with and without the default port; as given, normalized, and with the legacy query encoding). With `body`, also requires the URL's
  * `bodySHA256` param to equal hex(sha256(body)), and signs the URL alone (JSON webhooks).
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
