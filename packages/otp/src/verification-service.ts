@@ -356,8 +356,7 @@ export class VerificationService {
     // The store compares the hashes and, on a match, stores the token in the same atomic step. The
     // token entry is a tag plus the record's own sealed data: nothing to open or re-seal here.
     const issueToken = (): TokenEntry => {
-      const bytes = this.#random(32);
-      token = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+      token = this.#keys.newToken();
       const key = this.#keys.name('token', token);
       const expiresAt = String(now + this.#tokenTtlMs);
       const tag = this.#keys.tokenTag(key, verificationId, expiresAt);

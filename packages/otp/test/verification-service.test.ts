@@ -160,6 +160,18 @@ describe('VerificationService', () => {
     expect(isOtpError(await rejection(otp.redeem('short')), 'OTP_TOKEN_INVALID')).toBe(true);
   });
 
+  it('every verification token is fresh, across refills of the random pool', async () => {
+    const otp = service({ cooldownSeconds: 0, limits: { perRecipient: [], perIp: [] } });
+    const tokens = new Set<string>();
+    for (let i = 0; i < 150; i += 1) {
+      const { verificationId } = await otp.send({ to: `user${i}@example.com`, channel: 'email' });
+      const { verificationToken } = await otp.verify({ verificationId, code: email.sent.at(-1)?.code ?? '' });
+      expect(verificationToken).toMatch(/^[\w-]{43}$/);
+      tokens.add(verificationToken);
+    }
+    expect(tokens.size).toBe(150);
+  });
+
   it('a stored token entry moved to another token or edited is refused (write access to the store)', async () => {
     const memory = new MemoryOtpStore();
     const issued: string[] = [];

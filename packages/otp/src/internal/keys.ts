@@ -3,6 +3,10 @@ import type { RandomBytes } from '@lingpai/auth-core';
 import { OtpError } from '../errors.js';
 
 const MIN_SECRET_BYTES = 32;
+const TOKEN_BYTES = 32;
+// 64 tokens per call to the random source: one CSPRNG call costs as much as several HMACs, and the
+// Redis store draws a token on every try (right or wrong). Each byte is handed out once.
+const TOKEN_POOL_BYTES = 64 * TOKEN_BYTES;
 
 function derive(secret: Uint8Array, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, new Uint8Array(0), `lingpai-otp/${label}`, 32));
@@ -18,6 +22,8 @@ export class OtpKeys {
   readonly #sealKey: Buffer;
   readonly #tokenKey: Buffer;
   readonly #random: RandomBytes;
+  #tokenPool: Uint8Array = new Uint8Array(0);
+  #tokenOffset = 0;
 
   constructor(secret: string | Uint8Array, random: RandomBytes) {
     const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
@@ -29,6 +35,20 @@ export class OtpKeys {
     this.#sealKey = derive(bytes, 'seal');
     this.#tokenKey = derive(bytes, 'token');
     this.#random = random;
+  }
+
+  /** A fresh verification token: 256 random bits, base64url (43 characters). */
+  newToken(): string {
+    if (this.#tokenOffset + TOKEN_BYTES > this.#tokenPool.length) {
+      const pool = this.#random(TOKEN_POOL_BYTES);
+      if (pool.length < TOKEN_POOL_BYTES)
+        throw new OtpError('OTP_INVALID_ARGUMENT', 'random source ran short');
+      this.#tokenPool = pool;
+      this.#tokenOffset = 0;
+    }
+    const start = this.#tokenPool.byteOffset + this.#tokenOffset;
+    this.#tokenOffset += TOKEN_BYTES;
+    return Buffer.from(this.#tokenPool.buffer, start, TOKEN_BYTES).toString('base64url');
   }
 
   /** HMAC-SHA256 of the code, bound to the verification id so a hash is useless for any other id. */
