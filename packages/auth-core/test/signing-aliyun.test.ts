@@ -149,10 +149,10 @@ describe('Aliyun RPC v1 (HMAC-SHA1)', () => {
     const straight = (params: Record<string, string>, method: string, secret: string) => {
       const enc = (s: string) =>
         encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+      // Names sorted before they are encoded (the doc's step 1, then step 2).
       const q = Object.keys(params)
-        .map((k) => [enc(k), enc(params[k] as string)] as const)
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([k, v]) => `${k}=${v}`)
+        .sort()
+        .map((k) => `${enc(k)}=${enc(params[k] as string)}`)
         .join('&');
       return createHmac('sha1', `${secret}&`)
         .update(`${method}&%2F&${enc(q)}`)
@@ -171,6 +171,16 @@ describe('Aliyun RPC v1 (HMAC-SHA1)', () => {
         },
       ),
     );
+  });
+
+  it('regression: sorts the names before encoding them, as the doc and every Aliyun SDK do', () => {
+    // Found by the @alicloud/openapi-util cross-check (signing-official-sdks.test.ts): sorting the
+    // encoded names put `a%2Fb` before `a-b` and `%C3%A9` before `z`. Expected signature from
+    // OpenApiUtil.getRPCSignature(params, 'GET', 'testSecret') of @alicloud/openapi-util 0.3.3.
+    const params = { 'a-b': '1', 'a/b': '2', z: '4', é: '3', Action: 'SendSms' };
+    const signed = computeAliyunRpcSignature(params, 'GET', 'testSecret');
+    expect(signed.canonicalQuery).toBe('Action=SendSms&a-b=1&a%2Fb=2&z=4&%C3%A9=3');
+    expect(signed.signature).toBe('/JNlBZBunDst+uY/fi2gMC7+sbc=');
   });
 
   it('throws SIGNATURE_MISSING_CREDENTIALS for an empty secret', () => {

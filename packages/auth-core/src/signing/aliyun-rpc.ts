@@ -42,12 +42,14 @@ export function computeAliyunRpcSignature(
 ): { canonicalQuery: string; stringToSign: string; signature: string } {
   const names: string[] = [];
   for (const name in params) if (name !== 'Signature' && params[name] !== undefined) names.push(name);
-  const pairs = names.map((name) => [percentEncode(name), percentEncode(params[name] as string)] as const);
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // The doc sorts the names before encoding them (and every Aliyun SDK does): `a-b` < `a/b` here,
+  // though `a%2Fb` < `a-b` once encoded. Plain sort() is UTF-16 order, as Java's TreeMap and the JS SDK.
+  names.sort();
   let canonicalQuery = '';
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i] as readonly [string, string];
-    canonicalQuery += i === 0 ? `${pair[0]}=${pair[1]}` : `&${pair[0]}=${pair[1]}`;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const pair = `${percentEncode(name)}=${percentEncode(params[name] as string)}`;
+    canonicalQuery += i === 0 ? pair : `&${pair}`;
   }
   const stringToSign = `${method}&%2F&${percentEncode(canonicalQuery)}`;
   const signature = hmacBase64('sha1', `${accessKeySecret}&`, stringToSign);
