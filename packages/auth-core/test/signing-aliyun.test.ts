@@ -331,3 +331,22 @@ describe('Aliyun ACS3-HMAC-SHA256', () => {
     );
   });
 });
+
+describe('Aliyun ACS3 query order (regression: names were sorted after encoding)', () => {
+  // The V3 doc: "1. sort the parameters by name; 2. URI-encode each name and value". Sorting the
+  // encoded names instead put `a%2Fb` before `a-b`, a signature Aliyun would reject.
+  it('sorts raw names, then encodes them', () => {
+    const signed = computeAcs3Authorization(
+      {
+        method: 'GET',
+        pathname: '/',
+        query: { z: '3', 'a/b': '2', 'a-b': '1', é: '4' },
+        headers: { host: 'ecs.aliyuncs.com' },
+      },
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'ak',
+      'sk',
+    );
+    expect(signed.canonicalQuery).toBe('a-b=1&a%2Fb=2&z=3&%C3%A9=4');
+  });
+});

@@ -7,7 +7,7 @@ import { requireCredential, requireInput } from './errors.js';
 import {
   buildCanonicalRequest,
   type CanonicalHeaders,
-  canonicalQueryFromRecord,
+  canonicalQuerySortedRaw,
   collectHeaders,
   encodeRawPath,
   formatCanonicalHeaders,
@@ -87,7 +87,7 @@ export function computeAcs3Authorization(
   accessKeyId: string,
   accessKeySecret: string,
 ): Acs3Authorization {
-  const canonicalQuery = canonicalQueryFromRecord(request.query);
+  const canonicalQuery = canonicalQuerySortedRaw(request.query);
   const headers: CanonicalHeaders = formatCanonicalHeaders(
     collectHeaders(request.headers, isSignedAcs3Header),
     joinSortedTrimmed,

@@ -3,6 +3,7 @@
 import { systemClock } from '../clock.js';
 import { uuidNonce } from '../random.js';
 import { requireCredential, requireInput } from './errors.js';
+import { canonicalQuerySortedRaw } from './internal/canonical.js';
 import { hmacBase64, isoSeconds, percentEncode } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
@@ -40,17 +41,13 @@ export function computeAliyunRpcSignature(
   method: string,
   accessKeySecret: string,
 ): { canonicalQuery: string; stringToSign: string; signature: string } {
-  const names: string[] = [];
-  for (const name in params) if (name !== 'Signature' && params[name] !== undefined) names.push(name);
-  // The doc sorts the names before encoding them (and every Aliyun SDK does): `a-b` < `a/b` here,
-  // though `a%2Fb` < `a-b` once encoded. Plain sort() is UTF-16 order, as Java's TreeMap and the JS SDK.
-  names.sort();
-  let canonicalQuery = '';
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    const pair = `${percentEncode(name)}=${percentEncode(params[name] as string)}`;
-    canonicalQuery += i === 0 ? pair : `&${pair}`;
+  // The doc sorts the names before encoding them, as ACS3 does (and every Aliyun SDK).
+  let signed: Readonly<Record<string, string>> = params;
+  if ('Signature' in params) {
+    const { Signature: _signature, ...rest } = params;
+    signed = rest;
   }
+  const canonicalQuery = canonicalQuerySortedRaw(signed);
   const stringToSign = `${method}&%2F&${percentEncode(canonicalQuery)}`;
   const signature = hmacBase64('sha1', `${accessKeySecret}&`, stringToSign);
   return { canonicalQuery, stringToSign, signature };

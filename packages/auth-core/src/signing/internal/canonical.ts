@@ -9,7 +9,8 @@ export type QueryInput = Readonly<Record<string, string | readonly string[]>>;
 export type HeaderInput = Readonly<Record<string, string | readonly string[]>>;
 
 function comparePairs(a: readonly [string, string], b: readonly [string, string]): number {
-  // Encoded text is ASCII, so UTF-16 order is byte order, which is what every server sorts by.
+  // UTF-16 code-unit order: for encoded (ASCII) text that is byte order, which every server sorts
+  // by; for raw names it is the order of Java's TreeMap and the JS SDKs.
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
   if (a[1] === b[1]) return 0;
   return a[1] < b[1] ? -1 : 1;
@@ -30,6 +31,31 @@ export function joinPairs(pairs: Array<[string, string]>): string {
 export function canonicalQueryFromRecord(query: QueryInput | undefined): string {
   if (query === undefined) return '';
   return joinPairs(pushQueryPairs([], query));
+}
+
+/**
+ * `k=v&…` sorted by the RAW name (then raw value) and only then encoded: Aliyun's documented order
+ * for ACS3 and RPC ("sort by parameter name, then URI-encode each name and value"). It differs
+ * from `canonicalQueryFromRecord` only for names outside `A-Za-z0-9-_.~`, e.g. `a-b` < `a/b` raw
+ * but `a%2Fb` < `a-b` encoded.
+ */
+export function canonicalQuerySortedRaw(query: QueryInput | undefined): string {
+  if (query === undefined) return '';
+  const raw: Array<[string, string]> = [];
+  for (const name in query) {
+    const value = query[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') raw.push([name, value]);
+    else for (const item of value) raw.push([name, item]);
+  }
+  if (raw.length > 1) raw.sort(comparePairs);
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const [name, value] = raw[i] as [string, string];
+    const pair = `${percentEncode(name)}=${percentEncode(value)}`;
+    out += i === 0 ? pair : `&${pair}`;
+  }
+  return out;
 }
 
 /** Appends `query`'s pairs, RFC 3986-encoded, to `pairs` (for `joinPairs`); returns `pairs`. */
