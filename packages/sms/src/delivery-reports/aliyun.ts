@@ -5,11 +5,11 @@ import {
   dateAtOffset,
   e164Of,
   isRecord,
-  jsonBody,
   makeReport,
   malformed,
   nonEmpty,
   type ParsedDeliveryReports,
+  parseJsonPush,
   text,
 } from './report-request.js';
 
@@ -69,14 +69,5 @@ export function parseAliyunReport(
   request: DeliveryReportRequest,
   provider = 'aliyun',
 ): ParsedDeliveryReports {
-  const body = jsonBody(request, provider);
-  const items = Array.isArray(body) ? body : [body];
-  return {
-    reports: items.map((item) => parseOne(item, provider)),
-    response: {
-      status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: ALIYUN_REPORT_RESPONSE,
-    },
-  };
+  return parseJsonPush(request, provider, parseOne, ALIYUN_REPORT_RESPONSE);
 }

@@ -150,3 +150,25 @@ export function compactDate(value: string | undefined): Date | undefined {
   const [, year, month, day, hour, minute, second] = match.map((part) => Number(part ?? 0)) as number[];
   return new Date(Date.UTC(2000 + (year ?? 0), (month ?? 1) - 1, day, hour, minute, second));
 }
+
+/**
+ * A JSON push of one report or an array of them (Aliyun, Tencent), acknowledged with a fixed JSON
+ * body the provider checks.
+ */
+export function parseJsonPush(
+  request: DeliveryReportRequest,
+  provider: string,
+  parseOne: (item: unknown, provider: string) => DeliveryReport,
+  acknowledgement: string,
+): ParsedDeliveryReports {
+  const body = jsonBody(request, provider);
+  const items = Array.isArray(body) ? body : [body];
+  return {
+    reports: items.map((item) => parseOne(item, provider)),
+    response: {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: acknowledgement,
+    },
+  };
+}

@@ -5,11 +5,11 @@ import {
   dateAtOffset,
   e164Of,
   isRecord,
-  jsonBody,
   makeReport,
   malformed,
   nonEmpty,
   type ParsedDeliveryReports,
+  parseJsonPush,
   text,
 } from './report-request.js';
 
@@ -49,14 +49,5 @@ export function parseTencentReport(
   request: DeliveryReportRequest,
   provider = 'tencent',
 ): ParsedDeliveryReports {
-  const body = jsonBody(request, provider);
-  const items = Array.isArray(body) ? body : [body];
-  return {
-    reports: items.map((item) => parseOne(item, provider)),
-    response: {
-      status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: TENCENT_REPORT_RESPONSE,
-    },
-  };
+  return parseJsonPush(request, provider, parseOne, TENCENT_REPORT_RESPONSE);
 }

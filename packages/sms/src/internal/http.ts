@@ -178,6 +178,16 @@ export function codeForStatus(status: number): SmsErrorCode {
   return 'SMS_PROVIDER_ERROR';
 }
 
+/**
+ * The signed headers minus `host`: the signature covers the host, but fetch sets that header from
+ * the URL itself and refuses to be given one.
+ */
+export function withoutHostHeader(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() !== 'host') out[name] = value;
+  return out;
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

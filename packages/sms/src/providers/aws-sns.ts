@@ -11,6 +11,7 @@ import {
   resolveHttpOptions,
   sendHttp,
   unreadable,
+  withoutHostHeader,
 } from '../internal/http.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
@@ -123,9 +124,7 @@ class AwsSnsSmsProvider implements SmsProvider {
       this.#credentials,
       { clock: this.#http.clock },
     );
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(signed.headers))
-      if (name.toLowerCase() !== 'host') headers[name] = value;
+    const headers = withoutHostHeader(signed.headers);
     const response = await sendHttp(
       this.name,
       {

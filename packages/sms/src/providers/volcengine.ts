@@ -14,6 +14,7 @@ import {
   resolveHttpOptions,
   sendHttp,
   unreadable,
+  withoutHostHeader,
 } from '../internal/http.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
@@ -138,9 +139,7 @@ class VolcengineSmsProvider implements SmsProvider {
       this.#credentials,
       { clock: this.#http.clock },
     );
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(signed.headers))
-      if (name.toLowerCase() !== 'host') headers[name] = value;
+    const headers = withoutHostHeader(signed.headers);
     const response = await sendHttp(
       this.name,
       {
