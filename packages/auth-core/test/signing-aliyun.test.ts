@@ -10,6 +10,7 @@ import {
   signAliyunAcs3,
   signAliyunRpc,
 } from '../src/index.js';
+import { ALIYUN_VECTOR_A_PARAMS } from './fixtures/aliyun-vectors.js';
 
 describe('percentEncode (RFC 3986)', () => {
   it('encodes everything but unreserved characters, space as %20', () => {
@@ -34,27 +35,9 @@ describe('percentEncode (RFC 3986)', () => {
 });
 
 describe('Aliyun RPC v1 (HMAC-SHA1)', () => {
-  // Vector A: Aliyun SMS doc example, help.aliyun.com/document_detail/56189.html (reference §2.1).
-  const vectorA = {
-    AccessKeyId: 'testId',
-    Action: 'SendSms',
-    Format: 'XML',
-    OutId: '123',
-    PhoneNumbers: '15300000001',
-    RegionId: 'cn-hangzhou',
-    SignName: '阿里云短信测试专用',
-    SignatureMethod: 'HMAC-SHA1',
-    SignatureNonce: '45e25e9b-0a6f-4070-8c85-2956eda1b466',
-    SignatureVersion: '1.0',
-    TemplateCode: 'SMS_71390007',
-    TemplateParam: '{"customer":"test"}',
-    Timestamp: '2017-07-12T02:42:19Z',
-    Version: '2017-05-25',
-  };
-
   it('Vector A: canonical query, string to sign, signature and URL byte for byte', () => {
     const signed = signAliyunRpc(
-      { method: 'GET', params: vectorA },
+      { method: 'GET', params: ALIYUN_VECTOR_A_PARAMS },
       { accessKeyId: 'testId', accessKeySecret: 'testSecret' },
     );
     expect(signed.canonicalQuery).toBe(
@@ -71,7 +54,7 @@ describe('Aliyun RPC v1 (HMAC-SHA1)', () => {
   });
 
   it('Vector A from a clock and nonce source instead of caller-supplied Timestamp/SignatureNonce', () => {
-    const { Timestamp: _t, SignatureNonce: _n, AccessKeyId: _a, ...business } = vectorA;
+    const { Timestamp: _t, SignatureNonce: _n, AccessKeyId: _a, ...business } = ALIYUN_VECTOR_A_PARAMS;
     const signed = signAliyunRpc(
       { method: 'get', params: business },
       { accessKeyId: 'testId', accessKeySecret: 'testSecret' },

@@ -21,6 +21,7 @@ import {
   signVolcengine,
   verifyTwilioSignature,
 } from '../src/index.js';
+import { ALIYUN_VECTOR_A_PARAMS } from './fixtures/aliyun-vectors.js';
 import {
   AliyunOpenApi,
   aliyunAcs3Authorization,
@@ -174,23 +175,9 @@ describe('Aliyun RPC v1 vs @alicloud/openapi-util getRPCSignature', () => {
 
   it('agrees on the edge cases (Vector A, empty values, reserved and Unicode text)', () => {
     const cases: Array<Record<string, string>> = [
-      // Vector A: help.aliyun.com/document_detail/56189.html (reference §2.1).
-      {
-        AccessKeyId: 'testId',
-        Action: 'SendSms',
-        Format: 'XML',
-        OutId: '123',
-        PhoneNumbers: '15300000001',
-        RegionId: 'cn-hangzhou',
-        SignName: '阿里云短信测试专用',
-        SignatureMethod: 'HMAC-SHA1',
-        SignatureNonce: '45e25e9b-0a6f-4070-8c85-2956eda1b466',
-        SignatureVersion: '1.0',
-        TemplateCode: 'SMS_71390007',
-        TemplateParam: '{"customer":"test"}',
-        Timestamp: '2017-07-12T02:42:19Z',
-        Version: '2017-05-25',
-      },
+      // Vector A (reference §2.1).
+      { ...ALIYUN_VECTOR_A_PARAMS },
+
       { Empty: '', Other: '' },
       { Reserved: "!'()*~ ", Plus: 'a+b c', Percent: '100%' },
       { Unicode: '验证码 😀 é', Json: '{"code":"123456","product":"令牌"}' },
