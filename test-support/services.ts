@@ -1,3 +1,6 @@
+import { closeSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe } from 'vitest';
 
 type ServiceVariable = 'REDIS_URL' | 'DATABASE_URL';
@@ -15,20 +18,32 @@ export function serviceUrl(variable: ServiceVariable): string | undefined {
   return undefined;
 }
 
-const announced = new Set<string>();
+/**
+ * Prints the "skipped" line once per test run rather than once per file: test files run in separate
+ * workers, so the guard is a marker file named after the run's main process.
+ */
+function announceOnce(variable: ServiceVariable): void {
+  const marker = join(tmpdir(), `lingpai-skip-${process.ppid}-${variable}`);
+  try {
+    closeSync(openSync(marker, 'wx'));
+  } catch {
+    return; // another file of this run already said it
+  }
+  console.warn(`[lingpai] ${variable} is not set: the suites that need it are skipped.`);
+}
 
-/** `describe` that runs only when the service is configured, passing its URL to the body. */
+/**
+ * `describe` that runs only when the service is configured, passing its URL to the body. Without
+ * it the body is not even collected: it may use the URL at collection time.
+ */
 export function describeWithService(
   variable: ServiceVariable,
   name: string,
   body: (url: string) => void,
 ): void {
   const url = serviceUrl(variable);
-  if (url === undefined && !announced.has(variable)) {
-    announced.add(variable);
-    console.warn(`[lingpai] ${variable} is not set: skipping the suites that need it (e.g. "${name}").`);
-  }
-  describe.skipIf(url === undefined)(name, () => body(url ?? ''));
+  if (url === undefined) announceOnce(variable);
+  describe.skipIf(url === undefined)(name, url === undefined ? () => {} : () => body(url));
 }
 
 export const describeWithRedis = (name: string, body: (url: string) => void): void =>
