@@ -23,7 +23,13 @@ interface TencentAnswer {
 
 async function sendSms(
   body: Record<string, unknown>,
-  options: { signedHeaders?: Tc3SignedHeaders; key?: string; signedAt?: number; action?: string } = {},
+  options: {
+    signedHeaders?: Tc3SignedHeaders;
+    key?: string;
+    signedAt?: number;
+    action?: string;
+    authorization?: (value: string) => string;
+  } = {},
 ): Promise<TencentAnswer> {
   const payload = JSON.stringify(body);
   const host = new URL(baseUrl).host;
@@ -41,6 +47,7 @@ async function sendSms(
     { clock: { now: () => options.signedAt ?? clock.now() } },
   );
   const { Host: _host, ...headers } = signed.headers;
+  if (options.authorization) headers.Authorization = options.authorization(headers.Authorization ?? '');
   const response = await fetch(`${baseUrl}/tencent/`, { method: 'POST', headers, body: payload });
   expect(response.status).toBe(200);
   return (await response.json()) as TencentAnswer;
@@ -91,6 +98,17 @@ describe('tencent SendSms 2021-01-11', () => {
     expect(answer.Response.Error?.Code).toBe('AuthFailure.SignatureFailure');
     expect(answer.Response.RequestId).toBeTruthy();
     expect(sandbox.sms.messages()).toHaveLength(0);
+  });
+
+  it('rejects a Credential scope that names another date or service than the one signed (regression: only the signature was compared)', async () => {
+    const otherDate = await sendSms(valid, {
+      authorization: (value) => value.replace('/2026-03-01/', '/2026-02-28/'),
+    });
+    expect(otherDate.Response.Error?.Code).toBe('AuthFailure.SignatureFailure');
+    const otherService = await sendSms(valid, {
+      authorization: (value) => value.replace('/sms/tc3_request', '/cvm/tc3_request'),
+    });
+    expect(otherService.Response.Error?.Code).toBe('AuthFailure.SignatureFailure');
   });
 
   it('rejects a timestamp more than five minutes off', async () => {

@@ -73,7 +73,7 @@ export function registerTencent(app: FastifyInstance, sms: SmsContext): void {
           return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()] as const;
         }),
     );
-    const [secretId = '', , service = 'sms'] = (fields.get('Credential') ?? '').split('/');
+    const [secretId = '', credentialDate = '', service = ''] = (fields.get('Credential') ?? '').split('/');
     const signedHeaders = fields.get('SignedHeaders');
     if (signedHeaders !== 'content-type;host' && signedHeaders !== 'content-type;host;x-tc-action') {
       return fail(
@@ -90,6 +90,18 @@ export function registerTencent(app: FastifyInstance, sms: SmsContext): void {
     const timestamp = Number(timestampText);
     if (!/^\d+$/.test(timestampText) || !Number.isSafeInteger(timestamp)) {
       return fail(reply, requestId, 'InvalidParameter', 'X-TC-Timestamp 不合法。');
+    }
+    // Tencent derives the signing key from the Credential's own date and service, and checks them:
+    // the date must be the UTC date of X-TC-Timestamp and the service the endpoint's (`sms`).
+    const signedAt = new Date(timestamp * 1000);
+    const signedDay = Number.isNaN(signedAt.getTime()) ? '' : signedAt.toISOString().slice(0, 10);
+    if (service !== 'sms' || credentialDate !== signedDay) {
+      return fail(
+        reply,
+        requestId,
+        'AuthFailure.SignatureFailure',
+        'Credential 中的日期须为 X-TC-Timestamp 的 UTC 日期，服务须为 sms。',
+      );
     }
     const action = headerValue(request.headers['x-tc-action']) ?? '';
     const expected = recompute(() =>
