@@ -177,9 +177,7 @@ const aliyunCredentials = { accessKeyId: ak, accessKeySecret: sk };
 const verifier = createApiKeyVerifier({ lookupSecret, nonceStore: acceptAllNonces });
 const signedForVerify = signApiKeyRequest(apiRequest, { keyId: ak, secret: sk }).headers;
 
-// Sanity: both implementations agree where the output is deterministic enough to compare.
-if (
-  baselineSigV4().split('Signature=')[1] !==
+const oursSigV4 = () =>
   signAwsSigV4(
     {
       method: 'POST',
@@ -190,26 +188,12 @@ if (
       region: 'us-east-1',
     },
     { accessKeyId: ak, secretAccessKey: sk },
-  ).signature
-) {
-  // A second boundary may tick between the two calls; run once more before giving up.
-  if (
-    baselineSigV4().split('Signature=')[1] !==
-    signAwsSigV4(
-      {
-        method: 'POST',
-        url: snsUrl,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: snsBody,
-        service: 'sns',
-        region: 'us-east-1',
-      },
-      { accessKeyId: ak, secretAccessKey: sk },
-    ).signature
-  ) {
-    throw new Error('SigV4 baseline and signer disagree');
-  }
-}
+  );
+
+// Sanity: both implementations agree where the output is deterministic enough to compare. A second
+// boundary may tick between the two calls, so one disagreement is retried before giving up.
+const sigV4Agrees = () => baselineSigV4().split('Signature=')[1] === oursSigV4().signature;
+if (!sigV4Agrees() && !sigV4Agrees()) throw new Error('SigV4 baseline and signer disagree');
 
 const pairs: Array<[string, () => unknown, () => unknown]> = [
   [
@@ -247,22 +231,7 @@ const pairs: Array<[string, () => unknown, () => unknown]> = [
       ),
     baselineTc3,
   ],
-  [
-    'AWS SigV4',
-    () =>
-      signAwsSigV4(
-        {
-          method: 'POST',
-          url: snsUrl,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: snsBody,
-          service: 'sns',
-          region: 'us-east-1',
-        },
-        { accessKeyId: ak, secretAccessKey: sk },
-      ),
-    baselineSigV4,
-  ],
+  ['AWS SigV4', oursSigV4, baselineSigV4],
   [
     'Volcengine',
     () =>
