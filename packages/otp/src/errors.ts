@@ -37,6 +37,11 @@ export const OTP_ERROR_CODES = {
   invalidBase32: 'OTP_INVALID_BASE32',
   /** An otpauth:// URI is malformed or inconsistent. */
   invalidUri: 'OTP_INVALID_URI',
+  /**
+   * A TOTP/HOTP shared secret is shorter than `minSecretBytes` (default 16, RFC 4226 §4), or empty:
+   * a guessable key. Re-enrol the factor, or pass `minSecretBytes: 10` for a legacy 80-bit import.
+   */
+  secretTooShort: 'OTP_SECRET_TOO_SHORT',
 } as const;
 
 export type OtpErrorCode = (typeof OTP_ERROR_CODES)[keyof typeof OTP_ERROR_CODES];

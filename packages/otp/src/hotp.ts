@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { OtpError } from './errors.js';
 import type { ReplayGuard } from './replay-guard.js';
+import { assertSecret } from './secret.js';
 
 export type OtpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
@@ -9,6 +10,11 @@ export interface HotpOptions {
   algorithm?: OtpAlgorithm;
   /** 6 (default), 7 or 8. */
   digits?: number;
+  /**
+   * Shortest shared secret accepted, in bytes. Default 16 (RFC 4226 §4: 128 bits). Set 10 (80 bits,
+   * the floor) only to keep legacy enrolments working; anything shorter is `OTP_SECRET_TOO_SHORT`.
+   */
+  minSecretBytes?: number;
 }
 
 const NODE_ALGORITHM: Record<OtpAlgorithm, string> = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' };
@@ -47,6 +53,7 @@ export function hotp(secret: Uint8Array, counter: number | bigint, options: Hotp
   const digits = options.digits ?? 6;
   assertAlgorithm(algorithm);
   assertDigits(digits);
+  assertSecret(secret, options.minSecretBytes);
   return hotpUnchecked(secret, toCounter(counter), NODE_ALGORITHM[algorithm], digits);
 }
 
@@ -118,6 +125,7 @@ export async function verifyHotp(options: HotpVerifyOptions): Promise<HotpVerify
   const digits = options.digits ?? 6;
   assertAlgorithm(algorithm);
   assertDigits(digits);
+  assertSecret(options.secret, options.minSecretBytes);
   const lookAhead = options.lookAhead ?? 0;
   if (!Number.isInteger(lookAhead) || lookAhead < 0 || lookAhead > 100) {
     throw new OtpError('OTP_INVALID_ARGUMENT', 'lookAhead must be an integer from 0 to 100');

@@ -30,18 +30,18 @@ export type {
   SendLimit,
   TokenEntry,
 } from './otp-store.js';
-export type { OtpAuthParams, ParsedOtpAuth } from './otpauth-uri.js';
+export type { OtpAuthParams, ParsedOtpAuth, ParseOtpAuthOptions } from './otpauth-uri.js';
 export { buildOtpAuthUri, parseOtpAuthUri } from './otpauth-uri.js';
 export type { PhoneOptions, Recipient, RecipientKind } from './recipient.js';
 export { normalizeEmail, normalizePhone } from './recipient.js';
 export type { ReplayGuard, StoreReplayGuardOptions } from './replay-guard.js';
 export { createReplayGuard } from './replay-guard.js';
 export type { GenerateSecretOptions } from './secret.js';
-export { generateSecret } from './secret.js';
+export { generateSecret, LEGACY_MIN_SECRET_BYTES, MIN_SECRET_BYTES } from './secret.js';
 export type { SmsChannelOptions, SmsCodeSender, SmsCodeTemplate } from './sms-channel.js';
 export { createSmsChannel } from './sms-channel.js';
 export type { TotpGenerateOptions, TotpOptions, TotpVerifyOptions, TotpVerifyResult } from './totp.js';
-export { totp, totpStep, verifyTotp } from './totp.js';
+export { MAX_TOTP_PERIOD, MIN_TOTP_PERIOD, totp, totpStep, verifyTotp } from './totp.js';
 export type {
   RateRule,
   RedeemResult,

@@ -1,6 +1,8 @@
 import { base32Decode, base32Encode, normalizeBase32 } from './base32.js';
 import { OtpError } from './errors.js';
 import { assertAlgorithm, assertDigits, type OtpAlgorithm, toCounter } from './hotp.js';
+import { assertSecret } from './secret.js';
+import { MAX_TOTP_PERIOD, MIN_TOTP_PERIOD } from './totp.js';
 
 /** What an otpauth:// URI carries (Google Authenticator "Key Uri Format"). */
 export interface OtpAuthParams {
@@ -12,10 +14,20 @@ export interface OtpAuthParams {
   secret: Uint8Array;
   algorithm?: OtpAlgorithm;
   digits?: number;
-  /** TOTP only; default 30. */
+  /** TOTP only; default 30, 15 to 300. */
   period?: number;
   /** HOTP only, required there. */
   counter?: number | bigint;
+  /** Shortest secret accepted, bytes; default 16, at least 10 (see `HotpOptions.minSecretBytes`). */
+  minSecretBytes?: number;
+}
+
+export interface ParseOtpAuthOptions {
+  /**
+   * Shortest secret accepted, bytes. Default 16 (RFC 4226 §4). Pass 10 to import the 80-bit secrets
+   * many older enrolments carry; shorter ones are always `OTP_SECRET_TOO_SHORT`.
+   */
+  minSecretBytes?: number;
 }
 
 export interface ParsedOtpAuth {
@@ -54,7 +66,8 @@ export function buildOtpAuthUri(params: OtpAuthParams): string {
   // Parsers drop spaces after the separator, so a leading space could not survive a round trip.
   if (account.startsWith(' ')) throw invalid('account must not start with a space');
   if (issuer?.includes(':')) throw invalid('issuer must not contain ":"');
-  if (params.secret.length === 0) throw invalid('secret must not be empty');
+  // A URI hands the key to an app for years: refuse a weak one here, not at the first login.
+  assertSecret(params.secret, params.minSecretBytes);
   const algorithm = params.algorithm ?? 'SHA1';
   const digits = params.digits ?? 6;
   assertAlgorithm(algorithm);
@@ -68,7 +81,8 @@ export function buildOtpAuthUri(params: OtpAuthParams): string {
   query.push(`algorithm=${algorithm}`, `digits=${digits}`);
   if (type === 'totp') {
     const period = params.period ?? 30;
-    if (!Number.isInteger(period) || period <= 0) throw invalid('period must be a positive integer');
+    if (!validPeriod(period))
+      throw invalid(`period must be ${MIN_TOTP_PERIOD} to ${MAX_TOTP_PERIOD} seconds`);
     query.push(`period=${period}`);
   } else {
     if (params.counter === undefined) throw invalid('hotp needs a counter');
@@ -90,7 +104,7 @@ function decode(value: string, plusIsSpace: boolean): string {
  * any letter case with or without padding; refuses an `issuer=` that contradicts the label, repeated
  * parameters, and anything the key cannot be used with.
  */
-export function parseOtpAuthUri(uri: string): ParsedOtpAuth {
+export function parseOtpAuthUri(uri: string, options: ParseOtpAuthOptions = {}): ParsedOtpAuth {
   const match = /^otpauth:\/\/(totp|hotp)\/([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(uri.trim());
   if (match === null) throw invalid('expected otpauth://totp/… or otpauth://hotp/…');
   const type = (match[1] ?? '').toLowerCase() as 'totp' | 'hotp';
@@ -125,7 +139,7 @@ export function parseOtpAuthUri(uri: string): ParsedOtpAuth {
   } catch {
     throw invalid('secret is not base32');
   }
-  if (secret.length === 0) throw invalid('empty secret');
+  assertSecret(secret, options.minSecretBytes);
   const algorithm = (params.get('algorithm') ?? 'SHA1').toUpperCase();
   try {
     assertAlgorithm(algorithm);
@@ -138,7 +152,8 @@ export function parseOtpAuthUri(uri: string): ParsedOtpAuth {
   if (issuer !== undefined && issuer !== '') result.issuer = issuer;
   if (type === 'totp') {
     const period = integerParam(params.get('period'), 30, 'period');
-    if (period <= 0) throw invalid('period must be positive');
+    if (!validPeriod(period))
+      throw invalid(`period must be ${MIN_TOTP_PERIOD} to ${MAX_TOTP_PERIOD} seconds`);
     result.period = period;
   } else {
     const counter = params.get('counter');
@@ -148,6 +163,10 @@ export function parseOtpAuthUri(uri: string): ParsedOtpAuth {
     result.counter = value;
   }
   return result;
+}
+
+function validPeriod(period: number): boolean {
+  return Number.isInteger(period) && period >= MIN_TOTP_PERIOD && period <= MAX_TOTP_PERIOD;
 }
 
 function integerParam(value: string | undefined, fallback: number, name: string): number {

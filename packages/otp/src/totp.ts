@@ -9,9 +9,18 @@ import {
   nodeAlgorithm,
 } from './hotp.js';
 import type { ReplayGuard } from './replay-guard.js';
+import { assertSecret } from './secret.js';
+
+/**
+ * Accepted time steps, in seconds. RFC 6238 recommends 30; some tokens use 60. A period of a few
+ * seconds cannot be typed in time, and one of hours (or the 999,999,999 s an otpauth URI can carry)
+ * turns a one-time code into a long-lived password that the replay guard accepts once per period.
+ */
+export const MIN_TOTP_PERIOD = 15;
+export const MAX_TOTP_PERIOD = 300;
 
 export interface TotpOptions extends HotpOptions {
-  /** Time step X in seconds. Default 30. */
+  /** Time step X in seconds. Default 30; 15 to 300. */
   period?: number;
   /** T0, the Unix time (seconds) steps count from. Default 0. */
   epoch?: number;
@@ -30,11 +39,19 @@ function resolve(options: TotpOptions): { period: number; epoch: number; digits:
   const epoch = options.epoch ?? 0;
   assertAlgorithm(algorithm);
   assertDigits(digits);
-  if (!Number.isInteger(period) || period <= 0) {
-    throw new OtpError('OTP_INVALID_ARGUMENT', 'period must be a positive integer of seconds');
-  }
+  assertPeriod(period);
   if (!Number.isSafeInteger(epoch)) throw new OtpError('OTP_INVALID_ARGUMENT', 'epoch must be an integer');
   return { period, epoch, digits, node: nodeAlgorithm(algorithm) };
+}
+
+/** Refuses a period outside `MIN_TOTP_PERIOD`..`MAX_TOTP_PERIOD` (typed `OTP_INVALID_ARGUMENT`). */
+export function assertPeriod(period: number): void {
+  if (!Number.isInteger(period) || period < MIN_TOTP_PERIOD || period > MAX_TOTP_PERIOD) {
+    throw new OtpError(
+      'OTP_INVALID_ARGUMENT',
+      `period must be an integer from ${MIN_TOTP_PERIOD} to ${MAX_TOTP_PERIOD} seconds, got ${String(period)}`,
+    );
+  }
 }
 
 /** RFC 6238 §4.2: T = floor((unixSeconds - T0) / X), as a 64-bit value. */
@@ -52,6 +69,7 @@ function stepOf(timeMs: number, period: number, epoch: number): bigint {
 /** The TOTP code at `time` (default now). */
 export function totp(secret: Uint8Array, options: TotpGenerateOptions = {}): string {
   const { period, epoch, digits, node } = resolve(options);
+  assertSecret(secret, options.minSecretBytes);
   const time = options.time ?? (options.clock ?? systemClock).now();
   return hotpUnchecked(secret, stepOf(time, period, epoch), node, digits);
 }
@@ -96,6 +114,7 @@ export async function verifyTotp(options: TotpVerifyOptions): Promise<TotpVerify
     );
   }
   const { period, epoch, digits, node } = resolve(options);
+  assertSecret(options.secret, options.minSecretBytes);
   const window = options.window ?? [1, 1];
   const [past, future] = typeof window === 'number' ? [window, window] : window;
   for (const side of [past, future]) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createManualClock, MemoryStore } from '@lingpai/auth-core';
 import { RedisStore } from '@lingpai/redis';
 import { describe, expect, it } from 'vitest';
@@ -233,6 +233,124 @@ describe('TOTP (RFC 6238)', () => {
     });
     expect(() => totp(secret, { period: 0 })).toThrow(/period/);
     expect(() => generateSecret({ bytes: 10 })).toThrow(/128 bits/);
+  });
+});
+
+describe('guessable secrets and parameters (attack review #8)', () => {
+  // What an attacker computes for a factor whose key is known or tiny: plain RFC 4226, any key.
+  const codeFor = (key: Uint8Array, step: bigint) => {
+    const message = Buffer.alloc(8);
+    message.writeBigUInt64BE(step);
+    const mac = createHmac('sha1', key).update(message).digest();
+    const offset = (mac[19] ?? 0) & 0x0f;
+    return String((mac.readUInt32BE(offset) & 0x7fff_ffff) % 1_000_000).padStart(6, '0');
+  };
+  const time = 1_700_000_000_000;
+  const step = BigInt(Math.floor(time / 30_000));
+
+  it('attack: verifyTotp with a 0-byte secret accepts a code anyone can compute -> refused', async () => {
+    const empty = new Uint8Array(0);
+    const error = await verifyTotp({
+      secret: empty,
+      token: codeFor(empty, step),
+      time,
+      replayGuard: false,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'OTP_SECRET_TOO_SHORT' });
+  });
+
+  it('attack: verifyHotp with a 1-byte secret (256 possible keys) -> refused', async () => {
+    const tiny = new Uint8Array([42]);
+    const error = await verifyHotp({
+      secret: tiny,
+      token: codeFor(tiny, 0n),
+      counter: 0,
+      replayGuard: false,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'OTP_SECRET_TOO_SHORT' });
+  });
+
+  it('generating codes refuses secrets under 16 bytes; 10 only with minSecretBytes: 10; never under 10', async () => {
+    for (const bytes of [0, 1, 10, 15]) {
+      const secret = new Uint8Array(bytes).fill(1);
+      expect(() => totp(secret, { time })).toThrow(expect.objectContaining({ code: 'OTP_SECRET_TOO_SHORT' }));
+      expect(() => hotp(secret, 0)).toThrow(expect.objectContaining({ code: 'OTP_SECRET_TOO_SHORT' }));
+    }
+    expect(totp(new Uint8Array(16), { time })).toBe(codeFor(new Uint8Array(16), step));
+    const legacy = new Uint8Array(10).fill(3);
+    expect(totp(legacy, { time, minSecretBytes: 10 })).toBe(codeFor(legacy, step));
+    expect(hotp(legacy, 5, { minSecretBytes: 10 })).toBe(codeFor(legacy, 5n));
+    expect(
+      await verifyTotp({
+        secret: legacy,
+        token: codeFor(legacy, step),
+        time,
+        replayGuard: false,
+        minSecretBytes: 10,
+      }),
+    ).toMatchObject({ valid: true });
+    expect(() => totp(new Uint8Array(9), { time, minSecretBytes: 10 })).toThrow(
+      expect.objectContaining({ code: 'OTP_SECRET_TOO_SHORT' }),
+    );
+    for (const minSecretBytes of [0, 9, 65, 12.5]) {
+      expect(() => totp(new Uint8Array(20), { time, minSecretBytes })).toThrow(
+        expect.objectContaining({
+          code: 'OTP_INVALID_ARGUMENT',
+          message: expect.stringContaining('minSecretBytes'),
+        }),
+      );
+    }
+  });
+
+  it('a base32 string passed as the secret is refused, not used as ASCII key bytes', async () => {
+    const error = await verifyTotp({
+      secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' as unknown as Uint8Array,
+      token: '123456',
+      replayGuard: false,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'OTP_INVALID_ARGUMENT',
+      message: expect.stringContaining('base32Decode'),
+    });
+  });
+
+  it('attack: a period of 999,999,999 s (one code for 31 years) or of 1 s is refused; 15-300 s accepted', async () => {
+    const secret = generateSecret();
+    for (const period of [1, 14, 301, 3600, 999_999_999]) {
+      expect(() => totp(secret, { time, period })).toThrow(
+        expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+      );
+      const error = await verifyTotp({ secret, token: '000000', time, period, replayGuard: false }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({
+        code: 'OTP_INVALID_ARGUMENT',
+        message: expect.stringContaining('15 to 300'),
+      });
+      expect(() => totpStep(time, { period })).toThrow(
+        expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+      );
+    }
+    for (const period of [15, 30, 60, 300]) {
+      const token = totp(secret, { time, period });
+      expect((await verifyTotp({ secret, token, time, period, replayGuard: false })).valid).toBe(true);
+    }
+  });
+
+  it('digits outside 6-8 are refused everywhere', async () => {
+    const secret = generateSecret();
+    for (const digits of [4, 5, 9, 10]) {
+      expect(() => totp(secret, { digits })).toThrow(
+        expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+      );
+      expect(() => hotp(secret, 0, { digits })).toThrow(
+        expect.objectContaining({ code: 'OTP_INVALID_ARGUMENT' }),
+      );
+      const error = await verifyTotp({ secret, token: '0000', digits, replayGuard: false }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'OTP_INVALID_ARGUMENT' });
+    }
   });
 });
 
