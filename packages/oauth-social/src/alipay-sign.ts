@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, createSign, createVerify, type KeyObject } from 'node:crypto';
+import { readTopLevelMembers } from './internal/json-members.js';
 
 /**
  * The string Alipay signs: every parameter except `sign` (and empty values), sorted by key in
@@ -50,35 +51,18 @@ export function verifyAlipayRsa2(content: string, signature: string, publicKey: 
 }
 
 /**
- * The exact bytes of `"<node>": { … }` in a gateway response: Alipay signs the raw JSON text of the
- * response node, so re-serializing the parsed object would not verify. Returns undefined if absent.
+ * The exact text of the `node` member of a gateway response: Alipay signs the raw JSON text of the
+ * response node, so re-serializing the parsed object would not verify. Only a direct member of the
+ * top-level object counts (never a same-named key nested in another value or inside a string), and
+ * a response with any top-level key twice has no answer (a signed node followed by a forged one of
+ * the same name is the classic wrapping attack). Undefined if absent, ambiguous, not an object, or
+ * not one well-formed JSON object.
  */
 export function extractAlipayResponseNode(text: string, node: string): string | undefined {
-  const marker = `"${node}"`;
-  let index = text.indexOf(marker);
-  if (index < 0) return undefined;
-  index += marker.length;
-  while (index < text.length && /[\s:]/.test(text.charAt(index))) index += 1;
-  const start = index;
-  const open = text.charAt(start);
-  if (open !== '{' && open !== '[') return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < text.length; i += 1) {
-    const char = text.charAt(i);
-    if (inString) {
-      if (char === '\\') i += 1;
-      else if (char === '"') inString = false;
-    } else if (char === '"') {
-      inString = true;
-    } else if (char === '{' || char === '[') {
-      depth += 1;
-    } else if (char === '}' || char === ']') {
-      depth -= 1;
-      if (depth === 0) return text.slice(start, i + 1);
-    }
-  }
-  return undefined;
+  const read = readTopLevelMembers(text);
+  if (!read.ok) return undefined;
+  const value = read.members.get(node);
+  return value?.startsWith('{') === true ? value : undefined;
 }
 
 /** `yyyy-MM-dd HH:mm:ss` in Beijing time (UTC+8, no DST), the gateway's `timestamp` format. */

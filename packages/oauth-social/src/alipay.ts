@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import {
   alipaySignContent,
   alipayTimestamp,
-  extractAlipayResponseNode,
   loadAlipayPrivateKey,
   loadAlipayPublicKey,
   signAlipayRsa2,
@@ -11,6 +10,7 @@ import {
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { asObject, type JsonObject, readNumber, readString } from './internal/fields.js';
+import { readTopLevelMembers } from './internal/json-members.js';
 import type { TransportOptions } from './internal/transport.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
@@ -76,6 +76,13 @@ function classify(
   if (code === '40006') return 'OAUTH_PERMISSION_DENIED';
   if (code === '20000' || subCode?.startsWith('isp.') === true) return 'OAUTH_PLATFORM_ERROR';
   return 'OAUTH_PLATFORM_ERROR';
+}
+
+/** The top-level `sign` member's string value; undefined when absent or not a JSON string. */
+function readSignature(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const value: unknown = JSON.parse(raw);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /**
@@ -173,11 +180,22 @@ export class Alipay implements OAuthProvider {
       form: request,
     });
     const nodeName = `${method.replaceAll('.', '_')}_response`;
-    const isError = body.error_response !== undefined;
+    // One pass over the text decides which bytes are the node: those bytes are verified and those
+    // bytes, parsed on their own, are the answer. `body` (JSON.parse of the whole text) is kept
+    // for error payloads only; its view of a duplicated key is the last one, not the signed one.
+    const read = readTopLevelMembers(text);
+    if (!read.ok) {
+      throw new OAuthError(
+        this.#publicKey === undefined ? 'OAUTH_BAD_RESPONSE' : 'OAUTH_INVALID_SIGNATURE',
+        `alipay: the response cannot be read unambiguously (${read.reason})`,
+        { provider: this.id, payload: body, status },
+      );
+    }
+    const isError = read.members.has('error_response');
     const signedName = isError ? 'error_response' : nodeName;
-    const signature = readString(body, 'sign');
+    const content = read.members.get(signedName);
+    const signature = readSignature(read.members.get('sign'));
     if (this.#publicKey !== undefined && signature !== undefined) {
-      const content = extractAlipayResponseNode(text, signedName);
       if (content === undefined || !verifyAlipayRsa2(content, signature, this.#publicKey)) {
         throw new OAuthError(
           'OAUTH_INVALID_SIGNATURE',
@@ -190,16 +208,17 @@ export class Alipay implements OAuthProvider {
         );
       }
     } else if (this.#publicKey !== undefined && !isError) {
-      // A success without a signature is not trustworthy when we can check signatures.
+      // A success without a signature (or with a `sign` that is not a string) is not trustworthy
+      // when we can check signatures.
       throw new OAuthError('OAUTH_INVALID_SIGNATURE', `alipay: the ${nodeName} is not signed`, {
         provider: this.id,
         payload: body,
         status,
       });
     }
-    const node = asObject(body[signedName]);
+    const node = content === undefined ? undefined : asObject(JSON.parse(content));
     if (node === undefined) {
-      throw new OAuthError('OAUTH_BAD_RESPONSE', `alipay: the response has no ${nodeName}`, {
+      throw new OAuthError('OAUTH_BAD_RESPONSE', `alipay: the response has no ${signedName} object`, {
         provider: this.id,
         payload: body,
         status,

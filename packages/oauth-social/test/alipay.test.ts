@@ -72,3 +72,133 @@ describe('Alipay against the sandbox', () => {
     });
   });
 });
+
+/**
+ * A TLS-intercepting proxy (or a hijacked `baseURL`): it relays the genuine, genuinely signed
+ * gateway answer and rewrites the text on its way back. `rewrite` gets the genuine text.
+ */
+function interceptingFetch(rewrite: (genuine: string) => string): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!String(input instanceof Request ? input.url : input).includes('/gateway.do')) return response;
+    return new Response(rewrite(await response.text()), {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+}
+
+const TOKEN_NODE = 'alipay_system_oauth_token_response';
+
+/** The genuine answer's parts: the exact signed node text and the sign value. */
+function partsOf(genuine: string): { signed: string; sign: string; node: Record<string, unknown> } {
+  const parsed = JSON.parse(genuine) as Record<string, unknown>;
+  const node = parsed[TOKEN_NODE] as Record<string, unknown>;
+  const start = genuine.indexOf('{', genuine.indexOf(`"${TOKEN_NODE}"`));
+  const end = genuine.lastIndexOf(',"sign"');
+  return { signed: genuine.slice(start, end), sign: parsed.sign as string, node };
+}
+
+describe('Alipay response-signature wrapping (an attacker who can rewrite the response)', () => {
+  const { url } = useSandbox();
+  if (alice === undefined) throw new Error('no alice');
+  const victim = sandboxOauthIds('alipay', apps.default, alice).openId;
+
+  /** The attacker logs in as themself (bob) and rewrites the token answer through `rewrite`. */
+  const exchangeThrough = async (rewrite: (genuine: string) => string) => {
+    const provider = new Alipay({
+      appId: apps.default.appId,
+      privateKey: ALIPAY_SANDBOX_APP_PRIVATE_KEY,
+      alipayPublicKey: ALIPAY_SANDBOX_PLATFORM_PUBLIC_KEY,
+      redirectUri: REDIRECT_URI,
+      baseURL: `${url()}/alipay`,
+      fetch: interceptingFetch(rewrite),
+    });
+    const callback = await consent(provider.createAuthorizationURL({ state: 's' }), 'bob');
+    return provider.validateAuthorizationCode(parseCallback(callback).code);
+  };
+  const forgedNode = (node: Record<string, unknown>) => JSON.stringify({ ...node, open_id: victim });
+
+  it('the proxy itself is transparent: an unmodified answer still verifies', async () => {
+    const tokens = await exchangeThrough((genuine) => genuine);
+    expect(tokens.openId()).not.toBe(victim);
+  });
+
+  it('refuses a signed node followed by a forged duplicate (JSON.parse keeps the last)', async () => {
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign, node } = partsOf(genuine);
+        return `{"${TOKEN_NODE}":${signed},"sign":"${sign}","${TOKEN_NODE}":${forgedNode(node)}}`;
+      }),
+    ).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_SIGNATURE',
+      message: expect.stringMatching(/more than once/),
+    });
+  });
+
+  it('refuses a forged duplicate whose key is spelled with a JSON escape', async () => {
+    const escaped = TOKEN_NODE.replace('_response', '\\u005fresponse');
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign, node } = partsOf(genuine);
+        return `{"${TOKEN_NODE}":${signed},"${escaped}":${forgedNode(node)},"sign":"${sign}"}`;
+      }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_SIGNATURE' });
+  });
+
+  it('verifies the top-level node, not a signed copy nested earlier inside another value', async () => {
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign, node } = partsOf(genuine);
+        return `{"wrapper":{"${TOKEN_NODE}":${signed}},"${TOKEN_NODE}":${forgedNode(node)},"sign":"${sign}"}`;
+      }),
+    ).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_SIGNATURE',
+      message: expect.stringMatching(/does not verify/),
+    });
+  });
+
+  it('is not fooled by the method name inside a string (a key ending in \\"<method>_response)', async () => {
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign, node } = partsOf(genuine);
+        return `{"x\\"${TOKEN_NODE}":${signed},"${TOKEN_NODE}":${forgedNode(node)},"sign":"${sign}"}`;
+      }),
+    ).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_SIGNATURE',
+      message: expect.stringMatching(/does not verify/),
+    });
+  });
+
+  it('refuses a duplicated sign, even when one of the two is the genuine signature', async () => {
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign } = partsOf(genuine);
+        return `{"${TOKEN_NODE}":${signed},"sign":"AAAA","sign":"${sign}"}`;
+      }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_SIGNATURE', message: expect.stringMatching(/"sign"/) });
+  });
+
+  it('accepts whitespace around members (the signed bytes stay the raw slice), refuses it around a duplicate', async () => {
+    const tokens = await exchangeThrough((genuine) => {
+      const { signed, sign } = partsOf(genuine);
+      return `\r\n {\n\t"${TOKEN_NODE}" :\n ${signed} \t,\r\n "sign"\t:  "${sign.replaceAll('/', '\\/')}"\n}\n`;
+    });
+    expect(tokens.openId()).not.toBe(victim);
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign, node } = partsOf(genuine);
+        return `{ "${TOKEN_NODE}" : ${signed} ,\n "sign" : "${sign}" ,\n\t"${TOKEN_NODE}"\n:\n${forgedNode(node)} }`;
+      }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_SIGNATURE' });
+  });
+
+  it('a re-spaced node does not verify: the signature is over the exact bytes Alipay sent', async () => {
+    await expect(
+      exchangeThrough((genuine) => {
+        const { signed, sign } = partsOf(genuine);
+        return `{"${TOKEN_NODE}":${JSON.stringify(JSON.parse(signed), null, 1)},"sign":"${sign}"}`;
+      }),
+    ).rejects.toMatchObject({ code: 'OAUTH_INVALID_SIGNATURE' });
+  });
+});
