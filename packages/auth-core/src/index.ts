@@ -9,13 +9,14 @@ export { hexNonce, secureRandomBytes, uuidNonce } from './random.js';
 export type { NonceSource, RandomBytes } from './random.js';
 
 // Stores.
-export { MemoryStore } from './memory-store.js';
+export { MEMORY_STORE_DEFAULT_MAX_ENTRIES, MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export type { CounterStore, KeyValueStore, Lock, LockStore, SharedStore } from './store.js';
 export {
   assertKey,
   assertTtl,
   StoreArgumentError,
+  StoreFullError,
   StoreUnavailableError,
   StoreValueError,
 } from './store-errors.js';

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
 import { hexNonce } from './random.js';
 import type { Lock, SharedStore } from './store.js';
-import { assertKey, assertTtl, StoreArgumentError, StoreValueError } from './store-errors.js';
+import { assertKey, assertTtl, StoreArgumentError, StoreFullError, StoreValueError } from './store-errors.js';
 
 interface Entry {
   value: string;
@@ -10,14 +10,28 @@ interface Entry {
 
 export interface MemoryStoreOptions {
   clock?: Clock;
-  /** Upper bound on entries; the oldest-inserted are evicted first when full. Default 100,000. */
+  /**
+   * Upper bound on live entries. When full (after dropping expired entries) a write that would add a
+   * key throws `StoreFullError` (`STORE_FULL`); no live entry is ever evicted. Default 100,000.
+   */
   maxEntries?: number;
 }
+
+/** Default `maxEntries`. */
+export const MEMORY_STORE_DEFAULT_MAX_ENTRIES = 100_000;
+
+// How often a full store may scan all entries for expired ones: a scan is O(n), so a flood against a
+// store full of live entries must not make every refused write O(n).
+const FULL_SWEEP_INTERVAL_MS = 1_000;
 
 /**
  * An in-process implementation of every lingpai store interface. Atomic because JavaScript runs
  * each method body to completion without awaiting in between. Expired entries are removed lazily on
- * access and by a sweep on insert, so no timer keeps the process alive.
+ * access and by a sweep when the store is full, so no timer keeps the process alive.
+ *
+ * Fails closed when full: a new key is refused with `StoreFullError`, never made room for by evicting
+ * a live entry. A nonce or replay marker written here therefore stays until its TTL, whoever floods
+ * the store (`packages/auth-core/README.md`, "MemoryStore").
  */
 export class MemoryStore implements SharedStore {
   readonly #entries = new Map<string, Entry>();
@@ -27,7 +41,11 @@ export class MemoryStore implements SharedStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#maxEntries = options.maxEntries ?? 100_000;
+    const maxEntries = options.maxEntries ?? MEMORY_STORE_DEFAULT_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+      throw new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(maxEntries)}`);
+    }
+    this.#maxEntries = maxEntries;
   }
 
   /** Number of live entries (expired ones are swept first). */
@@ -122,19 +140,35 @@ export class MemoryStore implements SharedStore {
   }
 
   #write(key: string, value: string, ttlMs: number): void {
-    // Re-inserting moves the key to the end of the Map's order, which keeps eviction oldest-first.
-    this.#entries.delete(key);
-    if (this.#entries.size >= this.#maxEntries) {
-      // A full sweep is O(n): at most once a second, or a full store of live entries makes every write O(n).
-      const now = this.#clock.now();
-      if (now >= this.#nextSweepAt) {
-        this.#nextSweepAt = now + 1_000;
-        this.#sweep();
-      }
-      const oldest = this.#entries.keys().next();
-      if (this.#entries.size >= this.#maxEntries && oldest.done !== true) this.#entries.delete(oldest.value);
+    const now = this.#clock.now();
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      // Rewriting a key (even an expired one still in the map) takes no new room.
+      entry.value = value;
+      entry.expiresAt = now + ttlMs;
+      return;
     }
-    this.#entries.set(key, { value, expiresAt: this.#clock.now() + ttlMs });
+    this.#makeRoom(now);
+    this.#entries.set(key, { value, expiresAt: now + ttlMs });
+  }
+
+  // Reclaims expired entries if the store is full; throws rather than evict a live one.
+  #makeRoom(now: number): void {
+    if (this.#entries.size < this.#maxEntries) return;
+    // O(1) first: the oldest-inserted entry is the likeliest to have expired.
+    const oldest = this.#entries.entries().next();
+    if (oldest.done !== true && oldest.value[1].expiresAt <= now) {
+      this.#entries.delete(oldest.value[0]);
+      return;
+    }
+    if (now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + FULL_SWEEP_INTERVAL_MS;
+      this.#sweep();
+      if (this.#entries.size < this.#maxEntries) return;
+    }
+    throw new StoreFullError(
+      `MemoryStore is full: ${this.#maxEntries} live entries (raise maxEntries or use RedisStore); it refuses new keys rather than evict one`,
+    );
   }
 
   #sweep(): void {

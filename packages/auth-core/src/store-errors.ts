@@ -25,6 +25,18 @@ export class StoreValueError extends LingpaiError<'STORE_INVALID_VALUE'> {
   }
 }
 
+/**
+ * A bounded store is full of live entries and refused to add a key rather than evict one. Evicting
+ * would let whoever fills the store erase someone else's nonce, replay marker or rate-limit counter;
+ * refusing makes every guard built on the store fail closed. Writes to keys already present still
+ * succeed. Retryable: entries expire and free room.
+ */
+export class StoreFullError extends LingpaiError<'STORE_FULL'> {
+  constructor(message: string) {
+    super('STORE_FULL', message, { retryable: true });
+  }
+}
+
 /** Validates a TTL in milliseconds; shared by every store implementation. */
 export function assertTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs <= 0) {

@@ -11,6 +11,12 @@
  *
  * Failure: an implementation that cannot reach its backend throws `StoreUnavailableError`
  * (code `STORE_UNAVAILABLE`) within a bounded time; it never hangs and never reports a miss instead.
+ *
+ * Capacity: a store never evicts a live entry to make room. Nonces, replay markers and rate-limit
+ * counters live in these stores, and evicting them would let whoever fills the store replay a
+ * request or reset a limit. A write that would add a key to a full store throws `StoreFullError`
+ * (code `STORE_FULL`) and changes nothing; writes to keys already present still succeed. Expired
+ * entries may be reclaimed first. (`RedisStore` needs `maxmemory-policy noeviction` for this.)
  */
 export interface KeyValueStore {
   /** The current value, or `undefined` if absent or expired. */
