@@ -43,6 +43,7 @@ export { createSmsChannel } from './sms-channel.js';
 export type { TotpGenerateOptions, TotpOptions, TotpVerifyOptions, TotpVerifyResult } from './totp.js';
 export { MAX_TOTP_PERIOD, MIN_TOTP_PERIOD, totp, totpStep, verifyTotp } from './totp.js';
 export type {
+  Ipv6PrefixRule,
   RateRule,
   RedeemResult,
   RiskContext,

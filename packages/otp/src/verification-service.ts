@@ -19,21 +19,39 @@ export interface RateRule {
   windowSeconds: number;
 }
 
+/** A fixed-window cap on every client inside one IPv6 prefix of `prefixLength` bits. */
+export interface Ipv6PrefixRule extends RateRule {
+  /** Coarser than `ipv6PrefixLength`: 56 (one home or small site), 48 (one organisation or hosting customer). */
+  prefixLength: number;
+}
+
 export interface VerificationLimits {
-  /** Successful sends per normalized recipient (all purposes). Default 5/hour and 10/day. */
+  /** Successful sends per normalized recipient (all purposes; email aliases folded). Default 5/hour and 10/day. */
   perRecipient?: readonly RateRule[];
-  /** Successful sends per client IP (IPv6 counted per /64). Default 20/hour. */
+  /** Successful sends per client IP (IPv4 address, IPv6 per `ipv6PrefixLength`, /64). Default 20/hour. */
   perIp?: readonly RateRule[];
+  /**
+   * Successful sends summed over a whole IPv6 prefix: one client gets a /56 or a /48, i.e. 256 or
+   * 65,536 /64s, each with its own `perIp` budget. Default /56: 40/hour; /48: 100/hour and 500/day.
+   * Not applied to IPv4 (CGNAT puts thousands of people behind one /24).
+   */
+  perIpv6Prefix?: readonly Ipv6PrefixRule[];
   /** Successful sends per `deviceId`. Client-chosen, so only a speed bump. Default none. */
   perDevice?: readonly RateRule[];
   /**
    * Successful sends per destination country (phones only): SMS pumping walks a number range of one
-   * expensive country, which no per-recipient cap sees. Default none.
+   * expensive country, which no per-recipient cap sees. Numbers without a region share one bucket.
+   * Default 200/hour and 1,000/day per country; raise your home countries with `perCountryOverrides`.
    */
   perCountry?: readonly RateRule[];
-  /** Successful sends in total: a ceiling on the SMS bill. Default none. */
+  /** Rules that replace `perCountry` for the given ISO regions, e.g. `{ CN: [{ max: 5000, windowSeconds: 3600 }] }`. */
+  perCountryOverrides?: Readonly<Record<string, readonly RateRule[]>>;
+  /**
+   * Successful sends per channel in total: a ceiling on each provider's bill (an email flood does not
+   * stop SMS). Default 1,000/hour and 10,000/day per channel.
+   */
   global?: readonly RateRule[];
-  /** Prefix length IPv6 addresses are counted by. Default 64. */
+  /** Prefix length IPv6 addresses are counted by in `perIp`. Default 64. */
   ipv6PrefixLength?: number;
 }
 
@@ -105,9 +123,21 @@ export const VERIFICATION_DEFAULTS = {
     { max: 10, windowSeconds: 86_400 },
   ],
   perIp: [{ max: 20, windowSeconds: 3600 }],
+  perIpv6Prefix: [
+    { prefixLength: 56, max: 40, windowSeconds: 3600 },
+    { prefixLength: 48, max: 100, windowSeconds: 3600 },
+    { prefixLength: 48, max: 500, windowSeconds: 86_400 },
+  ],
   perDevice: [],
-  perCountry: [],
-  global: [],
+  perCountry: [
+    { max: 200, windowSeconds: 3600 },
+    { max: 1000, windowSeconds: 86_400 },
+  ],
+  perCountryOverrides: {},
+  global: [
+    { max: 1000, windowSeconds: 3600 },
+    { max: 10_000, windowSeconds: 86_400 },
+  ],
   ipv6PrefixLength: 64,
 } as const;
 
@@ -185,6 +215,39 @@ function rules(value: readonly RateRule[], name: string): readonly RateRule[] {
   return value;
 }
 
+function prefixRules(value: readonly Ipv6PrefixRule[], ipv6PrefixLength: number): readonly Ipv6PrefixRule[] {
+  const byPrefix = new Map<number, RateRule[]>();
+  for (const rule of value) {
+    const { prefixLength } = rule;
+    if (!Number.isInteger(prefixLength) || prefixLength < 8 || prefixLength >= ipv6PrefixLength) {
+      throw new OtpError(
+        'OTP_INVALID_ARGUMENT',
+        `perIpv6Prefix.prefixLength must be an integer from 8 to ${ipv6PrefixLength - 1} (coarser than ipv6PrefixLength), got ${String(prefixLength)}`,
+      );
+    }
+    byPrefix.set(prefixLength, [...(byPrefix.get(prefixLength) ?? []), rule]);
+  }
+  for (const [prefixLength, list] of byPrefix) rules(list, `perIpv6Prefix /${prefixLength}`);
+  return value;
+}
+
+function countryOverrides(
+  value: Readonly<Record<string, readonly RateRule[]>>,
+): ReadonlyMap<string, readonly RateRule[]> {
+  const out = new Map<string, readonly RateRule[]>();
+  for (const [region, list] of Object.entries(value)) {
+    const code = region.toUpperCase();
+    if (!/^[A-Z]{2}$/.test(code) || out.has(code)) {
+      throw new OtpError(
+        'OTP_INVALID_ARGUMENT',
+        `perCountryOverrides keys must be distinct ISO 3166 regions like "CN", got ${JSON.stringify(region)}`,
+      );
+    }
+    out.set(code, rules(list, `perCountryOverrides.${code}`));
+  }
+  return out;
+}
+
 /**
  * Verification codes over SMS, email or any channel: `send` → `verify` → `redeem`.
  * See the package README for the defaults and how the limits interact.
@@ -201,7 +264,15 @@ export class VerificationService {
   readonly #maxAttempts: number;
   readonly #tokenTtlMs: number;
   readonly #cooldownMs: number;
-  readonly #limits: Required<Omit<VerificationLimits, 'ipv6PrefixLength'>>;
+  readonly #limits: {
+    perRecipient: readonly RateRule[];
+    perIp: readonly RateRule[];
+    perIpv6Prefix: readonly Ipv6PrefixRule[];
+    perDevice: readonly RateRule[];
+    perCountry: readonly RateRule[];
+    perCountryOverrides: ReadonlyMap<string, readonly RateRule[]>;
+    global: readonly RateRule[];
+  };
   readonly #ipv6PrefixLength: number;
   readonly #defaultRegion: string | undefined;
   readonly #allowedCountries: ReadonlySet<string> | undefined;
@@ -225,16 +296,18 @@ export class VerificationService {
     this.#cooldownMs =
       positiveInteger(options.cooldownSeconds ?? d.cooldownSeconds, 'cooldownSeconds', 0) * 1000;
     const limits = options.limits ?? {};
-    this.#limits = {
-      perRecipient: rules(limits.perRecipient ?? d.perRecipient, 'perRecipient'),
-      perIp: rules(limits.perIp ?? d.perIp, 'perIp'),
-      perDevice: rules(limits.perDevice ?? d.perDevice, 'perDevice'),
-      perCountry: rules(limits.perCountry ?? d.perCountry, 'perCountry'),
-      global: rules(limits.global ?? d.global, 'global'),
-    };
     this.#ipv6PrefixLength = limits.ipv6PrefixLength ?? d.ipv6PrefixLength;
     // Checked here, not at the first IPv6 request, so a bad value fails at startup.
     ipRateLimitKey('::', this.#ipv6PrefixLength);
+    this.#limits = {
+      perRecipient: rules(limits.perRecipient ?? d.perRecipient, 'perRecipient'),
+      perIp: rules(limits.perIp ?? d.perIp, 'perIp'),
+      perIpv6Prefix: prefixRules(limits.perIpv6Prefix ?? d.perIpv6Prefix, this.#ipv6PrefixLength),
+      perDevice: rules(limits.perDevice ?? d.perDevice, 'perDevice'),
+      perCountry: rules(limits.perCountry ?? d.perCountry, 'perCountry'),
+      perCountryOverrides: countryOverrides(limits.perCountryOverrides ?? d.perCountryOverrides),
+      global: rules(limits.global ?? d.global, 'global'),
+    };
     this.#defaultRegion = options.phone?.defaultRegion;
     const allowed = options.phone?.allowedCountries;
     this.#allowedCountries = allowed === undefined ? undefined : new Set(allowed.map((c) => c.toUpperCase()));
@@ -303,7 +376,9 @@ export class VerificationService {
         ...(useLimits && this.#cooldownMs > 0
           ? { cooldown: { key: cooldownKey, ms: this.#cooldownMs } }
           : {}),
-        limits: useLimits ? this.#sendLimits(recipient, recipientKey, ipKey, request.deviceId) : [],
+        limits: useLimits
+          ? this.#sendLimits(channelName, recipient, recipientKey, request.ip, ipKey, request.deviceId)
+          : [],
       }),
     );
     if (!result.ok) {
@@ -447,8 +522,10 @@ export class VerificationService {
   }
 
   #sendLimits(
+    channelName: string,
     recipient: Recipient,
     recipientKey: string,
+    ip: string | undefined,
     ipKey: string | undefined,
     deviceId: string | undefined,
   ): SendLimit[] {
@@ -465,10 +542,23 @@ export class VerificationService {
       }
     };
     add('recipient', recipientKey, this.#limits.perRecipient);
-    if (ipKey !== undefined) add('ip', ipKey, this.#limits.perIp);
+    if (ip !== undefined && ipKey !== undefined) {
+      add('ip', ipKey, this.#limits.perIp);
+      // IPv6 only (an IPv4 key, mapped IPv6 included, has no prefix suffix). Every prefix is its own
+      // counter in the same atomic store step, so a /56 cap holds however its /64s are spread.
+      if (ipKey.includes('/')) {
+        for (const rule of this.#limits.perIpv6Prefix) {
+          add(`ip/${rule.prefixLength}`, ipRateLimitKey(ip, rule.prefixLength), [rule]);
+        }
+      }
+    }
     if (deviceId !== undefined) add('device', deviceId, this.#limits.perDevice);
-    if (recipient.kind === 'phone') add('country', recipient.country ?? '', this.#limits.perCountry);
-    add('global', '', this.#limits.global);
+    if (recipient.kind === 'phone') {
+      const country = recipient.country ?? '';
+      add('country', country, this.#limits.perCountryOverrides.get(country) ?? this.#limits.perCountry);
+    }
+    // Per channel: each channel is its own bill, and a cheap email flood must not stop SMS.
+    add('global', channelName, this.#limits.global);
     return out;
   }
 

@@ -257,6 +257,49 @@ export function otpStoreContract(name: string, factory: OtpStoreFactory): void {
       ]);
     });
 
+    it('attack: 200 concurrent sends from one IPv6 /56, each from its own /64, stop at the /56 cap (40)', async () => {
+      const otp = service();
+      // 2001:db8:aa00:0000::/64 ... 2001:db8:aa00:00c7::/64: 200 of the /56's 256 /64s, one send each,
+      // so the per-/64 cap (20/hour) never fires.
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) =>
+          otp.send({
+            to: `+861380014${String(i).padStart(4, '0')}`,
+            channel: 'sms',
+            ip: `2001:db8:aa00:${i.toString(16)}::1`,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(40);
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+      expect(refused.every((e) => isOtpError(e, 'OTP_CAP_REACHED') && e.details.limit === 'ip/56')).toBe(
+        true,
+      );
+      expect(sms.sent).toHaveLength(40);
+      // Another network is not affected, and the refused sends counted nothing for their numbers.
+      await otp.send({ to: '+8613800149999', channel: 'sms', ip: '2001:db8:bb00::1' });
+    });
+
+    it('attack: 150 sends from one /48, each from its own /56, stop at the /48 cap (100/hour)', async () => {
+      const otp = service();
+      let sent = 0;
+      let refusedBy = '';
+      for (let i = 0; i < 150; i += 1) {
+        try {
+          await otp.send({
+            to: `+861380015${String(i).padStart(4, '0')}`,
+            channel: 'sms',
+            ip: `2001:db8:cc:${(i << 8).toString(16)}::1`,
+          });
+          sent += 1;
+        } catch (error) {
+          refusedBy = (error as { details: { limit: string } }).details.limit;
+        }
+      }
+      expect(sent).toBe(100);
+      expect(refusedBy).toBe('ip/48');
+    });
+
     it('50 concurrent sends to one recipient: exactly one passes the cooldown', async () => {
       const otp = service();
       const results = await Promise.allSettled(

@@ -60,7 +60,7 @@ describeWithRedis('RedisOtpStore', (url) => {
       ip: '198.51.100.23',
       deviceId: 'device-abc',
     });
-    await otp.send({ to: 'Zhang.San@Example.com', channel: 'email' });
+    await otp.send({ to: 'Zhang.San@Example.com', channel: 'email', ip: '2001:db8:77:1::5' });
     await otp.verify({ verificationId: first.verificationId, code: sms.sent[0]?.code ?? '' });
     const keys = await client.keys(`${keyPrefix}*`);
     expect(keys.length).toBeGreaterThan(5);
@@ -75,6 +75,8 @@ describeWithRedis('RedisOtpStore', (url) => {
       'zhang.san',
       'example.com',
       '198.51.100',
+      // The /64, /56 and /48 aggregate keys are HMACs too.
+      '2001:db8',
       'device-abc',
       sms.sent[0]?.code,
       email.sent[0]?.code,
@@ -93,7 +95,8 @@ describe('MemoryOtpStore when full', () => {
       store: new MemoryOtpStore({ maxEntries: 8 }),
       clock,
       channels: { sms },
-      limits: { perRecipient: [{ max: 1, windowSeconds: 3600 }], perIp: [] },
+      // Only the per-recipient cap, so each send needs exactly one window entry.
+      limits: { perRecipient: [{ max: 1, windowSeconds: 3600 }], perIp: [], perCountry: [], global: [] },
     });
     await otp.send({ to: '+8613800138000', channel: 'sms' });
     for (let i = 1; i < 8; i += 1) await otp.send({ to: `+861380013800${i}`, channel: 'sms' });

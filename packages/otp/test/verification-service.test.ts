@@ -83,6 +83,103 @@ describe('VerificationService', () => {
     ]);
   });
 
+  it('IPv6 aggregates only: 30 sends from one IPv4 /24 (a CGNAT pool) all pass', async () => {
+    const otp = service();
+    for (let i = 1; i <= 30; i += 1) {
+      await otp.send({ to: `+86138002${String(i).padStart(5, '0')}`, channel: 'sms', ip: `198.51.100.${i}` });
+    }
+    // IPv4-mapped IPv6 is IPv4 too: no /56 counter for ::ffff:198.51.100.x.
+    for (let i = 31; i <= 60; i += 1) {
+      await otp.send({
+        to: `+86138002${String(i).padStart(5, '0')}`,
+        channel: 'sms',
+        ip: `::ffff:198.51.100.${i}`,
+      });
+    }
+    expect(sms.sent).toHaveLength(60);
+  });
+
+  it('IPv6 aggregate caps are configurable; a prefix not coarser than the per-IP one is refused', async () => {
+    const otp = service({
+      limits: { perIpv6Prefix: [{ prefixLength: 32, max: 3, windowSeconds: 60 }] },
+    });
+    for (const [n, ip] of ['2001:db8:1::1', '2001:db8:2::1', '2001:db8:3::1'].entries()) {
+      await otp.send({ to: `+861380013900${n}`, channel: 'sms', ip });
+    }
+    expect(
+      await rejection(otp.send({ to: '+8613800139999', channel: 'sms', ip: '2001:db8:ffff::1' })),
+    ).toMatchObject({
+      code: 'OTP_CAP_REACHED',
+      details: { limit: 'ip/32', retryAfterSeconds: 60 },
+    });
+    expect(() =>
+      service({ limits: { perIpv6Prefix: [{ prefixLength: 64, max: 1, windowSeconds: 60 }] } }),
+    ).toThrow(/prefixLength/);
+    expect(() =>
+      service({
+        limits: { ipv6PrefixLength: 48, perIpv6Prefix: [{ prefixLength: 56, max: 1, windowSeconds: 60 }] },
+      }),
+    ).toThrow(/coarser/);
+    expect(() =>
+      service({
+        limits: {
+          perIpv6Prefix: [
+            { prefixLength: 48, max: 1, windowSeconds: 60 },
+            { prefixLength: 48, max: 2, windowSeconds: 60 },
+          ],
+        },
+      }),
+    ).toThrow(/one window/);
+  });
+
+  it('attack: SMS pumping one country with fresh numbers and fresh IPs stops at the default country cap', async () => {
+    const otp = service();
+    let accepted = 0;
+    let refused: unknown;
+    // Every request has a new number and a new IPv4 address: no per-recipient or per-IP cap fires.
+    for (let i = 0; i < 210 && refused === undefined; i += 1) {
+      await otp
+        .send({
+          to: `+1201555${String(i).padStart(4, '0')}`,
+          channel: 'sms',
+          ip: `203.0.${i >> 8}.${i & 255}`,
+        })
+        .then(
+          () => {
+            accepted += 1;
+          },
+          (error: unknown) => {
+            refused = error;
+          },
+        );
+    }
+    expect(accepted).toBe(200);
+    expect(refused).toMatchObject({ code: 'OTP_CAP_REACHED', details: { limit: 'country' } });
+    // Other countries keep their own budget; an override lifts the home country.
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    const home = service({ limits: { perCountryOverrides: { us: [{ max: 5000, windowSeconds: 3600 }] } } });
+    for (let i = 0; i < 201; i += 1) {
+      await home.send({
+        to: `+1201556${String(i).padStart(4, '0')}`,
+        channel: 'sms',
+        ip: `203.1.${i >> 8}.${i & 255}`,
+      });
+    }
+    expect(() => service({ limits: { perCountryOverrides: { USA: [] } } })).toThrow(/ISO 3166/);
+    expect(() => service({ limits: { perCountryOverrides: { us: [], US: [] } } })).toThrow(/distinct/);
+  });
+
+  it('the global cap is per channel: an email flood (1,000/hour) does not stop SMS', async () => {
+    const otp = service({ limits: { perIp: [] } });
+    for (let i = 0; i < 1000; i += 1) await otp.send({ to: `user${i}@example.com`, channel: 'email' });
+    expect(await rejection(otp.send({ to: 'user1000@example.com', channel: 'email' }))).toMatchObject({
+      code: 'OTP_CAP_REACHED',
+      details: { limit: 'global' },
+    });
+    await otp.send({ to: '+8613800138000', channel: 'sms' });
+    expect(sms.sent).toHaveLength(1);
+  });
+
   it('risk hook: captcha demanded, then satisfied; deny; nothing counted before it allows', async () => {
     const seen: RiskContext[] = [];
     const otp = service({
