@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '@lingpai/auth-core';
 import { attachRaw, type SmsAttempt } from './attempt.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { createLimiter, type Limiter, unlimited } from './internal/limiter.js';
+import { redactError, redactionFor } from './internal/redact.js';
 import type { SmsBatchRequest, SmsMessage, SmsRequest } from './message.js';
 import { normalizeRegion, type ParsePhoneNumberOptions, PhoneNumber } from './phone-number.js';
 import type { SmsProvider, SmsProviderResult, SmsSendStatus } from './provider.js';
@@ -296,7 +297,7 @@ export class SmsSender {
         sendBatch.call(provider, batchRequest, options.signal ? { signal: options.signal } : {}),
       );
     } catch (error) {
-      batchError = toSmsError(error, provider.name);
+      batchError = redactError(toSmsError(error, provider.name), redactionFor(batchRequest));
     }
     const durationMs = this.#clock.now() - startedAt;
     if (batchError === undefined) breaker?.onSuccess();
@@ -329,7 +330,7 @@ export class SmsSender {
         const error =
           batchError ??
           (item?.ok === false
-            ? item.error
+            ? redactError(item.error, redactionFor(batchRequest))
             : new SmsError(
                 'SMS_BAD_RESPONSE',
                 `${provider.name}: the batch answer has no entry for a recipient`,
@@ -423,7 +424,9 @@ export class SmsSender {
       Object.defineProperty(attempt, 'result', { value: result, enumerable: false });
       return attempt as SmsAttempt & { result: SmsProviderResult };
     } catch (thrown) {
-      const error = toSmsError(thrown, provider.name);
+      // Redacted here too, not only in the built-in providers: a custom provider may quote the
+      // request in its errors, and this error reaches attempts, onAttempt and the thrown error.
+      const error = redactError(toSmsError(thrown, provider.name), redactionFor(request));
       // The caller gave up: that says nothing about the provider's health.
       if (options.signal?.aborted === true) breaker?.release();
       else this.#record(breaker, error);

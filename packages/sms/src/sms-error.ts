@@ -130,6 +130,39 @@ export class SmsError extends LingpaiError<SmsErrorCode> {
   }
 }
 
+/**
+ * A copy of `error` whose `message`, `providerMessage` and stack went through `rewrite` (redaction),
+ * with `attempts` replaced. Internal: the public way to change an error is to build a new one.
+ */
+export function rewriteSmsError(
+  error: SmsError,
+  rewrite: (text: string) => string,
+  attempts: readonly SmsAttempt[] = error.attempts,
+): SmsError {
+  const message = rewrite(error.message);
+  const copy = new SmsError(error.code, message, {
+    cause: error.cause,
+    retryable: error.retryable,
+    payload: error.payload,
+    status: error.status,
+    provider: error.provider,
+    providerCode: error.providerCode,
+    providerMessage: error.providerMessage === undefined ? undefined : rewrite(error.providerMessage),
+    mayHaveBeenSent: error.mayHaveBeenSent,
+    attempts,
+  });
+  const stack = error.stack;
+  if (stack !== undefined) {
+    // The stack opens with "SmsError: <message>"; swap that header, and rewrite the rest as well
+    // in case a subclass or a caller put the message elsewhere in it.
+    const header = `${error.name}: ${error.message}`;
+    copy.stack = stack.startsWith(header)
+      ? `${copy.name}: ${message}${rewrite(stack.slice(header.length))}`
+      : rewrite(stack);
+  }
+  return copy;
+}
+
 export function isSmsError(error: unknown, code?: SmsErrorCode): error is SmsError {
   return error instanceof SmsError && (code === undefined || error.code === code);
 }

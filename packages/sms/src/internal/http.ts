@@ -10,6 +10,7 @@ import {
   uuidNonce,
 } from '@lingpai/auth-core';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
+import { cutSigningEcho } from './redact.js';
 
 /** Options every HTTP provider takes. */
 export interface HttpProviderOptions {
@@ -199,22 +200,11 @@ export function asString(value: unknown): string | undefined {
 }
 
 /**
- * Masks digit runs that may be phone numbers (7 or more digits, optionally after `+`) to their last
- * four digits. Providers echo the recipient in their messages (Twilio 21211 "The 'To' number
- * +14155550100 is not valid", Aliyun's string to sign), and error messages reach logs.
- */
-export function maskPhoneNumbers(text: string): string {
-  return text.replace(/\+?\d{7,}/g, (run) => {
-    const plus = run.startsWith('+') ? '+' : '';
-    const digits = run.slice(plus.length);
-    return `${plus}${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
-  });
-}
-
-/**
  * Builds the provider-reported error. The provider's message goes into `providerMessage` and the
- * error message with phone numbers masked; providers do not echo credentials back, and the
- * payload (the answer as received) stays non-enumerable.
+ * error message with any echoed string to sign cut off (it is the request itself, params and all).
+ * Numbers and the message's own values are redacted where the request is known: each provider's
+ * `send` runs inside `redacting` (internal/redact.ts), and the sender redacts again. Providers do
+ * not echo credentials back, and the payload (the answer as received) stays non-enumerable.
  */
 export function providerError(
   provider: string,
@@ -223,7 +213,7 @@ export function providerError(
   rawMessage: string | undefined,
   extra: { status?: number; payload?: unknown; mayHaveBeenSent?: boolean } = {},
 ): SmsError {
-  const providerMessage = rawMessage === undefined ? undefined : maskPhoneNumbers(rawMessage);
+  const providerMessage = rawMessage === undefined ? undefined : cutSigningEcho(rawMessage);
   const detail = [providerCode, providerMessage]
     .filter((part) => part !== undefined && part !== '')
     .join(': ');

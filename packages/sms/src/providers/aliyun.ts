@@ -21,6 +21,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting, redactingBatch } from '../internal/redact.js';
 import type { SmsBatchRequest, SmsRequest } from '../message.js';
 import type { PhoneNumber } from '../phone-number.js';
 import type {
@@ -150,7 +151,11 @@ class AliyunSmsProvider implements SmsProvider {
     this.#url = new URL(`${this.#http.baseURL}/`);
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const { id, template } = requireTemplateId(request, this);
     const params: Record<string, string> = {
       PhoneNumbers: aliyunNumber(request.to),
@@ -168,7 +173,11 @@ class AliyunSmsProvider implements SmsProvider {
   }
 
   /** SendBatchSms: one call per template id (recipients of different regions may need different ones). */
-  async sendBatch(request: SmsBatchRequest, context: SmsSendContext = {}): Promise<SmsBatchProviderResult> {
+  sendBatch(request: SmsBatchRequest, context: SmsSendContext = {}): Promise<SmsBatchProviderResult> {
+    return redactingBatch(request, () => this.#sendBatch(request, context));
+  }
+
+  async #sendBatch(request: SmsBatchRequest, context: SmsSendContext): Promise<SmsBatchProviderResult> {
     const items = new Array<SmsBatchItem>(request.to.length);
     const groups = new Map<string, number[]>();
     request.to.forEach((to, index) => {

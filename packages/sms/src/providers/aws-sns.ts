@@ -13,6 +13,7 @@ import {
   unreadable,
   withoutHostHeader,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import type { SmsErrorCode } from '../sms-error.js';
@@ -94,7 +95,11 @@ class AwsSnsSmsProvider implements SmsProvider {
     this.#senderId = options.senderId;
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const form = new URLSearchParams({
       Action: 'Publish',
       Version: '2010-03-31',

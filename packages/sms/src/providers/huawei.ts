@@ -16,6 +16,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
@@ -84,7 +85,11 @@ class HuaweiSmsProvider implements SmsProvider {
     this.#digestEncoding = options.digestEncoding;
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const { id, template } = requireTemplateId(request, this);
     const form = new URLSearchParams({
       from: request.from ?? this.#from,

@@ -13,6 +13,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
@@ -83,7 +84,11 @@ class MoceanSmsProvider implements SmsProvider {
     this.#dlrUrl = options.dlrUrl;
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const form = new URLSearchParams();
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     if ('token' in this.#auth) headers.authorization = `Bearer ${this.#auth.token}`;

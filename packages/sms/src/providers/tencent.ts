@@ -15,6 +15,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting, redactingBatch } from '../internal/redact.js';
 import type { SmsBatchRequest, SmsRequest } from '../message.js';
 import type { PhoneNumber } from '../phone-number.js';
 import type {
@@ -142,7 +143,11 @@ class TencentSmsProvider implements SmsProvider {
     this.#url = new URL(`${this.#http.baseURL}/`);
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const { id, template } = requireTemplateId(request, this);
     const { statuses, body } = await this.#call(
       [request.to],
@@ -156,7 +161,11 @@ class TencentSmsProvider implements SmsProvider {
     return this.#result(status, request.to, body);
   }
 
-  async sendBatch(request: SmsBatchRequest, context: SmsSendContext = {}): Promise<SmsBatchProviderResult> {
+  sendBatch(request: SmsBatchRequest, context: SmsSendContext = {}): Promise<SmsBatchProviderResult> {
+    return redactingBatch(request, () => this.#sendBatch(request, context));
+  }
+
+  async #sendBatch(request: SmsBatchRequest, context: SmsSendContext): Promise<SmsBatchProviderResult> {
     const items = new Array<SmsBatchItem>(request.to.length);
     // One call per (template id, domestic/international): Tencent refuses mixed sets.
     const groups = new Map<string, number[]>();

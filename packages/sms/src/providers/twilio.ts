@@ -15,6 +15,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
@@ -108,7 +109,11 @@ class TwilioSmsProvider implements SmsProvider {
     this.#validityPeriod = options.validityPeriod;
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const form = new URLSearchParams({ To: request.to.e164, Body: resolveContent(request, this) });
     const from = request.from ?? this.#from;
     // An explicit `from` on the message wins over the account's Messaging Service.

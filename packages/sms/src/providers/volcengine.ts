@@ -16,6 +16,7 @@ import {
   unreadable,
   withoutHostHeader,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
@@ -102,7 +103,11 @@ class VolcengineSmsProvider implements SmsProvider {
     this.#url = new URL(`${this.#http.baseURL}/`);
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const { id, template } = requireTemplateId(request, this);
     const sign = request.signName ?? this.#signName;
     if (sign === undefined || sign === '') {

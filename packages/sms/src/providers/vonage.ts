@@ -13,6 +13,7 @@ import {
   sendHttp,
   unreadable,
 } from '../internal/http.js';
+import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import type { SmsErrorCode } from '../sms-error.js';
@@ -79,7 +80,11 @@ class VonageSmsProvider implements SmsProvider {
     this.#callback = options.callback;
   }
 
-  async send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+  send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
+    return redacting(request, () => this.#send(request, context));
+  }
+
+  async #send(request: SmsRequest, context: SmsSendContext): Promise<SmsProviderResult> {
     const text = resolveContent(request, this);
     const form = new URLSearchParams({
       api_key: this.#credentials.apiKey,
