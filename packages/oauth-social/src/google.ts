@@ -19,7 +19,7 @@ import type {
   ProviderOptions,
   ValidateCodeOptions,
 } from './provider.js';
-import { createS256CodeChallenge } from './state.js';
+import { createCodeVerifierNonce, createS256CodeChallenge } from './state.js';
 import { OAuthTokens } from './tokens.js';
 
 const HOSTS = {
@@ -38,13 +38,20 @@ const JWKS_PATH = '/oauth2/v3/certs';
 /** Google signs ID tokens with either spelling of its issuer. */
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
+const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
+/** Beyond a few minutes a "skew" allowance stops being skew and lets future-dated tokens through. */
+const MAX_CLOCK_TOLERANCE_SEC = 300;
+
 export interface GoogleOptions extends ProviderOptions {
   hosts?: Partial<Record<keyof typeof HOSTS, string>>;
   /** Accepted ID token issuers. Default Google's two spellings. */
   issuer?: string | string[];
   /** A key source for ID tokens instead of Google's JWKS (e.g. `createLocalJWKSet`). */
   jwks?: JWTVerifyGetKey;
-  /** Allowed clock skew when checking `exp`/`iat`, in seconds. Default 30. */
+  /**
+   * Allowed clock skew when checking `exp`, `nbf` and how far in the future `iat` may be, in
+   * seconds. Default 30, at most 300.
+   */
   clockToleranceSec?: number;
   /** `access_type=offline` to receive a refresh token (on first consent). Default true. */
   offline?: boolean;
@@ -54,8 +61,10 @@ export interface GoogleOptions extends ProviderOptions {
 
 /**
  * Google, as an OpenID Connect provider. The ID token is verified against Google's JWKS (signature,
- * issuer, audience = client id, expiry, and the nonce when one was sent). Profile `id` is `sub`.
- * PKCE (S256) is used whenever a `codeVerifier` is given.
+ * issuer, audience = client id, expiry, an `iat` no later than now + skew, and the nonce). Profile
+ * `id` is `sub`. PKCE (S256) is used whenever a `codeVerifier` is given, and then the nonce is tied
+ * to the verifier (`createCodeVerifierNonce`): the exchange requires it even if the caller does not
+ * pass it.
  */
 export class Google implements OAuthProvider {
   readonly id = 'google' as const;
@@ -63,8 +72,18 @@ export class Google implements OAuthProvider {
   readonly #hosts: Record<keyof typeof HOSTS, string>;
   readonly #transport: Transport;
   readonly #jwks: JWTVerifyGetKey;
+  readonly #clockToleranceSec: number;
 
   constructor(options: GoogleOptions) {
+    const tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
+    if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE_SEC) {
+      throw new OAuthError(
+        'OAUTH_CONFIG_ERROR',
+        `google: clockToleranceSec must be between 0 and ${MAX_CLOCK_TOLERANCE_SEC} seconds (got ${tolerance}); fix the server clock rather than widening it`,
+        { provider: 'google' },
+      );
+    }
+    this.#clockToleranceSec = tolerance;
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);
@@ -90,7 +109,12 @@ export class Google implements OAuthProvider {
       ...(input.codeVerifier === undefined
         ? {}
         : { code_challenge: createS256CodeChallenge(input.codeVerifier), code_challenge_method: 'S256' }),
-      ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
+      // With PKCE and no explicit nonce, the verifier's nonce: the exchange will demand it anyway.
+      ...(input.nonce !== undefined
+        ? { nonce: input.nonce }
+        : input.codeVerifier !== undefined
+          ? { nonce: createCodeVerifierNonce(input.codeVerifier) }
+          : {}),
       ...(this.#options.offline === false ? {} : { access_type: 'offline' }),
       ...(this.#options.prompt === undefined ? {} : { prompt: this.#options.prompt }),
     });
@@ -107,8 +131,13 @@ export class Google implements OAuthProvider {
       },
       'code',
     );
+    // The nonce the ID token must carry: the caller's, else the one tied to the PKCE verifier
+    // (both state classes issue that one). Without either nothing links the token to this browser.
+    const nonce =
+      options.nonce ??
+      (options.codeVerifier === undefined ? undefined : createCodeVerifierNonce(options.codeVerifier));
     if (tokens.hasIdToken()) {
-      await this.verifyIdToken(tokens.idToken(), options.nonce === undefined ? {} : { nonce: options.nonce });
+      await this.verifyIdToken(tokens.idToken(), nonce === undefined ? {} : { nonce });
     } else if (options.nonce !== undefined) {
       throw new OAuthError('OAUTH_INVALID_ID_TOKEN', 'google: a nonce was sent but no ID token came back', {
         provider: this.id,
@@ -141,8 +170,10 @@ export class Google implements OAuthProvider {
   }
 
   /**
-   * Verifies an ID token: signature (JWKS), `iss`, `aud` = client id, `exp`/`iat` with the
-   * configured skew, and `nonce` when given. Returns the claims; throws `OAUTH_INVALID_ID_TOKEN`.
+   * Verifies an ID token: signature (JWKS), `iss`, `aud` = client id, `exp` (required), `iat`
+   * (required, and no later than now + `clockToleranceSec`), `azp`, and, when a nonce is given, a
+   * `nonce` claim equal to it (a token without one fails). Returns the claims; throws
+   * `OAUTH_INVALID_ID_TOKEN`.
    */
   async verifyIdToken(idToken: string, options: { nonce?: string } = {}): Promise<JWTPayload> {
     let payload: JWTPayload;
@@ -151,7 +182,7 @@ export class Google implements OAuthProvider {
         issuer: this.#options.issuer ?? GOOGLE_ISSUERS,
         audience: this.#options.clientId,
         currentDate: new Date(this.#transport.clock.now()),
-        clockTolerance: this.#options.clockToleranceSec ?? 30,
+        clockTolerance: this.#clockToleranceSec,
         algorithms: ['RS256', 'ES256'],
         // jose checks `exp`/`iat` only when present; OpenID Connect Core §2 makes them mandatory.
         requiredClaims: ['sub', 'exp', 'iat'],
@@ -185,10 +216,31 @@ export class Google implements OAuthProvider {
         provider: this.id,
       });
     }
-    if (options.nonce !== undefined && payload.nonce !== options.nonce) {
-      throw new OAuthError('OAUTH_INVALID_ID_TOKEN', 'google: ID token rejected: the nonce does not match', {
-        provider: this.id,
-      });
+    // jose checks a future `iat` only together with `maxTokenAge`; a token dated ahead of our clock
+    // by more than the skew was minted by a wrong clock or for later use, and is refused.
+    const nowSec = Math.floor(this.#transport.clock.now() / 1000);
+    if (typeof payload.iat === 'number' && payload.iat > nowSec + this.#clockToleranceSec) {
+      throw new OAuthError(
+        'OAUTH_INVALID_ID_TOKEN',
+        `google: ID token rejected: \`iat\` is ${payload.iat - nowSec} s in the future (allowed skew ${this.#clockToleranceSec} s)`,
+        { provider: this.id },
+      );
+    }
+    if (options.nonce !== undefined) {
+      if (payload.nonce === undefined) {
+        throw new OAuthError(
+          'OAUTH_INVALID_ID_TOKEN',
+          'google: ID token rejected: a nonce was expected but the token carries none',
+          { provider: this.id },
+        );
+      }
+      if (payload.nonce !== options.nonce) {
+        throw new OAuthError(
+          'OAUTH_INVALID_ID_TOKEN',
+          'google: ID token rejected: the nonce does not match (pass the nonce that was on the authorization URL)',
+          { provider: this.id },
+        );
+      }
     }
     return payload;
   }

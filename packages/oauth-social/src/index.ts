@@ -52,6 +52,7 @@ export type {
 } from './state.js';
 // State, PKCE, callbacks.
 export {
+  createCodeVerifierNonce,
   createS256CodeChallenge,
   generateCodeVerifier,
   generateNonce,

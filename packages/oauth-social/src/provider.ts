@@ -10,7 +10,7 @@ export interface AuthorizationURLInput {
   scopes?: string[];
   /** Overrides the provider's default redirect URI. */
   redirectUri?: string;
-  /** OpenID Connect nonce (Google). */
+  /** OpenID Connect nonce (Google). Defaults to the one tied to `codeVerifier`, when given. */
   nonce?: string;
 }
 
@@ -18,7 +18,11 @@ export interface ValidateCodeOptions {
   codeVerifier?: string;
   /** Must equal the one on the authorization URL where the platform checks it. */
   redirectUri?: string;
-  /** Google: the nonce sent on the authorization URL, checked against the ID token. */
+  /**
+   * Google: the nonce sent on the authorization URL, checked against the ID token. Defaults to
+   * `createCodeVerifierNonce(codeVerifier)` when a `codeVerifier` is given, which is the nonce both
+   * state classes issue: the check cannot be skipped by leaving this out.
+   */
   nonce?: string;
 }
 

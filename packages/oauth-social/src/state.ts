@@ -35,6 +35,17 @@ export function createS256CodeChallenge(codeVerifier: string): string {
   return createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
 }
 
+/**
+ * The OpenID Connect nonce that belongs to a PKCE verifier: base64url(SHA-256("lingpai-oidc-nonce",
+ * NUL, verifier)). Both state classes issue this nonce, so a code exchange that carries the
+ * verifier also knows which nonce the ID token must carry, even when the caller does not pass the
+ * nonce: forgetting it no longer turns the check off. One-way like the S256 challenge (which is
+ * just as public), and domain-separated from it, so it reveals nothing about the verifier.
+ */
+export function createCodeVerifierNonce(codeVerifier: string): string {
+  return createHash('sha256').update(`lingpai-oidc-nonce\0${codeVerifier}`, 'utf8').digest('base64url');
+}
+
 /** What a state value is bound to: a state issued for one provider/redirect is refused for another. */
 export interface StateBinding {
   provider: string;
@@ -50,7 +61,10 @@ export interface IssuedState {
   state: string;
   /** Send its challenge on the authorization URL; send the verifier on the code exchange. */
   codeVerifier: string;
-  /** For OpenID Connect providers (Google): put it on the URL, check it in the ID token. */
+  /**
+   * For OpenID Connect providers (Google): put it on the URL, check it in the ID token. Always
+   * `createCodeVerifierNonce(codeVerifier)`.
+   */
   nonce: string;
   expiresAt: number;
 }
@@ -109,15 +123,14 @@ export class SignedOAuthState {
       .digest();
   }
 
-  /** Verifier and nonce from one HMAC-SHA512 of the state: 32 bytes each, independent halves. */
+  /**
+   * The verifier is the first half of an HMAC-SHA512 of the state (so it needs the secret); the
+   * nonce follows from the verifier (`createCodeVerifierNonce`), so the code exchange can check it.
+   */
   #derive(state: string, expiresAt: number): IssuedState {
     const bytes = createHmac('sha512', this.#secret).update(`lingpai-derive\0${state}`).digest();
-    return {
-      state,
-      codeVerifier: bytes.subarray(0, 32).toString('base64url'),
-      nonce: bytes.subarray(32).toString('base64url'),
-      expiresAt,
-    };
+    const codeVerifier = bytes.subarray(0, 32).toString('base64url');
+    return { state, codeVerifier, nonce: createCodeVerifierNonce(codeVerifier), expiresAt };
   }
 
   create(binding: StateBinding): IssuedState {
@@ -194,12 +207,14 @@ export class StoredOAuthState {
 
   async create(binding: StateBinding & { data?: Record<string, string> }): Promise<IssuedState> {
     const state = generateState(this.#randomBytes);
+    const codeVerifier = generateCodeVerifier(this.#randomBytes);
     const record: StoredRecord = {
       p: binding.provider,
       r: binding.redirectUri,
       b: binding.bind ?? '',
-      v: generateCodeVerifier(this.#randomBytes),
-      n: generateNonce(this.#randomBytes),
+      v: codeVerifier,
+      // Tied to the verifier, as for signed state: see `createCodeVerifierNonce`.
+      n: createCodeVerifierNonce(codeVerifier),
       e: this.#clock.now() + this.#ttlMs,
       ...(binding.data === undefined ? {} : { d: binding.data }),
     };

@@ -1,8 +1,15 @@
-import { createManualClock } from '@lingpai/auth-core';
-import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
+import { createManualClock, MemoryStore } from '@lingpai/auth-core';
+import { createSandbox, SANDBOX_OAUTH_DEFAULTS, type Sandbox } from '@lingpai/sandbox';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
-import { Google, OAuthTokens, parseCallback, SignedOAuthState } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCodeVerifierNonce,
+  Google,
+  OAuthTokens,
+  parseCallback,
+  SignedOAuthState,
+  StoredOAuthState,
+} from '../src/index.js';
 import { consent, REDIRECT_URI, useSandbox } from './support.js';
 
 const app = SANDBOX_OAUTH_DEFAULTS.apps.google.default;
@@ -178,5 +185,150 @@ describe('Google ID token checks with local keys', () => {
       code: 'OAUTH_INVALID_ID_TOKEN',
       message: expect.stringMatching(/signature/),
     });
+  });
+});
+
+describe('Google ID-token nonce is required whenever the state carries one', () => {
+  const { url } = useSandbox();
+  const google = () =>
+    new Google({
+      clientId: app.appId,
+      clientSecret: app.secret,
+      redirectUri: REDIRECT_URI,
+      baseURL: `${url()}/google`,
+    });
+  const signed = new SignedOAuthState({ secret: 'google-nonce-secret-0123456789abcdef' });
+  const stored = new StoredOAuthState({ store: new MemoryStore() });
+
+  /** Runs consent on `authorize` after `tamper` (what an attacker does to the URL in the browser). */
+  const codeFrom = async (authorize: URL, tamper: (url: URL) => void = () => {}) => {
+    tamper(authorize);
+    return parseCallback(await consent(authorize, 'alice')).code;
+  };
+
+  it('an ID token without a nonce fails the exchange even when the caller passes only the verifier', async () => {
+    const provider = google();
+    const issued = signed.create({ provider: 'google', redirectUri: REDIRECT_URI });
+    const authorize = provider.createAuthorizationURL({
+      state: issued.state,
+      codeVerifier: issued.codeVerifier,
+      nonce: issued.nonce,
+    });
+    // Stripped on the way: the sandbox (with its real signing key) then mints a token with no nonce.
+    const code = await codeFrom(authorize, (target) => target.searchParams.delete('nonce'));
+    const { codeVerifier } = signed.verify(issued.state, { provider: 'google', redirectUri: REDIRECT_URI });
+    await expect(provider.validateAuthorizationCode(code, { codeVerifier })).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/carries none/),
+    });
+  });
+
+  it("an ID token with someone else's nonce fails the exchange even when the caller passes only the verifier", async () => {
+    const provider = google();
+    const issued = await stored.create({ provider: 'google', redirectUri: REDIRECT_URI });
+    const authorize = provider.createAuthorizationURL({
+      state: issued.state,
+      codeVerifier: issued.codeVerifier,
+      nonce: issued.nonce,
+    });
+    const code = await codeFrom(authorize, (target) =>
+      target.searchParams.set('nonce', 'the-attackers-nonce'),
+    );
+    const { codeVerifier } = await stored.consume(issued.state, {
+      provider: 'google',
+      redirectUri: REDIRECT_URI,
+    });
+    await expect(provider.validateAuthorizationCode(code, { codeVerifier })).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/nonce does not match/),
+    });
+  });
+
+  it('a caller who forgets the nonce on both sides still gets it sent and checked (it follows from the verifier)', async () => {
+    const provider = google();
+    for (const issued of [
+      signed.create({ provider: 'google', redirectUri: REDIRECT_URI }),
+      await stored.create({ provider: 'google', redirectUri: REDIRECT_URI }),
+    ]) {
+      expect(issued.nonce).toBe(createCodeVerifierNonce(issued.codeVerifier));
+      const authorize = provider.createAuthorizationURL({
+        state: issued.state,
+        codeVerifier: issued.codeVerifier,
+      });
+      expect(authorize.searchParams.get('nonce')).toBe(issued.nonce);
+      const tokens = await provider.validateAuthorizationCode(await codeFrom(authorize), {
+        codeVerifier: issued.codeVerifier,
+      });
+      expect((await provider.verifyIdToken(tokens.idToken())).nonce).toBe(issued.nonce);
+    }
+  });
+});
+
+describe('Google ID-token iat may not be in the future beyond the clock skew', () => {
+  // The platform's clock runs ten minutes ahead of ours: its tokens are dated in our future.
+  let sandbox: Sandbox | undefined;
+  let base = '';
+  beforeAll(async () => {
+    sandbox = await createSandbox({ clock: createManualClock(Date.now() + 10 * 60_000) });
+    base = await sandbox.listen();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('refuses a token the sandbox signed with iat ten minutes ahead', async () => {
+    const provider = new Google({
+      clientId: app.appId,
+      clientSecret: app.secret,
+      redirectUri: REDIRECT_URI,
+      baseURL: `${base}/google`,
+    });
+    const states = new SignedOAuthState({ secret: 'google-iat-secret-0123456789abcdef01' });
+    const issued = states.create({ provider: 'google', redirectUri: REDIRECT_URI });
+    const authorize = provider.createAuthorizationURL({
+      state: issued.state,
+      codeVerifier: issued.codeVerifier,
+      nonce: issued.nonce,
+    });
+    const { code } = parseCallback(await consent(authorize, 'alice'));
+    await expect(provider.validateAuthorizationCode(code, issued)).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/`iat` is 600 s in the future/),
+    });
+  });
+
+  it('allows exactly the configured skew and not a second more; refuses an unbounded skew option', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] });
+    const now = 1_800_000_000;
+    const clock = createManualClock(now * 1000);
+    const token = (iat: number) =>
+      new SignJWT({ nonce: 'n' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('https://accounts.google.com')
+        .setAudience('cid')
+        .setSubject('123')
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 3600)
+        .sign(privateKey);
+    const defaults = new Google({ clientId: 'cid', clientSecret: 's', jwks, clock });
+    expect((await defaults.verifyIdToken(await token(now + 30), { nonce: 'n' })).sub).toBe('123');
+    await expect(defaults.verifyIdToken(await token(now + 31), { nonce: 'n' })).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+      message: expect.stringMatching(/iat/),
+    });
+    const sixty = new Google({ clientId: 'cid', clientSecret: 's', jwks, clock, clockToleranceSec: 60 });
+    expect((await sixty.verifyIdToken(await token(now + 60))).sub).toBe('123');
+    await expect(sixty.verifyIdToken(await token(now + 61))).rejects.toMatchObject({
+      code: 'OAUTH_INVALID_ID_TOKEN',
+    });
+    for (const clockToleranceSec of [-1, 301, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new Google({ clientId: 'cid', clientSecret: 's', jwks, clockToleranceSec })).toThrow(
+        expect.objectContaining({
+          code: 'OAUTH_CONFIG_ERROR',
+          message: expect.stringMatching(/clockToleranceSec/),
+        }),
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createManualClock, MemoryStore } from '@lingpai/auth-core';
 import { describe, expect, it } from 'vitest';
 import {
+  createCodeVerifierNonce,
   createS256CodeChallenge,
   generateCodeVerifier,
   parseCallback,
@@ -19,6 +20,13 @@ describe('PKCE', () => {
     );
   });
 
+  it('ties the OIDC nonce to the verifier: a pinned derivation, distinct from the S256 challenge', () => {
+    // Pinned: the authorization URL and the code exchange may run different versions or processes.
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    expect(createCodeVerifierNonce(verifier)).toBe('_jmo5GtLLeylnn5HsHczjDhrdTG3BcKGlRSXKKjBcDI');
+    expect(createCodeVerifierNonce(verifier)).not.toBe(createS256CodeChallenge(verifier));
+  });
+
   it('makes 43-character verifiers from the injected randomness', () => {
     const verifier = generateCodeVerifier((size) => new Uint8Array(size).fill(7));
     expect(verifier).toHaveLength(43);
@@ -33,6 +41,8 @@ describe('SignedOAuthState', () => {
     const verified = states.verify(issued.state, binding);
     expect(verified.codeVerifier).toBe(issued.codeVerifier);
     expect(verified.nonce).toBe(issued.nonce);
+    // The exchange can recompute the nonce from the verifier alone (Google requires it from that).
+    expect(issued.nonce).toBe(createCodeVerifierNonce(issued.codeVerifier));
     expect(issued.state).not.toContain(issued.codeVerifier);
   });
 
