@@ -33,7 +33,7 @@ export type {
 export type { OtpAuthParams, ParsedOtpAuth, ParseOtpAuthOptions } from './otpauth-uri.js';
 export { buildOtpAuthUri, parseOtpAuthUri } from './otpauth-uri.js';
 export type { PhoneOptions, Recipient, RecipientKind } from './recipient.js';
-export { normalizeEmail, normalizePhone } from './recipient.js';
+export { foldEmailForLimits, normalizeEmail, normalizePhone } from './recipient.js';
 export type { ReplayGuard, StoreReplayGuardOptions } from './replay-guard.js';
 export { createReplayGuard } from './replay-guard.js';
 export type { GenerateSecretOptions } from './secret.js';

@@ -74,3 +74,35 @@ export function normalizeEmail(input: string): Recipient & { kind: 'email' } {
   if (Buffer.byteLength(address) > 254) throw bad('longer than 254 bytes');
   return { kind: 'email', address };
 }
+
+// Gmail ignores dots in the local part and serves googlemail.com (its old name in DE and UK) as the
+// same mailbox; Google Workspace domains do not ignore dots, so only these two domains.
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The form send limits, the resend cooldown and the "latest code" pointer are keyed on: one key per
+ * mailbox rather than per spelling, so `alice+1@…`, `alice+2@…` and Gmail's `a.lice@googlemail.com`
+ * do not each buy a fresh cooldown and cap. Never used for delivery or returned by `redeem`: the code
+ * goes to, and proves, the address as typed (after `normalizeEmail`).
+ *
+ * - `+tag` is dropped on **every** domain. Gmail, Outlook.com/Hotmail/Live, iCloud, Fastmail, Proton
+ *   and Exchange Online document `+` sub-addressing; elsewhere two `+` addresses may be distinct
+ *   mailboxes, and counting them as one only makes a cap stricter (the safe side).
+ * - Dots are removed and `googlemail.com` becomes `gmail.com` for Gmail only.
+ * - Not folded: Yahoo's `base-keyword` disposable addresses and Fastmail's `user@alias.fastmail.com`
+ *   subdomain form (a `-` or a subdomain is ordinary elsewhere), nor catch-all domains.
+ *
+ * `address` must already be normalized (`normalizeEmail(...).address`).
+ */
+export function foldEmailForLimits(address: string): string {
+  const at = address.lastIndexOf('@');
+  let local = address.slice(0, at);
+  let domain = address.slice(at + 1);
+  const plus = local.indexOf('+');
+  if (plus >= 0) local = local.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) {
+    domain = 'gmail.com';
+    local = local.replaceAll('.', '');
+  }
+  return `${local}@${domain}`;
+}

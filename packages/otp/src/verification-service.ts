@@ -11,7 +11,7 @@ import { OtpError } from './errors.js';
 import { OtpKeys } from './internal/keys.js';
 import { ipRateLimitKey } from './ip-address.js';
 import type { OtpStore, SendLimit, TokenEntry } from './otp-store.js';
-import { normalizeEmail, normalizePhone, type Recipient } from './recipient.js';
+import { foldEmailForLimits, normalizeEmail, normalizePhone, type Recipient } from './recipient.js';
 
 /** A fixed-window cap. */
 export interface RateRule {
@@ -57,7 +57,10 @@ export interface VerificationLimits {
 
 export type RiskDecision = 'allow' | 'captcha' | 'deny';
 
-/** What the risk hook sees. The recipient is normalized; `recipientKey` is its HMAC, safe to log. */
+/**
+ * What the risk hook sees. The recipient is normalized (as typed); `recipientKey` is the HMAC of the
+ * form limits count (email aliases folded, see `foldEmailForLimits`), safe to log.
+ */
 export interface RiskContext {
   channel: string;
   purpose: string;
@@ -335,7 +338,10 @@ export class VerificationService {
         throw new OtpError('OTP_COUNTRY_NOT_ALLOWED', 'Codes cannot be sent to numbers in this country');
       }
     }
-    const recipientKey = this.#keys.name('recipient', `${recipient.kind}:${recipient.address}`);
+    // Limits, the cooldown and the latest pointer count per mailbox (aliases folded); the record keeps,
+    // delivers to and `redeem` returns the address as typed.
+    const limitForm = recipient.kind === 'email' ? foldEmailForLimits(recipient.address) : recipient.address;
+    const recipientKey = this.#keys.name('recipient', `${recipient.kind}:${limitForm}`);
     const ipKey = request.ip === undefined ? undefined : ipRateLimitKey(request.ip, this.#ipv6PrefixLength);
     const fixedCode = this.#testCodes.get(`${channelName}\0${recipient.kind}\0${recipient.address}`);
 

@@ -2,6 +2,7 @@ import { createManualClock, type ManualClock } from '@lingpai/auth-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   CODE_ALPHABETS,
+  foldEmailForLimits,
   generateCode,
   ipRateLimitKey,
   isOtpError,
@@ -46,6 +47,73 @@ describe('VerificationService', () => {
     expect(await rejection(otp.send({ to: ' zhang.san@example.com ', channel: 'email' }))).toMatchObject({
       code: 'OTP_COOLDOWN',
     });
+  });
+
+  it('attack: alice+1@ ... alice+6@ share one per-recipient cap (5/hour), not six', async () => {
+    const otp = service({ cooldownSeconds: 0 });
+    for (let i = 1; i <= 5; i += 1) await otp.send({ to: `alice+${i}@example.com`, channel: 'email' });
+    expect(await rejection(otp.send({ to: 'alice+6@example.com', channel: 'email' }))).toMatchObject({
+      code: 'OTP_CAP_REACHED',
+      details: { limit: 'recipient' },
+    });
+    expect(await rejection(otp.send({ to: 'Alice@Example.com', channel: 'email' }))).toMatchObject({
+      code: 'OTP_CAP_REACHED',
+      details: { limit: 'recipient' },
+    });
+    await otp.send({ to: 'bob+1@example.com', channel: 'email' });
+  });
+
+  it("attack: Gmail's dotted spellings and googlemail.com share one cooldown", async () => {
+    const otp = service();
+    await otp.send({ to: 'alicesmith@gmail.com', channel: 'email' });
+    for (const to of [
+      'alice.smith@gmail.com',
+      'A.L.I.C.E.S.M.I.T.H@gmail.com',
+      'alicesmith@googlemail.com',
+      'alice.smith+otp@googlemail.com',
+    ]) {
+      expect(await rejection(otp.send({ to, channel: 'email' }))).toMatchObject({ code: 'OTP_COOLDOWN' });
+    }
+    // Dots matter outside Gmail (Outlook, Workspace domains): a different mailbox, its own cooldown.
+    await otp.send({ to: 'alice.smith@example.com', channel: 'email' });
+    await otp.send({ to: 'alicesmith@example.com', channel: 'email' });
+    expect(email.sent).toHaveLength(3);
+  });
+
+  it('the code goes to, and redeem proves, the address as typed; the folded form only counts', async () => {
+    const otp = service({ cooldownSeconds: 0 });
+    const first = await otp.send({ to: 'Alice.Smith+Shop@GoogleMail.com', channel: 'email' });
+    const firstCode = email.sent[0]?.code ?? '';
+    expect(email.sent[0]?.recipient).toEqual({ kind: 'email', address: 'alice.smith+shop@googlemail.com' });
+    // A code for another spelling of the same mailbox supersedes it ("use the most recent code")...
+    const second = await otp.send({ to: 'alicesmith@gmail.com', channel: 'email' });
+    expect(
+      await rejection(otp.verify({ verificationId: first.verificationId, code: firstCode })),
+    ).toMatchObject({
+      code: 'OTP_EXPIRED',
+      details: { reason: 'superseded' },
+    });
+    // ...and the first spelling's code does not verify the second's id.
+    const wrong = firstCode === email.sent[1]?.code ? '000000' : firstCode;
+    expect(await rejection(otp.verify({ verificationId: second.verificationId, code: wrong }))).toMatchObject(
+      {
+        code: 'OTP_WRONG_CODE',
+      },
+    );
+    const { verificationToken } = await otp.verify({
+      verificationId: second.verificationId,
+      code: email.sent[1]?.code ?? '',
+    });
+    expect((await otp.redeem(verificationToken)).recipient).toEqual({
+      kind: 'email',
+      address: 'alicesmith@gmail.com',
+    });
+    const third = await otp.send({ to: 'alice.smith+shop@googlemail.com', channel: 'email' });
+    const { verificationToken: typed } = await otp.verify({
+      verificationId: third.verificationId,
+      code: email.sent[2]?.code ?? '',
+    });
+    expect((await otp.redeem(typed)).recipient.address).toBe('alice.smith+shop@googlemail.com');
   });
 
   it('national numbers need a default region', async () => {
@@ -428,6 +496,19 @@ describe('recipients and IPs', () => {
     ['a@example.com.', 'a@example.com'],
   ])('normalizes email %j', (input, expected) => {
     expect(normalizeEmail(input).address).toBe(expected);
+  });
+
+  it.each([
+    ['alice+tag@example.com', 'alice@example.com'],
+    ['alice+a+b@example.com', 'alice@example.com'],
+    ['+tag@example.com', '@example.com'],
+    ['alice.smith@example.com', 'alice.smith@example.com'],
+    ['alice.smith@gmail.com', 'alicesmith@gmail.com'],
+    ['a.l.i.c.e+x.y@googlemail.com', 'alice@gmail.com'],
+    ['alice.smith@mail.gmail.com', 'alice.smith@mail.gmail.com'],
+    ['alice-shop@yahoo.com', 'alice-shop@yahoo.com'],
+  ])('folds email %j to %j for limits', (input, expected) => {
+    expect(foldEmailForLimits(normalizeEmail(input).address)).toBe(expected);
   });
 
   it.each([
