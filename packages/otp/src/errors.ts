@@ -23,7 +23,10 @@ export const OTP_ERROR_CODES = {
   riskDenied: 'OTP_RISK_DENIED',
   /** The recipient is not a valid phone number / email address for the channel. */
   invalidRecipient: 'OTP_INVALID_RECIPIENT',
-  /** The store could not be reached: nothing was sent (fail closed). Retryable. */
+  /**
+   * The store could not be reached or is full: nothing was sent, or (TOTP/HOTP replay guard) the code
+   * was refused. Fail closed; retryable.
+   */
   storeUnavailable: 'OTP_STORE_UNAVAILABLE',
   /** The verification token is unknown, expired or already redeemed. */
   tokenInvalid: 'OTP_TOKEN_INVALID',

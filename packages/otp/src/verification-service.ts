@@ -572,7 +572,8 @@ export class VerificationService {
     try {
       return await operation();
     } catch (error) {
-      if (isLingpaiError(error, 'STORE_UNAVAILABLE')) {
+      // A bounded store that is full refuses like one that is down: fail closed, retry later.
+      if (isLingpaiError(error, 'STORE_UNAVAILABLE') || isLingpaiError(error, 'STORE_FULL')) {
         throw new OtpError(
           'OTP_STORE_UNAVAILABLE',
           'The verification store is unavailable; nothing was sent',

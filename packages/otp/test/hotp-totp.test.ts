@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createManualClock, MemoryStore } from '@lingpai/auth-core';
+import { createManualClock, type KeyValueStore, LingpaiError, MemoryStore } from '@lingpai/auth-core';
 import { RedisStore } from '@lingpai/redis';
 import { describe, expect, it } from 'vitest';
 import { describeWithRedis } from '../../../test-support/services.js';
@@ -233,6 +233,98 @@ describe('TOTP (RFC 6238)', () => {
     });
     expect(() => totp(secret, { period: 0 })).toThrow(/period/);
     expect(() => generateSecret({ bytes: 10 })).toThrow(/128 bits/);
+  });
+});
+
+describe('replay guard when its store is full', () => {
+  const time = 1_700_000_000_000;
+
+  /** A store that has the factor's marker but refuses new writes the way a bounded store reports it. */
+  function fullStore(reply: 'throw' | 'refuse'): KeyValueStore & { writes: number } {
+    const values = new Map<string, string>();
+    const fail = () => {
+      throw new LingpaiError('STORE_FULL', 'store is full of live entries', { retryable: true });
+    };
+    return {
+      writes: 0,
+      async get(key) {
+        return values.get(key);
+      },
+      async set() {
+        fail();
+      },
+      async setIfAbsent() {
+        return fail();
+      },
+      async compareAndSet() {
+        this.writes += 1;
+        return reply === 'throw' ? fail() : false;
+      },
+      async compareAndDelete() {
+        return false;
+      },
+      async delete() {
+        return false;
+      },
+    };
+  }
+
+  it('a store that throws STORE_FULL: the code is refused with a retryable OTP_STORE_UNAVAILABLE', async () => {
+    const store = fullStore('throw');
+    const secret = generateSecret();
+    const replayGuard = createReplayGuard({ store, key: 'totp:frank' });
+    const token = totp(secret, { time });
+    const error = await verifyTotp({ secret, token, time, replayGuard }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'OTP_STORE_UNAVAILABLE', retryable: true });
+    expect((error as Error).cause).toMatchObject({ code: 'STORE_FULL' });
+    const hotpError = await verifyHotp({ secret, token: hotp(secret, 0), counter: 0, replayGuard }).catch(
+      (e: unknown) => e,
+    );
+    expect(hotpError).toMatchObject({ code: 'OTP_STORE_UNAVAILABLE' });
+  });
+
+  it('a store that silently refuses writes: the code is refused, never accepted unrecorded', async () => {
+    const store = fullStore('refuse');
+    const secret = generateSecret();
+    const replayGuard = createReplayGuard({ store, key: 'totp:grace' });
+    const token = totp(secret, { time });
+    expect(await verifyTotp({ secret, token, time, replayGuard })).toEqual({ valid: false });
+    expect(store.writes).toBeGreaterThan(0);
+  });
+
+  it("attack: flooding auth-core's MemoryStore does not erase a marker, so the used code stays refused", async () => {
+    const clock = createManualClock(time);
+    const store = new MemoryStore({ clock, maxEntries: 3 });
+    const secret = generateSecret();
+    const replayGuard = createReplayGuard({ store, key: 'totp:heidi' });
+    const token = totp(secret, { clock });
+    expect((await verifyTotp({ secret, token, clock, replayGuard })).valid).toBe(true);
+    // The attacker fills the store (other factors, nonces, ...) to push the marker out.
+    let refusedWrites = 0;
+    for (let i = 0; i < 10; i += 1) {
+      await store.set(`flood:${i}`, 'x', 3_600_000).catch(() => {
+        refusedWrites += 1;
+      });
+    }
+    expect(refusedWrites).toBe(8);
+    expect((await verifyTotp({ secret, token, clock, replayGuard })).valid).toBe(false);
+    // A factor with no marker yet cannot get one: refused, and the caller is told to retry.
+    const other = createReplayGuard({ store, key: 'totp:ivan' });
+    const error = await verifyTotp({ secret, token, clock, replayGuard: other }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'OTP_STORE_UNAVAILABLE' });
+    // The factor that has a marker keeps working: the next step rewrites its own key.
+    clock.advance(30_000);
+    expect((await verifyTotp({ secret, token: totp(secret, { clock }), clock, replayGuard })).valid).toBe(
+      true,
+    );
+  });
+
+  it('a marker that is not a step number refuses every code (fail closed)', async () => {
+    const store = new MemoryStore();
+    await store.set('totp:judy', 'garbage', 60_000);
+    const secret = generateSecret();
+    const replayGuard = createReplayGuard({ store, key: 'totp:judy' });
+    expect(await verifyTotp({ secret, token: totp(secret), replayGuard })).toEqual({ valid: false });
   });
 });
 

@@ -1,4 +1,4 @@
-import { createManualClock, type ManualClock } from '@lingpai/auth-core';
+import { createManualClock, LingpaiError, type ManualClock } from '@lingpai/auth-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   CODE_ALPHABETS,
@@ -415,6 +415,22 @@ describe('VerificationService', () => {
     expect(await rejection(otp.send({ to: 'x', channel: 'fax' }))).toMatchObject({
       code: 'OTP_INVALID_ARGUMENT',
     });
+  });
+
+  it('a store that reports STORE_FULL fails closed like one that is down: nothing is sent', async () => {
+    const full = async (): Promise<never> => {
+      throw new LingpaiError('STORE_FULL', 'full of live entries', { retryable: true });
+    };
+    const store: OtpStore = {
+      createVerification: full,
+      attempt: full,
+      cancelVerification: full,
+      redeemToken: full,
+    };
+    const error = await rejection(service({ store }).send({ to: '+8613800138000', channel: 'sms' }));
+    expect(error).toMatchObject({ code: 'OTP_STORE_UNAVAILABLE', retryable: true });
+    expect((error as Error).cause).toMatchObject({ code: 'STORE_FULL' });
+    expect(sms.sent).toHaveLength(0);
   });
 
   it('validates its options', () => {
