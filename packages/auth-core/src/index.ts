@@ -72,6 +72,7 @@ export type { SignableBody } from './signing/internal/encoding.js';
 export { signVolcengine } from './signing/volcengine.js';
 export type { VolcengineCredentials, VolcengineRequest, VolcengineSignature } from './signing/volcengine.js';
 export {
+  API_KEY_CANONICAL_VERSION,
   API_KEY_DEFAULTS,
   apiKeyCanonicalString,
   createApiKeyVerifier,
@@ -83,6 +84,7 @@ export type {
   ApiKeyCredentials,
   ApiKeyHeaderNames,
   ApiKeyIncomingRequest,
+  ApiKeyNonceStore,
   ApiKeyRequest,
   ApiKeySignature,
   ApiKeySignOptions,

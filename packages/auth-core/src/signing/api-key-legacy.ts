@@ -3,7 +3,12 @@
 // only prove the caller knows the secret: pair `verify` with a timestamp window and a nonce store
 // (or move to `signApiKeyRequest`).
 import { createHash } from 'node:crypto';
-import { SIGNING_ERROR_CODES, SignatureError } from './errors.js';
+import {
+  API_KEY_SIGNATURE_ERROR_CODES,
+  ApiKeySignatureError,
+  SIGNING_ERROR_CODES,
+  SignatureError,
+} from './errors.js';
 import { constantTimeEqual, hmacHex } from './internal/encoding.js';
 
 export interface LegacySignInput {
@@ -18,17 +23,70 @@ export interface LegacySignInput {
 export interface LegacyPreset {
   /** The formula, as documentation. */
   readonly formula: string;
-  /** Lowercase hex signature. */
+  /**
+   * Lowercase hex signature. Throws `SIGNATURE_MISSING_CREDENTIALS` for an empty `apiSecret` (or
+   * `apiKey`, where the formula has one) and `SIGNATURE_INVALID_INPUT` for a missing timestamp/nonce.
+   */
   sign(input: LegacySignInput): string;
-  /** Constant-time check of a received signature (hex, any case). */
+  /**
+   * Constant-time check of a received signature (hex, any case): `false` if it does not match.
+   * A missing or empty signature, key, timestamp or nonce throws `ApiKeySignatureError`
+   * (`SIGNATURE_MISSING_HEADER`): a refusal, never a `TypeError`. An empty `apiSecret` throws
+   * `SIGNATURE_MISSING_CREDENTIALS`, since with it anyone could compute every signature.
+   */
   verify(input: LegacySignInput & { signature: string }): boolean;
 }
 
-function preset(formula: string, sign: (input: LegacySignInput) => string): LegacyPreset {
+const present = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+function requireSecret(input: LegacySignInput): void {
+  if (!present(input?.apiSecret)) {
+    throw new SignatureError(
+      SIGNING_ERROR_CODES.SIGNATURE_MISSING_CREDENTIALS,
+      'apiSecret is missing or empty',
+    );
+  }
+}
+
+function preset(
+  formula: string,
+  usesKey: boolean,
+  usesNonce: boolean,
+  compute: (input: LegacySignInput) => string,
+): LegacyPreset {
   return {
     formula,
-    sign,
-    verify: (input) => constantTimeEqual(input.signature.toLowerCase(), sign(input)),
+    sign(input) {
+      requireSecret(input);
+      if (usesKey && !present(input.apiKey)) {
+        throw new SignatureError(
+          SIGNING_ERROR_CODES.SIGNATURE_MISSING_CREDENTIALS,
+          'apiKey is missing or empty',
+        );
+      }
+      if (!present(input.timestamp) || (usesNonce && !present(input.nonce))) {
+        throw new SignatureError(
+          SIGNING_ERROR_CODES.SIGNATURE_INVALID_INPUT,
+          usesNonce ? 'this preset signs a timestamp and a nonce; one is missing' : 'timestamp is missing',
+        );
+      }
+      return compute(input);
+    },
+    verify(input) {
+      requireSecret(input);
+      if (
+        !present(input.signature) ||
+        !present(input.timestamp) ||
+        (usesKey && !present(input.apiKey)) ||
+        (usesNonce && !present(input.nonce))
+      ) {
+        throw new ApiKeySignatureError(
+          API_KEY_SIGNATURE_ERROR_CODES.SIGNATURE_MISSING_HEADER,
+          'the signature, key, timestamp or nonce is missing or empty',
+        );
+      }
+      return constantTimeEqual(input.signature.toLowerCase(), compute(input));
+    },
   };
 }
 
@@ -41,19 +99,21 @@ function concatDigest(algorithm: string) {
 
 export const legacyPresets = {
   /** hex(sha256(apiKey + timestamp + apiSecret)). */
-  sha256KeyTimestampSecret: preset('hex(sha256(apiKey + timestamp + apiSecret))', concatDigest('sha256')),
+  sha256KeyTimestampSecret: preset(
+    'hex(sha256(apiKey + timestamp + apiSecret))',
+    true,
+    false,
+    concatDigest('sha256'),
+  ),
   /** hex(md5(apiKey + timestamp + apiSecret)); MD5 is weak, keep it only for an API that demands it. */
-  md5KeyTimestampSecret: preset('hex(md5(apiKey + timestamp + apiSecret))', concatDigest('md5')),
+  md5KeyTimestampSecret: preset('hex(md5(apiKey + timestamp + apiSecret))', true, false, concatDigest('md5')),
   /** hex(HMAC-SHA256(apiSecret, timestamp + "\n" + nonce)). */
-  hmacSha256TimestampNonce: preset('hex(hmac_sha256(apiSecret, timestamp + "\\n" + nonce))', (input) => {
-    if (input.nonce === undefined || input.nonce.length === 0) {
-      throw new SignatureError(
-        SIGNING_ERROR_CODES.SIGNATURE_INVALID_INPUT,
-        'this preset signs a nonce; none given',
-      );
-    }
-    return hmacHex('sha256', input.apiSecret, `${input.timestamp}\n${input.nonce}`);
-  }),
+  hmacSha256TimestampNonce: preset(
+    'hex(hmac_sha256(apiSecret, timestamp + "\\n" + nonce))',
+    false,
+    true,
+    (input) => hmacHex('sha256', input.apiSecret, `${input.timestamp}\n${input.nonce}`),
+  ),
 } as const satisfies Record<string, LegacyPreset>;
 
 export type LegacyPresetName = keyof typeof legacyPresets;

@@ -9,12 +9,18 @@ export const SIGNING_ERROR_CODES = {
 } as const;
 export type SigningErrorCode = (typeof SIGNING_ERROR_CODES)[keyof typeof SIGNING_ERROR_CODES];
 
-/** Codes thrown by `createApiKeyVerifier(...).verify`, in the order the checks run. */
+/** Codes thrown by `createApiKeyVerifier(...).verify` and `legacyPresets[…].verify`, in the order the verifier's checks run. */
 export const API_KEY_SIGNATURE_ERROR_CODES = {
   SIGNATURE_MISSING_HEADER: 'SIGNATURE_MISSING_HEADER',
   SIGNATURE_STALE_TIMESTAMP: 'SIGNATURE_STALE_TIMESTAMP',
+  /** The request is for a host the verifier does not serve (or names none). */
+  SIGNATURE_WRONG_HOST: 'SIGNATURE_WRONG_HOST',
   SIGNATURE_UNKNOWN_KEY: 'SIGNATURE_UNKNOWN_KEY',
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  /** The key id has recorded `maxNoncesPerKey` nonces in the current window (its own flood). */
+  SIGNATURE_NONCE_LIMIT: 'SIGNATURE_NONCE_LIMIT',
+  /** The nonce store is full (`STORE_FULL`): the nonce cannot be recorded, so the request is refused. */
+  SIGNATURE_NONCE_STORE_FULL: 'SIGNATURE_NONCE_STORE_FULL',
   SIGNATURE_REUSED_NONCE: 'SIGNATURE_REUSED_NONCE',
 } as const;
 export type ApiKeySignatureErrorCode =
