@@ -129,6 +129,7 @@ const apiRequest = {
   url: '/v1/sms/send?lang=zh&channel=sms',
   body: '{"to":"+8613800000000","code":"123456"}',
 };
+const apiHost = 'api.example.com';
 function baselineApiKeyCanonical(
   method: string,
   target: string,
@@ -136,12 +137,15 @@ function baselineApiKeyCanonical(
   ts: string,
   nonce: string,
 ): string {
-  const url = new URL(target, 'http://x.invalid');
-  const query = [...url.searchParams]
-    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
-    .sort()
+  // The v2 string: host, the raw path (this one has nothing to escape), the query sorted by name.
+  const [path, search = ''] = target.split('?');
+  const query = search
+    .split('&')
+    .map((part) => part.split('='))
+    .sort((a, b) => (a[0] === b[0] ? 0 : (a[0] ?? '') < (b[0] ?? '') ? -1 : 1))
+    .map(([k = '', v = '']) => `${enc(decodeURIComponent(k))}=${enc(decodeURIComponent(v))}`)
     .join('&');
-  return `${method.toUpperCase()}\n${url.pathname}\n${query}\n${sha256(body)}\n${ts}\n${nonce}`;
+  return `LINGPAI-API-KEY-V2\n${method.toUpperCase()}\n${apiHost}\n${path}\n${query}\n${sha256(body)}\n${ts}\n${nonce}`;
 }
 function baselineApiKeySign(): Record<string, string> {
   const ts = String(Math.floor(Date.now() / 1000));
@@ -151,7 +155,10 @@ function baselineApiKeySign(): Record<string, string> {
     .digest('hex');
   return { 'x-api-key-id': ak, 'x-api-timestamp': ts, 'x-api-nonce': nonce, 'x-api-signature': signature };
 }
-const acceptAllNonces = { setIfAbsent: async () => true };
+const acceptAllNonces = {
+  setIfAbsent: async () => true,
+  increment: async () => ({ count: 1, ttlMs: 600_000 }),
+};
 async function baselineApiKeyVerify(headers: Record<string, string>): Promise<{ keyId: string }> {
   const keyId = headers['x-api-key-id'];
   const ts = headers['x-api-timestamp'];
@@ -174,8 +181,11 @@ const lookupSecret = async (keyId: string) => (keyId === ak ? sk : undefined);
 
 // ---- lingpai ----
 const aliyunCredentials = { accessKeyId: ak, accessKeySecret: sk };
-const verifier = createApiKeyVerifier({ lookupSecret, nonceStore: acceptAllNonces });
-const signedForVerify = signApiKeyRequest(apiRequest, { keyId: ak, secret: sk }).headers;
+const verifier = createApiKeyVerifier({ hosts: [apiHost], lookupSecret, nonceStore: acceptAllNonces });
+const signedForVerify = {
+  host: apiHost,
+  ...signApiKeyRequest({ ...apiRequest, host: apiHost }, { keyId: ak, secret: sk }).headers,
+};
 
 const oursSigV4 = () =>
   signAwsSigV4(
@@ -194,6 +204,16 @@ const oursSigV4 = () =>
 // boundary may tick between the two calls, so one disagreement is retried before giving up.
 const sigV4Agrees = () => baselineSigV4().split('Signature=')[1] === oursSigV4().signature;
 if (!sigV4Agrees() && !sigV4Agrees()) throw new Error('SigV4 baseline and signer disagree');
+const apiKeyFixed = signApiKeyRequest({ ...apiRequest, host: apiHost }, { keyId: ak, secret: sk });
+const apiKeyBaseline = baselineApiKeyCanonical(
+  apiRequest.method,
+  apiRequest.url,
+  apiRequest.body,
+  apiKeyFixed.timestamp,
+  apiKeyFixed.nonce,
+);
+if (apiKeyBaseline !== apiKeyFixed.canonicalString) throw new Error('API-key baseline and signer disagree');
+await verifier.verify({ ...apiRequest, headers: signedForVerify });
 
 const pairs: Array<[string, () => unknown, () => unknown]> = [
   [
@@ -250,7 +270,11 @@ const pairs: Array<[string, () => unknown, () => unknown]> = [
     baselineVolcengine,
   ],
   ['Huawei WSSE', () => signHuaweiWsse({ appKey: ak, appSecret: sk }), baselineWsse],
-  ['API-key sign', () => signApiKeyRequest(apiRequest, { keyId: ak, secret: sk }), baselineApiKeySign],
+  [
+    'API-key sign',
+    () => signApiKeyRequest({ ...apiRequest, host: apiHost }, { keyId: ak, secret: sk }),
+    baselineApiKeySign,
+  ],
   [
     'API-key verify',
     () => verifier.verify({ ...apiRequest, headers: signedForVerify }),
