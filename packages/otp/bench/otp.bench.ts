@@ -35,7 +35,7 @@ function serviceOn(store: OtpStore): VerificationService {
     channels: { email: inbox },
     cooldownSeconds: 0,
     maxAttempts: 1_000_000_000,
-    limits: { perRecipient: [], perIp: [] },
+    limits: { perRecipient: [], perIp: [], global: [] },
   });
 }
 
