@@ -96,6 +96,13 @@ export { deliveryReportRoute } from './delivery-reports/route.js';
 export type { SmppReceipt } from './delivery-reports/smpp.js';
 export { parseSmppReceipt, smppReceiptToReport } from './delivery-reports/smpp.js';
 export type { TwilioReportOptions } from './delivery-reports/twilio.js';
+export type {
+  DeliveryReportAuth,
+  DeliveryReportAuthenticator,
+} from './delivery-reports/authenticate.js';
+export { createDeliveryReportAuthenticator } from './delivery-reports/authenticate.js';
+export type { VonageReportOptions, VonageSignatureMethod } from './delivery-reports/vonage-signature.js';
+export { computeVonageSignature } from './delivery-reports/vonage-signature.js';
 export { ALIYUN_REPORT_RESPONSE } from './delivery-reports/aliyun.js';
 export { TENCENT_REPORT_RESPONSE } from './delivery-reports/tencent.js';
 export type { SmppProvider, SmppProviderOptions, SmppReconnectOptions } from './providers/smpp.js';

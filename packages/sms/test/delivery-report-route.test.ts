@@ -24,6 +24,9 @@ let receiver: FastifyInstance;
 let receiverUrl: string;
 const received: DeliveryReport[] = [];
 const refused: DeliveryReportError[] = [];
+/** The route secret every unsigned provider's callback URL carries. */
+const TOKEN = 'dlr-route-secret-0123456789';
+const auth = { token: TOKEN };
 
 beforeAll(async () => {
   env = await startSandbox();
@@ -34,21 +37,29 @@ beforeAll(async () => {
   const onError = (error: DeliveryReportError) => {
     refused.push(error);
   };
-  deliveryReportRoute(receiver, { path: '/dlr/aliyun', provider: 'aliyun', onReport });
-  deliveryReportRoute(receiver, { path: '/dlr/tencent', provider: 'tencent', onReport });
+  deliveryReportRoute(receiver, { path: '/dlr/aliyun', provider: 'aliyun', auth, onReport, onError });
+  deliveryReportRoute(receiver, { path: '/dlr/tencent', provider: 'tencent', auth, onReport });
   deliveryReportRoute(receiver, {
     path: '/dlr/mocean',
     provider: 'mocean',
     methods: ['POST', 'PUT'],
+    auth,
     onReport,
   });
   deliveryReportRoute(receiver, {
     path: '/dlr/vonage',
     provider: 'vonage',
     methods: ['POST', 'GET'],
+    auth: { token: TOKEN, tokenIn: 'path' },
     onReport,
   });
-  deliveryReportRoute(receiver, { path: '/dlr/huawei', provider: 'huawei', onReport });
+  // The sandbox posts from loopback: the allow-list admits it, and the token is checked as well.
+  deliveryReportRoute(receiver, {
+    path: '/dlr/huawei',
+    provider: 'huawei',
+    auth: { token: TOKEN, allowIps: ['127.0.0.0/8', '::1'] },
+    onReport,
+  });
   deliveryReportRoute(receiver, {
     path: '/dlr/twilio',
     provider: 'twilio',
@@ -82,7 +93,7 @@ async function sendAndWait(provider: SmsProvider, message: Parameters<SmsProvide
 
 describe('delivery reports from the sandbox through deliveryReportRoute', () => {
   it('Aliyun: normalized delivered report, answered {"code":0,"msg":"接收成功"}', async () => {
-    env.sandbox.sms.setReportUrl('aliyun', `${receiverUrl}/dlr/aliyun`);
+    env.sandbox.sms.setReportUrl('aliyun', `${receiverUrl}/dlr/aliyun?token=${TOKEN}`);
     const provider = createAliyunProvider({
       baseURL: `${env.url}/aliyun`,
       accessKeyId: env.sandbox.sms.config.aliyun.accessKeyId,
@@ -113,7 +124,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
   });
 
   it('Tencent: a failed report, answered {"result":0,"errmsg":"OK"}', async () => {
-    env.sandbox.sms.setReportUrl('tencent', `${receiverUrl}/dlr/tencent`);
+    env.sandbox.sms.setReportUrl('tencent', `${receiverUrl}/dlr/tencent?token=${TOKEN}`);
     env.sandbox.sms.setReportStatus('failed');
     const provider = createTencentProvider({
       baseURL: `${env.url}/tencent`,
@@ -192,7 +203,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
       apiKey: env.sandbox.sms.config.mocean.apiKey,
       apiSecret: env.sandbox.sms.config.mocean.apiSecret,
       from: 'lingpai',
-      dlrUrl: `${receiverUrl}/dlr/mocean`,
+      dlrUrl: `${receiverUrl}/dlr/mocean?token=${TOKEN}`,
     });
     const moceanResult = await sendAndWait(mocean, { to: PhoneNumber.parse(usNumber()), content: 'code 1' });
     expect(received.at(-1)).toMatchObject({
@@ -207,7 +218,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
       apiKey: env.sandbox.sms.config.vonage.apiKey,
       apiSecret: env.sandbox.sms.config.vonage.apiSecret,
       from: 'lingpai',
-      callback: `${receiverUrl}/dlr/vonage`,
+      callback: `${receiverUrl}/dlr/vonage/${TOKEN}`,
     });
     const vonageResult = await sendAndWait(vonage, {
       to: PhoneNumber.parse(usNumber()),
@@ -227,7 +238,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
       appSecret: env.sandbox.sms.config.huawei.appSecret,
       from: env.sandbox.sms.config.huawei.senders[0] as string,
       signName: '令牌',
-      statusCallback: `${receiverUrl}/dlr/huawei`,
+      statusCallback: `${receiverUrl}/dlr/huawei?token=${TOKEN}`,
     });
     const to = cnNumber();
     const huaweiResult = await sendAndWait(huawei, {
@@ -243,7 +254,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
   });
 
   it('answers 400 to a malformed report and 500 when onReport throws (so the provider retries)', async () => {
-    const bad = await fetch(`${receiverUrl}/dlr/aliyun`, {
+    const bad = await fetch(`${receiverUrl}/dlr/aliyun?token=${TOKEN}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"not":"an array of reports"}',
@@ -254,6 +265,7 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
     deliveryReportRoute(failing, {
       path: '/dlr',
       provider: 'tencent',
+      auth: 'none',
       onReport: () => {
         throw new Error('database down');
       },
@@ -278,11 +290,12 @@ describe('delivery reports from the sandbox through deliveryReportRoute', () => 
     deliveryReportRoute(app, {
       path: '/dlr/mocean',
       provider: 'mocean',
+      auth,
       onReport: (batch) => void reports.push(...batch),
     });
     const response = await app.inject({
       method: 'POST',
-      url: '/dlr/mocean',
+      url: `/dlr/mocean?token=${TOKEN}`,
       headers: { 'content-type': 'application/octet-stream' },
       payload: 'mocean-msgid=M1&mocean-dlr-status=1&mocean-to=60123456789',
     });

@@ -10,6 +10,11 @@ export interface DeliveryReportRequest {
   url: string;
   /** Header names in any case. */
   headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
+   * The client address as the framework resolved it (Fastify `request.ip`, after `trustProxy`);
+   * needed by `auth.allowIps`.
+   */
+  ip?: string;
   /** The raw body (preferred: signatures cover exact bytes) or what a body parser produced. */
   body?: string | Uint8Array | Readonly<Record<string, unknown>> | readonly unknown[] | null;
 }

@@ -1,5 +1,6 @@
 // Vonage (Nexmo) SMS delivery receipts: JSON POST (or form / GET query, per account setting).
-// Reference §2.6 [mostly unverified].
+// Reference §2.6 [mostly unverified]. With `vonage` options the signature (`sig` or a JWT) is checked
+// before the report is read (vonage-signature.ts).
 import type { DeliveryStatus } from '../delivery-report.js';
 import {
   bodyText,
@@ -17,6 +18,7 @@ import {
   type ParsedDeliveryReports,
   text,
 } from './report-request.js';
+import { type VonageReportOptions, verifyVonageJwt, verifyVonageSig } from './vonage-signature.js';
 
 const STATUS: Readonly<Record<string, DeliveryStatus>> = {
   accepted: 'accepted',
@@ -31,7 +33,10 @@ const STATUS: Readonly<Record<string, DeliveryStatus>> = {
 export function parseVonageReport(
   request: DeliveryReportRequest,
   provider = 'vonage',
+  signature?: VonageReportOptions,
 ): ParsedDeliveryReports {
+  // A JWT sits in a header: checked before the body is touched.
+  if (signature?.signatureMethod === 'jwt') verifyVonageJwt(request, signature);
   const raw = bodyText(request);
   const isJson =
     (headerOf(request, 'content-type') ?? '').includes('json') || raw?.trim().startsWith('{') === true;
@@ -43,6 +48,7 @@ export function parseVonageReport(
   } else {
     fields = formParams(request);
   }
+  if (signature !== undefined && signature.signatureMethod !== 'jwt') verifyVonageSig(fields, signature);
   const messageId = text(fields, 'messageId') ?? text(fields, 'message-id');
   if (messageId === undefined || messageId === '') throw malformed(provider, 'no messageId');
   const providerStatus = text(fields, 'status') ?? '';
