@@ -305,7 +305,12 @@ export class VerificationService {
     this.#limits = {
       perRecipient: rules(limits.perRecipient ?? d.perRecipient, 'perRecipient'),
       perIp: rules(limits.perIp ?? d.perIp, 'perIp'),
-      perIpv6Prefix: prefixRules(limits.perIpv6Prefix ?? d.perIpv6Prefix, this.#ipv6PrefixLength),
+      // The defaults keep only the prefixes coarser than the per-IP one (`ipv6PrefixLength: 56` keeps
+      // /48); rules you pass are checked strictly.
+      perIpv6Prefix: prefixRules(
+        limits.perIpv6Prefix ?? d.perIpv6Prefix.filter((rule) => rule.prefixLength < this.#ipv6PrefixLength),
+        this.#ipv6PrefixLength,
+      ),
       perDevice: rules(limits.perDevice ?? d.perDevice, 'perDevice'),
       perCountry: rules(limits.perCountry ?? d.perCountry, 'perCountry'),
       perCountryOverrides: countryOverrides(limits.perCountryOverrides ?? d.perCountryOverrides),

@@ -198,6 +198,18 @@ describe('VerificationService', () => {
         },
       }),
     ).toThrow(/one window/);
+    // A coarser per-IP prefix keeps the default aggregates that are still coarser (here /48 only).
+    const per56 = service({ limits: { ipv6PrefixLength: 56, perIp: [{ max: 50, windowSeconds: 3600 }] } });
+    for (let i = 0; i < 100; i += 1) {
+      await per56.send({
+        to: `+861380016${String(i).padStart(4, '0')}`,
+        channel: 'sms',
+        ip: `2001:db8:dd:${(i << 8).toString(16)}::1`,
+      });
+    }
+    expect(
+      await rejection(per56.send({ to: '+8613800169999', channel: 'sms', ip: '2001:db8:dd:ff00::1' })),
+    ).toMatchObject({ details: { limit: 'ip/48' } });
   });
 
   it('attack: SMS pumping one country with fresh numbers and fresh IPs stops at the default country cap', async () => {
