@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { StorageUnavailableError, TokenServerError } from '../errors.js';
+
+function send(reply: FastifyReply, error: TokenServerError): FastifyReply {
+  reply.code(error.status ?? 500);
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  reply.header('cache-control', 'no-store');
+  return reply.type('application/json').serializer(JSON.stringify).send(error.body());
+}
+
+/** Fastify's own errors (parse, size, media type, validation, 404) mapped onto the error table. */
+export function toTokenServerError(error: unknown): TokenServerError {
+  if (error instanceof TokenServerError) return error;
+  if (error instanceof StorageUnavailableError) {
+    return new TokenServerError(
+      'temporarily_unavailable',
+      'the service is temporarily unavailable; retry shortly',
+      { retryAfter: 1, cause: error },
+    );
+  }
+  const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
+  if (fastifyError.validation) {
+    return new TokenServerError(
+      'invalid_request',
+      `invalid parameters: ${(fastifyError.message ?? '').slice(0, 300)}`,
+    );
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TokenServerError('payload_too_large', 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new TokenServerError(
+        'unsupported_media_type',
+        'send application/json or application/x-www-form-urlencoded',
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new TokenServerError('invalid_request', 'the body is not valid JSON');
+  }
+  const status = fastifyError.statusCode;
+  if (status === 404) return new TokenServerError('not_found', 'no such endpoint');
+  if (status === 405) return new TokenServerError('method_not_allowed', 'method not allowed');
+  if (status === 413) return new TokenServerError('payload_too_large', 'the request body is too large');
+  if (status === 415) return new TokenServerError('unsupported_media_type', 'unsupported content type');
+  if (status !== undefined && status >= 400 && status < 500)
+    return new TokenServerError('invalid_request', 'the request could not be read');
+  return new TokenServerError('server_error', 'an unexpected error occurred', { cause: error });
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toTokenServerError(error);
+    if (mapped.code === 'server_error') request.log.error({ err: error }, 'unhandled error');
+    else if (mapped.code === 'temporarily_unavailable')
+      request.log.warn({ err: error }, 'storage unavailable');
+    return send(reply, mapped);
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    send(reply, new TokenServerError('not_found', 'no such endpoint')),
+  );
+}

@@ -1,0 +1,28 @@
+import { createHmac } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+
+/**
+ * Store keys for limits: an HMAC of the parts, so no username, IP or client id reaches Redis or the
+ * limits table in the clear, and parts containing the separator cannot collide.
+ */
+export function limitKey(secretKey: Buffer, kind: string, ...parts: string[]): string {
+  const mac = createHmac('sha256', secretKey);
+  for (const part of parts) mac.update(`${part.length}:${part}`);
+  return `lp:${kind}:${mac.digest('base64url').slice(0, 32)}`;
+}
+
+/** IPv6 clients are counted per /64 (one subscriber's allocation); IPv4 per address. */
+export function ipBucket(ip: string): string {
+  const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  if (!isIPv6(address)) return address;
+  const expanded = expandIpv6(address);
+  return `${expanded.slice(0, 4).join(':')}::/64`;
+}
+
+function expandIpv6(address: string): string[] {
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const fill = new Array(Math.max(0, 8 - left.length - right.length)).fill('0');
+  return [...left, ...fill, ...right].map((group) => group.toLowerCase().padStart(4, '0'));
+}

@@ -1,0 +1,113 @@
+import type { Clock } from '@lingpai/auth-core';
+import type { Limits } from '../config.js';
+import { TokenServerError } from '../errors.js';
+import { foldUsername } from '../users/username.js';
+import { ipBucket, limitKey } from './limit-key.js';
+import type { LimitStore } from './limit-store.js';
+
+/** Verifies a captcha answer (`x-captcha-token`); plug in the provider you use. */
+export type CaptchaVerifier = (token: string, context: { ip: string; action: string }) => Promise<boolean>;
+
+export interface PasswordAttempt {
+  username: string;
+  ip: string;
+  captchaToken: string | undefined;
+}
+
+/**
+ * Brute-force protection for every password check (the password grant now, `/auth/v1/signin` later).
+ *
+ * - per (username, IP): after `passwordFailuresPerUserIp` failures, a lockout that doubles with each
+ *   further failure up to `passwordLockoutMax` — the only hard lockout, so an attacker elsewhere cannot
+ *   lock the real user out;
+ * - per username alone: past `passwordFailuresPerUser` failures from anywhere, a captcha is required
+ *   (CloudBase 4028) — a throttle, not a lockout;
+ * - per IP: past `passwordFailuresPerIp` failures, the IP is refused until the window ends.
+ *
+ * Unknown users and wrong passwords are counted alike. Never keyed on `x-device-id`, which the
+ * client chooses.
+ */
+export class PasswordGuard {
+  readonly #store: LimitStore;
+  readonly #key: Buffer;
+  readonly #limits: Limits;
+  readonly #clock: Clock;
+  readonly #captcha: CaptchaVerifier | undefined;
+
+  constructor(store: LimitStore, key: Buffer, limits: Limits, clock: Clock, captcha?: CaptchaVerifier) {
+    this.#store = store;
+    this.#key = key;
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#captcha = captcha;
+  }
+
+  #keys(attempt: PasswordAttempt) {
+    const user = foldUsername(attempt.username);
+    const ip = ipBucket(attempt.ip);
+    return {
+      userIp: limitKey(this.#key, 'pw-ui', user, ip),
+      lock: limitKey(this.#key, 'pw-lock', user, ip),
+      user: limitKey(this.#key, 'pw-u', user),
+      ip: limitKey(this.#key, 'pw-ip', ip),
+    };
+  }
+
+  /** Throws before any password work when the attempt is locked out, throttled or needs a captcha. */
+  async check(attempt: PasswordAttempt): Promise<void> {
+    const keys = this.#keys(attempt);
+    const [lockedUntil, userCount, ipCount] = await Promise.all([
+      this.#store.get(keys.lock),
+      this.#store.get(keys.user),
+      this.#store.get(keys.ip),
+    ]);
+    const now = this.#clock.now();
+    if (lockedUntil !== undefined && Number(lockedUntil) > now) {
+      throw new TokenServerError('rate_limit_exceeded', 'too many failed sign-in attempts; try again later', {
+        retryAfter: Math.max(1, Math.ceil((Number(lockedUntil) - now) / 1_000)),
+      });
+    }
+    if (ipCount !== undefined && Number(ipCount) >= this.#limits.passwordFailuresPerIp) {
+      throw new TokenServerError(
+        'rate_limit_exceeded',
+        'too many failed sign-in attempts from this network',
+        {
+          retryAfter: this.#limits.passwordFailureWindow,
+        },
+      );
+    }
+    if (userCount !== undefined && Number(userCount) >= this.#limits.passwordFailuresPerUser) {
+      const token = attempt.captchaToken;
+      const solved =
+        token !== undefined &&
+        this.#captcha !== undefined &&
+        (await this.#captcha(token, { ip: attempt.ip, action: 'password' }));
+      if (!solved)
+        throw new TokenServerError('captcha_required', 'solve the captcha and send it as x-captcha-token');
+    }
+  }
+
+  async recordFailure(attempt: PasswordAttempt): Promise<void> {
+    const keys = this.#keys(attempt);
+    const windowMs = this.#limits.passwordFailureWindow * 1_000;
+    const [userIp] = await Promise.all([
+      this.#store.increment(keys.userIp, windowMs),
+      this.#store.increment(keys.user, windowMs),
+      this.#store.increment(keys.ip, windowMs),
+    ]);
+    const over = userIp.count - this.#limits.passwordFailuresPerUserIp;
+    if (over >= 0) {
+      const seconds = Math.min(
+        this.#limits.passwordLockoutBase * 2 ** Math.min(over, 20),
+        this.#limits.passwordLockoutMax,
+      );
+      await this.#store.set(keys.lock, String(this.#clock.now() + seconds * 1_000), seconds * 1_000);
+    }
+  }
+
+  /** A correct password from this IP clears that pair's failures (not the per-user or per-IP counts). */
+  async recordSuccess(attempt: PasswordAttempt): Promise<void> {
+    const keys = this.#keys(attempt);
+    await Promise.all([this.#store.delete(keys.userIp), this.#store.delete(keys.lock)]);
+  }
+}
