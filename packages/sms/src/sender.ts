@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '@lingpai/auth-core';
 import { attachRaw, type SmsAttempt } from './attempt.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { createLimiter, type Limiter, unlimited } from './internal/limiter.js';
-import { redactError, redactionFor } from './internal/redact.js';
+import { type Redaction, redactError, redactionFor } from './internal/redact.js';
 import type { SmsBatchRequest, SmsMessage, SmsRequest } from './message.js';
 import { normalizeRegion, type ParsePhoneNumberOptions, PhoneNumber } from './phone-number.js';
 import type { SmsProvider, SmsProviderResult, SmsSendStatus } from './provider.js';
@@ -297,9 +297,15 @@ export class SmsSender {
         sendBatch.call(provider, batchRequest, options.signal ? { signal: options.signal } : {}),
       );
     } catch (error) {
-      batchError = redactError(toSmsError(error, provider.name), redactionFor(batchRequest));
+      batchError = toSmsError(error, provider.name);
     }
     const durationMs = this.#clock.now() - startedAt;
+    // Built once per chunk and only when a recipient failed: redaction is error-path work.
+    let redaction: Redaction | undefined;
+    const redactionOnce = () => {
+      redaction ??= redactionFor(batchRequest);
+      return redaction;
+    };
     if (batchError === undefined) breaker?.onSuccess();
     else if (options.signal?.aborted === true) breaker?.release();
     else this.#record(breaker, batchError);
@@ -327,10 +333,10 @@ export class SmsSender {
           };
           return;
         }
-        const error =
+        const failure =
           batchError ??
           (item?.ok === false
-            ? redactError(item.error, redactionFor(batchRequest))
+            ? item.error
             : new SmsError(
                 'SMS_BAD_RESPONSE',
                 `${provider.name}: the batch answer has no entry for a recipient`,
@@ -339,6 +345,8 @@ export class SmsSender {
                   mayHaveBeenSent: true,
                 },
               ));
+        // Redacted here too: a custom provider's batch errors may quote the request.
+        const error = redactError(failure, redactionOnce());
         attempt = attachRaw(
           { provider: provider.name, outcome: 'failed', startedAt, durationMs, error },
           error.payload ?? outcome?.raw,

@@ -244,6 +244,13 @@ describe('number masking', () => {
     expect(maskNumbers('HTTP 400, code 21211', redaction)).toBe('HTTP 400, code 21211');
   });
 
+  it('redacting twice (provider, then sender) leaves the markers whole', () => {
+    const redaction = redactionFor({ to: cn, template: { params: { word: 'act', code: 'ign' } } });
+    const once = redactText('act ign: string to sign is: act', redaction);
+    expect(once).toBe('[redacted] [redacted]: [string to sign removed]');
+    expect(redactText(once, redaction)).toBe(once);
+  });
+
   it('cuts template values in every encoding a provider echoes them in', () => {
     const redaction = redactionFor({ to: cn, template: { params: { code: 'ab 12/3' } } });
     for (const written of ['ab 12/3', 'ab%2012%2F3', 'ab%252012%252F3', 'ab+12%2F3', 'AB 12/3']) {

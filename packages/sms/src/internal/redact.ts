@@ -94,7 +94,9 @@ function secretPattern(values: ReadonlySet<string>): RegExp | undefined {
   for (const value of values) for (const spelling of spellingsOf(value)) spellings.add(spelling);
   if (spellings.size === 0) return undefined;
   const sorted = [...spellings].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return new RegExp(sorted.join('|'), 'gi');
+  // The markers come first so that redacting twice (provider, then sender) leaves them whole even
+  // when a value is a piece of one (`act` in `[redacted]`).
+  return new RegExp([MARKERS, ...sorted].join('|'), 'gi');
 }
 
 /** The ways a value comes back inside a provider's text: as is, URL-encoded once or twice, JSON-escaped. */
@@ -120,6 +122,8 @@ function spellingsOf(value: string): string[] {
     asciiJson,
   ].filter((spelling) => spelling.length >= MIN_SECRET_LENGTH);
 }
+
+const MARKERS = [REDACTED, ECHO_REMOVED].map((marker) => escapeRegExp(marker)).join('|');
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -161,13 +165,20 @@ export function maskNumbers(text: string, redaction: Redaction = NO_REDACTION_CO
 /** Drops an echoed string to sign or canonical request, from where it starts to the end. */
 export function cutSigningEcho(text: string): string {
   const match = SIGNING_ECHO.exec(text);
-  return match === null ? text : `${text.slice(0, match.index)}${ECHO_REMOVED}`;
+  if (match === null) return text;
+  // Already cut (the marker itself reads "string to sign"): leave it be.
+  if (text.startsWith(ECHO_REMOVED, match.index - 1)) return text;
+  return `${text.slice(0, match.index)}${ECHO_REMOVED}`;
 }
 
 /** Every redaction, in order: the signing echo, the message's values, then numbers. */
 export function redactText(text: string, redaction: Redaction = NO_REDACTION_CONTEXT): string {
   let out = cutSigningEcho(text);
-  if (redaction.secrets !== undefined) out = out.replace(redaction.secrets, REDACTED);
+  if (redaction.secrets !== undefined) {
+    out = out.replace(redaction.secrets, (match) =>
+      match === REDACTED || match === ECHO_REMOVED ? match : REDACTED,
+    );
+  }
   return maskNumbers(out, redaction);
 }
 
