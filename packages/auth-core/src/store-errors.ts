@@ -32,8 +32,8 @@ export class StoreValueError extends LingpaiError<'STORE_INVALID_VALUE'> {
  * succeed. Retryable: entries expire and free room.
  */
 export class StoreFullError extends LingpaiError<'STORE_FULL'> {
-  constructor(message: string) {
-    super('STORE_FULL', message, { retryable: true });
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('STORE_FULL', message, { ...options, retryable: true });
   }
 }
 

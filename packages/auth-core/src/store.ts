@@ -15,8 +15,9 @@
  * Capacity: a store never evicts a live entry to make room. Nonces, replay markers and rate-limit
  * counters live in these stores, and evicting them would let whoever fills the store replay a
  * request or reset a limit. A write that would add a key to a full store throws `StoreFullError`
- * (code `STORE_FULL`) and changes nothing; writes to keys already present still succeed. Expired
- * entries may be reclaimed first. (`RedisStore` needs `maxmemory-policy noeviction` for this.)
+ * (code `STORE_FULL`) and changes nothing. Expired entries may be reclaimed first. `MemoryStore`
+ * still takes writes to keys already present; `RedisStore` needs `maxmemory-policy noeviction`, under
+ * which Redis refuses every write once full (an evicting policy would drop live entries).
  */
 export interface KeyValueStore {
   /** The current value, or `undefined` if absent or expired. */

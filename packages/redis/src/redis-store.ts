@@ -6,6 +6,7 @@ import {
   type RandomBytes,
   type SharedStore,
   StoreArgumentError,
+  StoreFullError,
   StoreValueError,
   secureRandomBytes,
 } from '@lingpai/auth-core';
@@ -92,15 +93,17 @@ export class RedisStore implements SharedStore {
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     assertKey(key);
     assertTtl(ttlMs);
-    await this.#commands.run('SET', (client) => client.set(this.#commands.key(key), value, 'PX', ttlMs));
+    await this.#commands
+      .run('SET', (client) => client.set(this.#commands.key(key), value, 'PX', ttlMs))
+      .catch(rethrowFull);
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     assertKey(key);
     assertTtl(ttlMs);
-    const reply = await this.#commands.run('SET NX', (client) =>
-      client.set(this.#commands.key(key), value, 'PX', ttlMs, 'NX'),
-    );
+    const reply = await this.#commands
+      .run('SET NX', (client) => client.set(this.#commands.key(key), value, 'PX', ttlMs, 'NX'))
+      .catch(rethrowFull);
     return reply === 'OK';
   }
 
@@ -113,7 +116,10 @@ export class RedisStore implements SharedStore {
     if (expected === undefined) return this.setIfAbsent(key, value, ttlMs);
     assertKey(key);
     assertTtl(ttlMs);
-    return (await this.#commands.script(COMPARE_AND_SET, [key], [expected, value, ttlMs])) === 1;
+    const reply = await this.#commands
+      .script(COMPARE_AND_SET, [key], [expected, value, ttlMs])
+      .catch(rethrowFull);
+    return reply === 1;
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
@@ -135,7 +141,7 @@ export class RedisStore implements SharedStore {
     try {
       reply = await this.#commands.script(INCREMENT, [key], [ttlMs, by]);
     } catch (error) {
-      throw asValueError(error) ?? error;
+      throw asValueError(error) ?? asFullError(error) ?? error;
     }
     const [count, ttl]: unknown[] = Array.isArray(reply) ? reply : [];
     // Lua hands counts back as doubles: past 2^53 the number is no longer the count.
@@ -156,6 +162,20 @@ export class RedisStore implements SharedStore {
     if (!this.#ownsClient) return;
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+// Under `maxmemory-policy noeviction` a full Redis refuses writes with "OOM command not allowed …":
+// the store contract's STORE_FULL, so guards on the store refuse the same way on MemoryStore and Redis.
+function asFullError(error: unknown): StoreFullError | undefined {
+  if (!(error instanceof RedisCommandError) || !(error.cause instanceof Error)) return undefined;
+  if (!/\bOOM command not allowed\b/.test(error.cause.message)) return undefined;
+  return new StoreFullError('Redis is full (maxmemory reached) and refused the write', {
+    cause: error.cause,
+  });
+}
+
+function rethrowFull(error: unknown): never {
+  throw asFullError(error) ?? error;
 }
 
 // INCRBY's replies for a value that is not a counter; MemoryStore throws the same StoreValueError.
