@@ -105,6 +105,7 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
   const verifier = createApiKeyVerifier({
     lookupSecret: async (keyId) => keys.get(keyId),
     nonceStore: new MemoryStore(),
+    hosts: ['api.example.com'],
   });
   const request = { method: 'POST', url: 'https://api.example.com/v1/orders?page=1', body: '{"sku":"A1"}' };
   const signed = signApiKeyRequest(request, { keyId: 'demo-key', secret: 'demo-api-secret' });
