@@ -70,11 +70,8 @@ export class PhoneNumber {
       }
       region = upper;
     }
-    if (!normalized.startsWith('+') && region === undefined) {
-      throw invalid(
-        'the number has no country code: write it as +<country code><number> or set defaultRegion',
-      );
-    }
+    // libphonenumber decides whether the text carries a country code: `(+86)138…`, `tel:+86…` and
+    // `+86 138…` all do. Guessing from the first character refused the first two.
     let parsed: LibPhoneNumber;
     try {
       parsed = parsePhoneNumberWithError(
@@ -82,7 +79,7 @@ export class PhoneNumber {
         region === undefined ? undefined : { defaultCountry: region },
       );
     } catch (error) {
-      throw invalid(`not a phone number (${error instanceof Error ? error.message : 'unparseable'})`, error);
+      throw invalid(parseErrorReason(error, region !== undefined || normalized.includes('+')), error);
     }
     const ok = options.validation === 'possible' ? parsed.isPossible() : parsed.isValid();
     if (!ok) throw invalid(`not a valid number for +${parsed.countryCallingCode}`);
@@ -140,6 +137,27 @@ export function parsePhoneNumber(
   options?: ParsePhoneNumberOptions,
 ): PhoneNumber {
   return PhoneNumber.parse(input, options);
+}
+
+/** libphonenumber's `ParseError` codes, in this package's words. */
+function parseErrorReason(error: unknown, hasCountry: boolean): string {
+  const code = error instanceof Error ? error.message : '';
+  switch (code) {
+    case 'INVALID_COUNTRY':
+      return hasCountry
+        ? 'unknown country calling code'
+        : 'the number has no country code: write it as +<country code><number> or set defaultRegion';
+    case 'NOT_A_NUMBER':
+      return 'not a phone number';
+    case 'TOO_SHORT':
+      return 'too short';
+    case 'TOO_LONG':
+      return 'too long';
+    case 'INVALID_LENGTH':
+      return 'wrong length';
+    default:
+      return 'not a phone number (unparseable)';
+  }
 }
 
 function invalid(reason: string, cause?: unknown): SmsError {

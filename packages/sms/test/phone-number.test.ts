@@ -43,6 +43,29 @@ describe('PhoneNumber', () => {
     }
   });
 
+  it('reads a country code libphonenumber finds, without a default region: (+86)… and tel:+86… were refused as "no country code"', () => {
+    expect(parsePhoneNumber('(+86)13800138000').e164).toBe('+8613800138000');
+    expect(parsePhoneNumber('tel:+8613800138000').e164).toBe('+8613800138000');
+    expect(parsePhoneNumber('  +86 (138) 0013-8000 ').e164).toBe('+8613800138000');
+  });
+
+  it("maps libphonenumber's parse errors to reasons, naming the fix only where it applies", () => {
+    const reason = (input: string, defaultRegion?: string) => {
+      try {
+        parsePhoneNumber(input, defaultRegion === undefined ? {} : { defaultRegion });
+        return undefined;
+      } catch (error) {
+        return (error as SmsError).message;
+      }
+    };
+    expect(reason('13800138000')).toMatch(/no country code.*defaultRegion/);
+    expect(reason('tel:13800138000')).toMatch(/no country code/);
+    expect(reason('abc', 'CN')).toBe('Invalid phone number: not a phone number');
+    expect(reason('+86')).toBe('Invalid phone number: too short');
+    expect(reason('+86138001380001234567')).toBe('Invalid phone number: too long');
+    expect(reason('+999123')).toBe('Invalid phone number: unknown country calling code');
+  });
+
   it('rejects an unknown default region as a config error', () => {
     expect(() => parsePhoneNumber('123', { defaultRegion: 'XX' })).toThrow(
       expect.objectContaining({ code: 'SMS_CONFIG_INVALID' }),
