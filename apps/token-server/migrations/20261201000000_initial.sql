@@ -165,6 +165,6 @@ CREATE INDEX audit_events_at ON audit_events (at);
 -- Fixed-window counters and lockouts when there is no Redis (several instances on PostgreSQL).
 CREATE TABLE limit_counters (
   key text PRIMARY KEY,
-  count integer NOT NULL,
+  count bigint NOT NULL,
   expires_at timestamptz NOT NULL
 );

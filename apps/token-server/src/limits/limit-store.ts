@@ -24,7 +24,7 @@ export class PostgresLimitStore implements LimitStore {
 
   async increment(key: string, ttlMs: number, by = 1): Promise<{ count: number; ttlMs: number }> {
     const now = this.#clock.now();
-    const rows = await this.#db.query<{ count: number; expires_at: Date }>(
+    const rows = await this.#db.query<{ count: number | string | bigint; expires_at: Date }>(
       `INSERT INTO limit_counters (key, count, expires_at) VALUES ($1, $2, $4)
        ON CONFLICT (key) DO UPDATE SET
          count = CASE WHEN limit_counters.expires_at <= $3 THEN $2 ELSE limit_counters.count + $2 END,
@@ -33,7 +33,7 @@ export class PostgresLimitStore implements LimitStore {
       [key, by, new Date(now), new Date(now + ttlMs)],
     );
     const row = rows[0]!;
-    return { count: row.count, ttlMs: Math.max(0, row.expires_at.getTime() - now) };
+    return { count: Number(row.count), ttlMs: Math.max(0, row.expires_at.getTime() - now) };
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -45,11 +45,11 @@ export class PostgresLimitStore implements LimitStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    const count = Number.parseInt(value, 10);
+    const count = Number(value);
     await this.#db.query(
       `INSERT INTO limit_counters (key, count, expires_at) VALUES ($1, $2, $3)
        ON CONFLICT (key) DO UPDATE SET count = EXCLUDED.count, expires_at = EXCLUDED.expires_at`,
-      [key, Number.isFinite(count) ? count : 0, new Date(this.#clock.now() + ttlMs)],
+      [key, Number.isSafeInteger(count) ? count : 0, new Date(this.#clock.now() + ttlMs)],
     );
   }
 
