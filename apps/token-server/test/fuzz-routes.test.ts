@@ -12,11 +12,37 @@ interface Operation {
 }
 
 const PARAM_NAMES = [
-  'grant_type', 'client_id', 'client_secret', 'refresh_token', 'username', 'password', 'scope', 'code', 'redirect_uri',
-  'code_verifier', 'device_code', 'user_code', 'token', 'token_type_hint', 'response_type', 'state', 'nonce',
-  'code_challenge', 'code_challenge_method', 'prompt', 'max_age', '__proto__', 'constructor',
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'refresh_token',
+  'username',
+  'password',
+  'scope',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'device_code',
+  'user_code',
+  'token',
+  'token_type_hint',
+  'response_type',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'max_age',
+  '__proto__',
+  'constructor',
 ];
-const GRANTS = ['password', 'refresh_token', 'client_credentials', 'authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'];
+const GRANTS = [
+  'password',
+  'refresh_token',
+  'client_credentials',
+  'authorization_code',
+  'urn:ietf:params:oauth:grant-type:device_code',
+];
 
 const value = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -29,7 +55,9 @@ const value = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 }),
   fc.constant('x'.repeat(70_000)),
 );
-const body = fc.dictionary(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ maxLength: 10 })), value, { maxKeys: 6 });
+const body = fc.dictionary(fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.string({ maxLength: 10 })), value, {
+  maxKeys: 6,
+});
 const contentType = fc.constantFrom(
   'application/json',
   'text/plain;charset=UTF-8',
@@ -39,13 +67,16 @@ const contentType = fc.constantFrom(
   undefined,
 );
 
-const text = (item: unknown): string => (typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item));
+const text = (item: unknown): string =>
+  typeof item === 'object' && item !== null ? JSON.stringify(item) : String(item);
 
 function encode(type: string | undefined, data: Record<string, unknown>, raw: string | undefined): string {
   if (raw !== undefined) return raw;
   if (type === 'application/x-www-form-urlencoded') {
     return Object.entries(data)
-      .flatMap(([name, item]) => (Array.isArray(item) ? item.map((part) => [name, text(part)]) : [[name, text(item)]]))
+      .flatMap(([name, item]) =>
+        Array.isArray(item) ? item.map((part) => [name, text(part)]) : [[name, text(item)]],
+      )
       .map(([name, item]) => `${encodeURIComponent(name!)}=${encodeURIComponent(item!)}`)
       .join('&');
   }
@@ -59,7 +90,9 @@ describe('fuzzing every route', () => {
   beforeAll(async () => {
     server = await startTestServer();
     await server.addUser('fuzz-user', 'FuzzPass123!');
-    const doc = (await server.app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await server.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
     );
@@ -73,7 +106,9 @@ describe('fuzzing every route', () => {
     };
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
-        expect(Object.keys(operation.responses ?? {}), `${method} ${path} has response schemas`).toContain('200');
+        expect(Object.keys(operation.responses ?? {}), `${method} ${path} has response schemas`).toContain(
+          '200',
+        );
       }
     }
   });
@@ -85,14 +120,25 @@ describe('fuzzing every route', () => {
         fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT'),
         contentType,
         body,
-        fc.option(fc.oneof(fc.string({ maxLength: 50 }), fc.constantFrom('{', '[]', 'null', '"str"', '{"a":', 'a=1&a=2&a=3')), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            fc.string({ maxLength: 50 }),
+            fc.constantFrom('{', '[]', 'null', '"str"', '{"a":', 'a=1&a=2&a=3'),
+          ),
+          { nil: undefined },
+        ),
         fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
-        fc.option(fc.constantFrom('Basic !!!', 'Basic dGVzdC1lbnY6', 'Bearer x.y.z', 'Bearer ', 'Digest a'), { nil: undefined }),
+        fc.option(fc.constantFrom('Basic !!!', 'Basic dGVzdC1lbnY6', 'Bearer x.y.z', 'Bearer ', 'Digest a'), {
+          nil: undefined,
+        }),
         async (index, otherMethod, type, data, raw, pathParam, authorization) => {
           const operation = operations[index % operations.length]!;
           const method = index % 5 === 0 ? otherMethod : operation.method;
           const path = operation.path.replace(/\{[^}]+\}|:[A-Za-z]+/g, encodeURIComponent(pathParam ?? 'x'));
-          const query = index % 3 === 0 ? `?${new URLSearchParams(Object.entries(data).map(([k, v]) => [k, text(v).slice(0, 50)])).toString()}` : '';
+          const query =
+            index % 3 === 0
+              ? `?${new URLSearchParams(Object.entries(data).map(([k, v]) => [k, text(v).slice(0, 50)])).toString()}`
+              : '';
           const headers: Record<string, string> = {};
           if (type) headers['content-type'] = type;
           if (authorization) headers.authorization = authorization;
@@ -103,7 +149,10 @@ describe('fuzzing every route', () => {
             headers,
             ...(method === 'GET' ? {} : { payload: encode(type, data, raw) }),
           });
-          expect(response.statusCode === 503 || response.statusCode < 500, `${method} ${path} → ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(true);
+          expect(
+            response.statusCode === 503 || response.statusCode < 500,
+            `${method} ${path} → ${response.statusCode} ${response.body.slice(0, 200)}`,
+          ).toBe(true);
           if (response.statusCode === 302 || response.statusCode === 303) return;
           const contentTypeHeader = String(response.headers['content-type'] ?? '');
           if (contentTypeHeader.startsWith('text/html')) return; // error pages of the browser routes

@@ -20,27 +20,65 @@ describe('log redaction', () => {
     });
     server = await startTestServer({ kind: 'pglite' }, { logger: { level: 'trace', stream } });
     await server.addUser('logged-user', PASSWORD);
-    clientSecret = (await server.addClient({ id: 'log-svc', kind: 'confidential', grantTypes: ['client_credentials'], scopes: ['read'] }))!;
+    clientSecret = (await server.addClient({
+      id: 'log-svc',
+      kind: 'confidential',
+      grantTypes: ['client_credentials'],
+      scopes: ['read'],
+    }))!;
   });
   afterAll(async () => server?.close());
 
   it('never logs secrets', async () => {
     const secrets: string[] = [PASSWORD, clientSecret];
-    const signIn = await postToken(server.app, { grant_type: 'password', username: 'logged-user', password: PASSWORD });
+    const signIn = await postToken(server.app, {
+      grant_type: 'password',
+      username: 'logged-user',
+      password: PASSWORD,
+    });
     secrets.push(signIn.body.access_token as string, signIn.body.refresh_token as string);
-    const refreshed = await postToken(server.app, { grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token as string }, { as: 'form' });
+    const refreshed = await postToken(
+      server.app,
+      { grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token as string },
+      { as: 'form' },
+    );
     secrets.push(refreshed.body.access_token as string, refreshed.body.refresh_token as string);
     // Replays, wrong secrets and secrets in the query string are refused — and still not logged.
-    await postToken(server.app, { grant_type: 'refresh_token', refresh_token: signIn.body.refresh_token as string });
-    await postToken(server.app, { grant_type: 'password', username: 'logged-user', password: `${PASSWORD}-wrong` });
+    await postToken(server.app, {
+      grant_type: 'refresh_token',
+      refresh_token: signIn.body.refresh_token as string,
+    });
+    await postToken(server.app, {
+      grant_type: 'password',
+      username: 'logged-user',
+      password: `${PASSWORD}-wrong`,
+    });
     secrets.push(`${PASSWORD}-wrong`);
-    const cc = await postToken(server.app, { grant_type: 'client_credentials' }, { headers: { authorization: basic('log-svc', clientSecret) } });
+    const cc = await postToken(
+      server.app,
+      { grant_type: 'client_credentials' },
+      { headers: { authorization: basic('log-svc', clientSecret) } },
+    );
     secrets.push(cc.body.access_token as string);
-    await postToken(server.app, { grant_type: 'client_credentials', client_id: 'log-svc', client_secret: clientSecret }, { as: 'text' });
-    await server.app.inject({ method: 'POST', url: `/auth/v1/token?refresh_token=${refreshed.body.refresh_token}&password=${encodeURIComponent(PASSWORD)}&code_verifier=verifier-secret-value-1234567890` });
+    await postToken(
+      server.app,
+      { grant_type: 'client_credentials', client_id: 'log-svc', client_secret: clientSecret },
+      { as: 'text' },
+    );
+    await server.app.inject({
+      method: 'POST',
+      url: `/auth/v1/token?refresh_token=${refreshed.body.refresh_token}&password=${encodeURIComponent(PASSWORD)}&code_verifier=verifier-secret-value-1234567890`,
+    });
     secrets.push('verifier-secret-value-1234567890');
-    await server.app.inject({ method: 'GET', url: '/auth/v1/userinfo', headers: { authorization: `Bearer ${signIn.body.access_token}` } });
-    await server.app.inject({ method: 'GET', url: `/no-such-route?access_token=${signIn.body.access_token}` });
+    await server.app.inject({
+      method: 'GET',
+      url: '/auth/v1/userinfo',
+      headers: { authorization: `Bearer ${signIn.body.access_token}` },
+    });
+    await server.app.inject({
+      method: 'GET',
+      url: `/no-such-route?access_token=${signIn.body.access_token}`,
+    });
     const basicHeader = basic('log-svc', clientSecret);
     secrets.push(basicHeader.slice(6));
 
