@@ -16,7 +16,7 @@ describe('password hashing', () => {
   it('stores argon2id with the OWASP parameters (m=19456, t=2, p=1)', async () => {
     const sub = await server.addUser('owasp', 'Correct-Horse-9');
     const rows = await server.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE sub = $1', [sub]);
-    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
   it('rehashes a hash made with old parameters on the next successful login, and only then', async () => {
@@ -26,15 +26,15 @@ describe('password hashing', () => {
     const read = async () => (await server.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE sub = $1', [sub]))[0]!.password_hash;
 
     expect((await postToken(server.app, { grant_type: 'password', username: 'legacy', password: 'wrong' })).status).toBe(400);
-    expect(await read()).toMatch(/m=1024,t=1,p=1/);
+    expect(await read()).toMatch(/m=1024,p=1,t=1/);
 
     expect((await postToken(server.app, { grant_type: 'password', username: 'legacy', password: 'Legacy-Pass-1' })).status).toBe(200);
     for (let i = 0; i < 50 && /m=1024/.test(await read()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await read()).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await read()).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     expect((await postToken(server.app, { grant_type: 'password', username: 'legacy', password: 'Legacy-Pass-1' })).status).toBe(200);
   });
 
   it('the dummy hash unknown users are checked against uses the same parameters', () => {
-    expect(server.app.lingpai.dummyPasswordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(server.app.lingpai.dummyPasswordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 });
