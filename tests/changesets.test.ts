@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const publishable = new Set(
-  readdirSync(join(root, 'packages'))
-    .map((name) => JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')))
+  ['packages', 'apps']
+    .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name, 'package.json')))
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')))
     .filter((manifest: { private?: boolean }) => manifest.private !== true)
     .map((manifest: { name: string }) => manifest.name),
 );

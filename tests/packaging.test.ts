@@ -22,9 +22,10 @@ interface Manifest {
   exports?: Record<string, unknown>;
 }
 
-const published = readdirSync(join(root, 'packages'))
-  .map((name) => {
-    const dir = join(root, 'packages', name);
+// Published apps (the token server, with its bin) are checked like packages.
+const published = ['packages', 'apps']
+  .flatMap((group) => readdirSync(join(root, group)).map((name) => join(root, group, name)))
+  .map((dir) => {
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Manifest;
     return { dir, manifest };
   })
