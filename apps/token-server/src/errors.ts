@@ -23,12 +23,18 @@ export const ERROR_TABLE = {
   invalid_client: { status: 401, errorCode: 4010 },
   invalid_token: { status: 401, errorCode: 4012 },
   unauthenticated: { status: 401, errorCode: 4013 },
+  /** RFC 9470 step-up: the sign-in behind the token is too old for this action. */
+  insufficient_user_authentication: { status: 401, errorCode: 4014 },
   insufficient_scope: { status: 403, errorCode: 4030 },
   permission_denied: { status: 403, errorCode: 4031 },
+  /** An interaction call before the user logged in (the login page must show the login first). */
+  login_required: { status: 403, errorCode: 4032 },
   not_found: { status: 404, errorCode: 4040 },
   user_not_found: { status: 404, errorCode: 4004 },
   method_not_allowed: { status: 405, errorCode: 4050 },
   already_exists: { status: 409, errorCode: 4090 },
+  /** The interaction expired or already completed (it yields once): start again from the client. */
+  interaction_expired: { status: 410, errorCode: 4100 },
   payload_too_large: { status: 413, errorCode: 4130 },
   unsupported_media_type: { status: 415, errorCode: 4150 },
   captcha_required: { status: 429, errorCode: 4028 },

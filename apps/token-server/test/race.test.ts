@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../src/crypto/opaque-token.js';
+import { backends, ENV_ID, startTestServer, type TestServer } from './support/test-app.js';
+
+/**
+ * Races on one refresh token inside one process, on PGlite (one connection behind a mutex) and on
+ * PostgreSQL (a pool of 20, so the requests really run concurrently). The fleet suite repeats the
+ * grace-0 and grace races over three processes.
+ */
+
+const PASSWORD = 'RacePass123!@#';
+const GRACE_CLIENT = 'race-grace';
+const PARALLEL = 100;
+
+describe.each(backends())('refresh races in one process on %s', (_name, backend) => {
+  let server: TestServer;
+  let userIndex = 0;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    await server.addClient({
+      id: GRACE_CLIENT,
+      kind: 'public',
+      grantTypes: ['password', 'refresh_token'],
+      scopes: ['user'],
+      refreshGraceSeconds: 10,
+    });
+  });
+  afterAll(async () => server?.close());
+
+  async function signIn(clientId: string, deviceId: string): Promise<{ refresh: string; access: string }> {
+    const username = `racer${userIndex++}`;
+    await server.addUser(username, PASSWORD);
+    const answer = await server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/token',
+      headers: { 'x-device-id': deviceId },
+      payload: { grant_type: 'password', client_id: clientId, username, password: PASSWORD },
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const body = answer.json<{ refresh_token: string; access_token: string }>();
+    return { refresh: body.refresh_token, access: body.access_token };
+  }
+
+  function refresh(clientId: string, token: string, deviceId: string) {
+    return server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/token',
+      headers: { 'x-device-id': deviceId },
+      payload: { grant_type: 'refresh_token', client_id: clientId, refresh_token: token },
+    });
+  }
+
+  async function childrenOf(token: string): Promise<string[]> {
+    const rows = await server.db.query<{ hash: string }>(
+      'SELECT hash FROM refresh_tokens WHERE parent_hash = $1',
+      [hashToken(token)],
+    );
+    return rows.map((row) => row.hash);
+  }
+
+  async function familyOf(token: string): Promise<{ revoked_at: Date | null; revoked_reason: string | null }> {
+    const rows = await server.db.query<{ revoked_at: Date | null; revoked_reason: string | null }>(
+      `SELECT f.revoked_at, f.revoked_reason FROM refresh_families f
+       JOIN refresh_tokens t ON t.family_id = f.id WHERE t.hash = $1`,
+      [hashToken(token)],
+    );
+    return rows[0]!;
+  }
+
+  it('100 parallel refreshes of one token with grace 0: exactly one rotates, the rest are reuse', async () => {
+    const { refresh: parent } = await signIn(ENV_ID, 'phone-1');
+    const answers = await Promise.all(
+      Array.from({ length: PARALLEL }, () => refresh(ENV_ID, parent, 'phone-1')),
+    );
+    const won = answers.filter((answer) => answer.statusCode === 200);
+    expect(won).toHaveLength(1);
+    for (const answer of answers.filter((a) => a.statusCode !== 200)) {
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json()).toMatchObject({ error: 'invalid_grant', error_code: 4001 });
+    }
+    const children = await childrenOf(parent);
+    expect(children).toEqual([hashToken(won[0]!.json<{ refresh_token: string }>().refresh_token)]);
+    // With no grace, a second presentation of a rotated token is reuse: the family ends (RFC 9700 §4.14.2).
+    expect((await familyOf(parent)).revoked_reason).toBe('refresh_token_reuse');
+  });
+
+  it('100 parallel refreshes inside the grace window from the same device all get the one child pair', async () => {
+    const { refresh: parent } = await signIn(GRACE_CLIENT, 'phone-2');
+    const answers = await Promise.all(
+      Array.from({ length: PARALLEL }, () => refresh(GRACE_CLIENT, parent, 'phone-2')),
+    );
+    for (const answer of answers) expect(answer.statusCode, answer.body).toBe(200);
+    const pairs = new Set(
+      answers.map((answer) => {
+        const body = answer.json<{ refresh_token: string; access_token: string }>();
+        return `${body.refresh_token} ${body.access_token}`;
+      }),
+    );
+    expect(pairs.size).toBe(1);
+    const [child] = [...pairs][0]!.split(' ');
+    expect(await childrenOf(parent)).toEqual([hashToken(child!)]);
+    expect((await familyOf(parent)).revoked_at).toBeNull();
+    // The child is live and rotates normally.
+    const next = await refresh(GRACE_CLIENT, child!, 'phone-2');
+    expect(next.statusCode, next.body).toBe(200);
+  });
+
+  it('the rotated parent from another x-device-id inside the grace window ends the family', async () => {
+    const { refresh: parent } = await signIn(GRACE_CLIENT, 'phone-3');
+    const rotated = await refresh(GRACE_CLIENT, parent, 'phone-3');
+    expect(rotated.statusCode).toBe(200);
+    const child = rotated.json<{ refresh_token: string; access_token: string }>();
+    expect(server.app.lingpai.verifier.verify(child.access_token)).toBeDefined();
+
+    const stolen = await refresh(GRACE_CLIENT, parent, 'attacker-laptop');
+    expect(stolen.statusCode).toBe(400);
+    expect(stolen.json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await familyOf(parent)).revoked_reason).toBe('refresh_token_reuse');
+    // Everything the family issued is dead: the child refresh token and its access token.
+    expect((await refresh(GRACE_CLIENT, child.refresh_token, 'phone-3')).statusCode).toBe(400);
+    expect(server.app.lingpai.verifier.verify(child.access_token)).toBeUndefined();
+  });
+
+  it('a parallel mix of the owner device and another device never yields two children', async () => {
+    const { refresh: parent } = await signIn(GRACE_CLIENT, 'phone-4');
+    const answers = await Promise.all(
+      Array.from({ length: PARALLEL }, (_, index) =>
+        refresh(GRACE_CLIENT, parent, index % 2 === 0 ? 'phone-4' : 'attacker-laptop'),
+      ),
+    );
+    const successes = answers.filter((answer) => answer.statusCode === 200);
+    expect(successes.length).toBeGreaterThanOrEqual(1);
+    const refreshTokens = new Set(successes.map((a) => a.json<{ refresh_token: string }>().refresh_token));
+    expect(refreshTokens.size).toBe(1);
+    expect(await childrenOf(parent)).toHaveLength(1);
+    // At least one foreign-device presentation came after the rotation: the family is over.
+    expect((await familyOf(parent)).revoked_reason).toBe('refresh_token_reuse');
+  });
+});
