@@ -7,6 +7,7 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { REDACT_PATHS, redactUrl } from './http/log-redaction.js';
 import { registerSecurityHooks } from './http/security-hooks.js';
+import { deviceRoutes } from './routes/device-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
@@ -15,7 +16,7 @@ import { tokenRoute } from './routes/token-route.js';
 import type { Services } from './services.js';
 
 /** The endpoint groups, in registration order. Later features add theirs here. */
-export const ROUTE_PLUGINS: RoutePlugin[] = [healthRoutes, discoveryRoutes, tokenRoute];
+export const ROUTE_PLUGINS: RoutePlugin[] = [healthRoutes, discoveryRoutes, tokenRoute, deviceRoutes];
 
 export type BuildAppOptions = TokenServerOptions & ServiceOverrides;
 

@@ -1,5 +1,6 @@
 import { GRANT_TYPES } from '../clients/client.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
+import { deviceCodeGrant } from './device-code-grant.js';
 import type { GrantHandler } from './grant-context.js';
 import { passwordGrant } from './password-grant.js';
 import { refreshTokenGrant } from './refresh-token-grant.js';
@@ -9,4 +10,5 @@ export const GRANT_HANDLERS: Partial<Record<string, GrantHandler>> = {
   [GRANT_TYPES.password]: passwordGrant,
   [GRANT_TYPES.refreshToken]: refreshTokenGrant,
   [GRANT_TYPES.clientCredentials]: clientCredentialsGrant,
+  [GRANT_TYPES.deviceCode]: deviceCodeGrant,
 };
