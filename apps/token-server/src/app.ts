@@ -10,13 +10,26 @@ import { registerSecurityHooks } from './http/security-hooks.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { introspectionRoutes } from './routes/introspection-routes.js';
+import { revocationRoutes } from './routes/revocation-routes.js';
 import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
 import { ErrorSchema } from './routes/schemas.js';
+import { signoutRoute } from './routes/signout-route.js';
 import { tokenRoute } from './routes/token-route.js';
+import { userinfoRoute } from './routes/userinfo-route.js';
 import type { Services } from './services.js';
 
 /** The endpoint groups, in registration order. Later features add theirs here. */
-export const ROUTE_PLUGINS: RoutePlugin[] = [healthRoutes, discoveryRoutes, tokenRoute, deviceRoutes];
+export const ROUTE_PLUGINS: RoutePlugin[] = [
+  healthRoutes,
+  discoveryRoutes,
+  tokenRoute,
+  deviceRoutes,
+  introspectionRoutes,
+  revocationRoutes,
+  signoutRoute,
+  userinfoRoute,
+];
 
 export type BuildAppOptions = TokenServerOptions & ServiceOverrides;
 

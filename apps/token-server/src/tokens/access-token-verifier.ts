@@ -43,7 +43,15 @@ export class AccessTokenVerifier {
     this.#audience = options.audience;
   }
 
-  verify(token: string): AccessTokenClaims | undefined {
+  /**
+   * The claims when the token is ours and live. `allowExpired` and `allowRevoked` relax only those
+   * two checks (signature, `typ`, issuer and audience always hold): sign-out and revocation end the
+   * session of a token that may have just expired, and a second sign-out of a dead one is idempotent.
+   */
+  verify(
+    token: string,
+    options: { allowExpired?: boolean; allowRevoked?: boolean } = {},
+  ): AccessTokenClaims | undefined {
     const decoded = decodeJwt(token);
     if (decoded?.header.typ !== 'at+jwt') return undefined;
     const key = this.#keys.verificationKey(decoded.header.kid);
@@ -51,14 +59,17 @@ export class AccessTokenVerifier {
     const claims = decoded.payload;
     const now = Math.floor(this.#clock.now() / 1_000);
     if (claims.iss !== this.#issuer || claims.aud !== this.#audience) return undefined;
-    if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined;
+    if (typeof claims.exp !== 'number' || (claims.exp <= now && !options.allowExpired)) return undefined;
     if (
       typeof claims.sub !== 'string' ||
       typeof claims.client_id !== 'string' ||
       typeof claims.scope !== 'string'
     )
       return undefined;
-    if (claims.sid !== undefined && (typeof claims.sid !== 'string' || this.#revoked.isRevoked(claims.sid)))
+    if (
+      claims.sid !== undefined &&
+      (typeof claims.sid !== 'string' || (!options.allowRevoked && this.#revoked.isRevoked(claims.sid)))
+    )
       return undefined;
     return claims as unknown as AccessTokenClaims;
   }
