@@ -25,8 +25,6 @@ export const ERROR_TABLE = {
   unauthenticated: { status: 401, errorCode: 4013 },
   /** RFC 9470 step-up: the sign-in behind the token is too old for this action. */
   insufficient_user_authentication: { status: 401, errorCode: 4014 },
-  /** RFC 9470 step-up: the sign-in behind the token is too old for this action. */
-  insufficient_user_authentication: { status: 401, errorCode: 4014 },
   insufficient_scope: { status: 403, errorCode: 4030 },
   permission_denied: { status: 403, errorCode: 4031 },
   /** An interaction call before the user logged in (the login page must show the login first). */
