@@ -105,7 +105,5 @@ export type { VonageReportOptions, VonageSignatureMethod } from './delivery-repo
 export { computeVonageSignature } from './delivery-reports/vonage-signature.js';
 export { ALIYUN_REPORT_RESPONSE } from './delivery-reports/aliyun.js';
 export { TENCENT_REPORT_RESPONSE } from './delivery-reports/tencent.js';
-export type { SmppProvider, SmppProviderOptions, SmppReconnectOptions } from './providers/smpp.js';
-export { createSmppProvider } from './providers/smpp.js';
 export type { EncodedMessage, SmppEncoding } from './providers/smpp-encoding.js';
 export { encodeSmsText, isGsmEncodable } from './providers/smpp-encoding.js';

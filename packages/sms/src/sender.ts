@@ -1,13 +1,15 @@
 import { type Clock, systemClock } from '@lingpai/auth-core';
 import { attachRaw, type SmsAttempt } from './attempt.js';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
+import { configError, oneOf, optionalFunction, requireOptions } from './internal/config.js';
 import { createLimiter, type Limiter, unlimited } from './internal/limiter.js';
 import { type Redaction, redactError, redactionFor } from './internal/redact.js';
 import type { SmsBatchRequest, SmsMessage, SmsRequest } from './message.js';
 import { normalizeRegion, type ParsePhoneNumberOptions, PhoneNumber } from './phone-number.js';
 import type { SmsProvider, SmsProviderResult, SmsSendStatus } from './provider.js';
 import { SmsError, type SmsErrorCode } from './sms-error.js';
-import { type SmsStrategy, type SmsStrategyName, strategyByName } from './strategies.js';
+import { type SmsStrategy, type SmsStrategyName, strategyByName, strategyReferences } from './strategies.js';
+import { checkTemplate } from './template.js';
 
 export interface SmsSenderOptions {
   /** Providers, in preference order for the `ordered` strategy. Names must be unique. */
@@ -98,12 +100,30 @@ export class SmsSender {
   readonly #maxAttempts: number;
   readonly #onAttempt: ((attempt: SmsAttempt) => void) | undefined;
 
-  constructor(options: SmsSenderOptions) {
+  constructor(input: SmsSenderOptions) {
+    const options = requireOptions(
+      'SmsSender',
+      'new SmsSender',
+      input,
+      'providers: [createAliyunProvider(…)]',
+    );
     if (!Array.isArray(options.providers) || options.providers.length === 0) {
-      throw new SmsError('SMS_CONFIG_INVALID', 'SmsSender needs at least one provider');
+      throw configError(
+        `SmsSender: \`providers\` ${Array.isArray(options.providers) ? 'is empty' : 'is missing'} — pass at least one provider, e.g. providers: [createMemoryProvider()]`,
+      );
     }
     const byName = new Map<string, SmsProvider>();
-    for (const provider of options.providers) {
+    for (const [index, provider] of options.providers.entries()) {
+      if (
+        typeof provider !== 'object' ||
+        provider === null ||
+        typeof provider.send !== 'function' ||
+        typeof provider.name !== 'string'
+      ) {
+        throw configError(
+          `SmsSender: \`providers[${index}]\` is not a provider (an object with name and send()) — did you pass the factory instead of calling it?`,
+        );
+      }
       if (byName.has(provider.name)) {
         throw new SmsError(
           'SMS_CONFIG_INVALID',
@@ -116,16 +136,36 @@ export class SmsSender {
     this.#byName = byName;
     const strategy = options.strategy ?? 'ordered';
     this.#strategy = typeof strategy === 'function' ? strategy : strategyByName(strategy);
+    const references = strategyReferences(this.#strategy);
+    if (references !== undefined) {
+      const known = new Set(options.providers.flatMap((provider) => [provider.name, provider.kind]));
+      const unknown = references.names.filter((name) => !known.has(name));
+      if (unknown.length > 0) {
+        throw configError(
+          `SmsSender: ${references.factory} names ${unknown.map((name) => JSON.stringify(name)).join(', ')}, which matches no provider name or kind here (${[...byName.keys()].join(', ')})`,
+        );
+      }
+    }
     this.#clock = options.clock ?? systemClock;
     this.#phoneOptions = {
       ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
-      ...(options.phoneValidation === undefined ? {} : { validation: options.phoneValidation }),
+      ...(options.phoneValidation === undefined
+        ? {}
+        : {
+            validation: oneOf(
+              'SmsSender',
+              'phoneValidation',
+              options.phoneValidation,
+              ['valid', 'possible'],
+              'valid',
+            ),
+          }),
     };
     if (options.defaultRegion !== undefined) normalizeRegion(options.defaultRegion);
     this.#resendOnUnknownOutcome = options.resendOnUnknownOutcome ?? false;
     this.#maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
     if (!(this.#maxAttempts >= 1)) throw new SmsError('SMS_CONFIG_INVALID', 'maxAttempts must be >= 1');
-    this.#onAttempt = options.onAttempt;
+    this.#onAttempt = optionalFunction('SmsSender', 'onAttempt', options.onAttempt);
     if (options.circuitBreaker !== false) {
       for (const provider of this.#providers) {
         this.#breakers.set(
@@ -160,6 +200,7 @@ export class SmsSender {
    * `SmsError` whose `attempts` say what each provider answered.
    */
   async send(message: SmsMessage, options: SmsSendOptions = {}): Promise<SmsSendResult> {
+    checkTemplate(message.template);
     const to = this.parseNumber(message.to);
     const request: SmsRequest = { ...message, to };
     return this.#sendRequest(request, this.#route(request, options), options, []);
@@ -178,6 +219,7 @@ export class SmsSender {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new SmsError('SMS_CONFIG_INVALID', 'concurrency must be an integer >= 1');
     }
+    checkTemplate(message.template);
     const items = new Array<SmsBatchResultItem>(message.to.length);
     const { to: recipients, ...rest } = message;
     // Group recipients by the provider chosen first, so batch APIs get whole chunks.

@@ -10,6 +10,20 @@ import { SmsError } from './sms-error.js';
  */
 export type SmsStrategy = (providers: readonly SmsProvider[], request: SmsRequest) => readonly SmsProvider[];
 
+/**
+ * Provider names a built-in strategy was configured with, so `SmsSender` can refuse a name that
+ * matches none of its providers: a typo in a route or a weight would otherwise route nothing, or
+ * silently weigh 1, at the first message instead of at start-up.
+ */
+const referencedNames = new WeakMap<SmsStrategy, { factory: string; names: readonly string[] }>();
+
+/** Internal: the names a built-in strategy refers to (undefined for custom strategies). */
+export function strategyReferences(
+  strategy: SmsStrategy,
+): { factory: string; names: readonly string[] } | undefined {
+  return referencedNames.get(strategy);
+}
+
 /** Tries providers in the order given. */
 export function orderedStrategy(): SmsStrategy {
   return (providers) => providers;
@@ -55,10 +69,13 @@ export function weightedRoundRobinStrategy(
       throw new SmsError('SMS_CONFIG_INVALID', `weight for ${name} must be a finite number >= 0`);
     }
   }
+  if (!Number.isFinite(defaultWeight) || defaultWeight < 0) {
+    throw new SmsError('SMS_CONFIG_INVALID', '`defaultWeight` must be a finite number >= 0');
+  }
   const current = new Map<string, number>();
   const weightOf = (provider: SmsProvider) =>
     weights[provider.name] ?? weights[provider.kind] ?? defaultWeight;
-  return (providers) => {
+  const strategy: SmsStrategy = (providers) => {
     let total = 0;
     let best: SmsProvider | undefined;
     let bestCurrent = Number.NEGATIVE_INFINITY;
@@ -81,6 +98,8 @@ export function weightedRoundRobinStrategy(
       .sort((a, b) => weightOf(b) - weightOf(a));
     return [chosen, ...rest];
   };
+  referencedNames.set(strategy, { factory: 'weightedRoundRobinStrategy', names: Object.keys(weights) });
+  return strategy;
 }
 
 export interface CountryRoutingOptions {
@@ -96,8 +115,25 @@ export interface CountryRoutingOptions {
 
 /** Routes by the recipient's country; a recipient with no route gets `SMS_NO_ROUTE`. */
 export function countryStrategy(options: CountryRoutingOptions): SmsStrategy {
+  if (
+    typeof options !== 'object' ||
+    options === null ||
+    typeof options.routes !== 'object' ||
+    options.routes === null
+  ) {
+    throw new SmsError(
+      'SMS_CONFIG_INVALID',
+      "countryStrategy: `routes` is missing — pass { routes: { '+86': ['aliyun'], '*': ['twilio'] } }",
+    );
+  }
   const within = options.within ?? orderedStrategy();
-  for (const key of Object.keys(options.routes)) {
+  for (const [key, names] of Object.entries(options.routes)) {
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) {
+      throw new SmsError(
+        'SMS_CONFIG_INVALID',
+        `countryStrategy: route ${JSON.stringify(key)} must be a list of provider names`,
+      );
+    }
     if (key !== '*' && !/^\+[1-9][0-9]{0,3}$/.test(key) && !/^[A-Z]{2}$/.test(key)) {
       throw new SmsError(
         'SMS_CONFIG_INVALID',
@@ -105,7 +141,7 @@ export function countryStrategy(options: CountryRoutingOptions): SmsStrategy {
       );
     }
   }
-  return (providers, request) => {
+  const strategy: SmsStrategy = (providers, request) => {
     const routes = options.routes;
     const region = request.to.region;
     const names =
@@ -122,6 +158,11 @@ export function countryStrategy(options: CountryRoutingOptions): SmsStrategy {
     });
     return chosen.length === 0 ? chosen : within(chosen, request);
   };
+  referencedNames.set(strategy, {
+    factory: 'countryStrategy',
+    names: [...new Set(Object.values(options.routes).flat())],
+  });
+  return strategy;
 }
 
 /** Names accepted by `SmsSenderOptions.strategy` for the built-in strategies. */
@@ -136,6 +177,9 @@ export function strategyByName(name: SmsStrategyName): SmsStrategy {
     case 'round-robin':
       return roundRobinStrategy();
     default:
-      throw new SmsError('SMS_CONFIG_INVALID', `Unknown strategy ${JSON.stringify(name)}`);
+      throw new SmsError(
+        'SMS_CONFIG_INVALID',
+        `Unknown strategy ${typeof name === 'string' ? JSON.stringify(name) : typeof name}: use 'ordered', 'random' or 'round-robin', or pass a strategy function`,
+      );
   }
 }

@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import type {
   RegionalTemplateId,
   SmsRequest,
@@ -26,6 +27,36 @@ export function resolveTemplateId(
   if (entry === undefined) return undefined;
   if (typeof entry === 'string') return entry;
   return pickRegional(entry, to);
+}
+
+/**
+ * Refuses a regional template id keyed by something that is neither an ISO region nor `default`
+ * (`{ cn: … }`, `{ '+86': … }`, `{ China: … }`): such a key never matches, so the message would
+ * silently go out with the `default` template or not at all. Keys of `ids` are not checked: one
+ * template object may serve senders with different providers (production ids, a memory provider in
+ * tests).
+ */
+export function checkTemplate(template: SmsTemplate | undefined): void {
+  if (template === undefined) return;
+  const entries: [string, unknown][] = [['template.id', template.id]];
+  for (const [key, value] of Object.entries(template.ids ?? {})) entries.push([`template.ids.${key}`, value]);
+  for (const [field, entry] of entries) {
+    if (entry === undefined || typeof entry === 'string') continue;
+    if (typeof entry !== 'object' || entry === null) {
+      throw new SmsError(
+        'SMS_CONFIG_INVALID',
+        `\`${field}\` must be a template id or { <region>: id, default: id }`,
+      );
+    }
+    for (const key of Object.keys(entry)) {
+      if (key !== 'default' && !isSupportedCountry(key)) {
+        throw new SmsError(
+          'SMS_CONFIG_INVALID',
+          `\`${field}\` has the key ${JSON.stringify(key)}: use upper-case ISO regions (CN, HK, US) or default`,
+        );
+      }
+    }
+  }
 }
 
 function pickRegional(entry: RegionalTemplateId, to: PhoneNumber): string | undefined {

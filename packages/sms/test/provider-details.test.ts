@@ -263,7 +263,7 @@ describe('configuration', () => {
     expect(() => createAliyunProvider({ accessKeyId: 'id', accessKeySecret: '' })).toThrow(
       expect.objectContaining({
         code: 'SMS_CONFIG_INVALID',
-        message: 'aliyun: `accessKeySecret` is required',
+        message: 'aliyun: `accessKeySecret` is an empty string — is ALIBABA_CLOUD_ACCESS_KEY_SECRET set?',
       }),
     );
     expect(() => createTwilioProvider({ accountSid: 'AC1', authToken: 't' })).toThrow(SmsError);

@@ -6,15 +6,13 @@ import smpp, { type Pdu, type Session, type Server as SmppServer } from 'smpp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMemoryProvider,
-  createSmppProvider,
   type DeliveryReport,
   encodeSmsText,
   isGsmEncodable,
   PhoneNumber,
-  type SmppProvider,
-  type SmppProviderOptions,
   SmsSender,
 } from '../src/index.js';
+import { createSmppProvider, type SmppProvider, type SmppProviderOptions } from '../src/smpp.js';
 import { rejection } from './support.js';
 
 /** Resolves once `check` is true; polls, so it never depends on how long a step takes. */

@@ -10,7 +10,10 @@ import {
   uuidNonce,
 } from '@lingpai/auth-core';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
+import { configError, optionalFunction, optionalString, optionalUrl } from './config.js';
 import { cutSigningEcho } from './redact.js';
+
+export { requireString } from './config.js';
 
 /** Options every HTTP provider takes. */
 export interface HttpProviderOptions {
@@ -44,32 +47,22 @@ export function resolveHttpOptions(
   defaultBaseURL: string,
   options: HttpProviderOptions,
 ): ResolvedHttpOptions {
-  const baseURL = (options.baseURL ?? defaultBaseURL).replace(/\/+$/, '');
-  try {
-    new URL(baseURL);
-  } catch {
-    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: baseURL is not an absolute URL`);
-  }
+  const baseURL = (optionalUrl(kind, 'baseURL', options.baseURL) ?? defaultBaseURL).replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: timeoutMs must be a positive number`);
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw configError(`${kind}: \`timeoutMs\` must be a positive number of milliseconds`);
+  }
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+    throw configError(`${kind}: \`clock\` must have a now() method (use systemClock or createManualClock())`);
   }
   return {
-    name: options.name ?? kind,
+    name: optionalString(kind, 'name', options.name) ?? kind,
     baseURL,
-    fetch: options.fetch,
+    fetch: optionalFunction(kind, 'fetch', options.fetch),
     timeoutMs,
     clock: options.clock ?? systemClock,
-    nonce: options.nonce ?? uuidNonce,
+    nonce: optionalFunction(kind, 'nonce', options.nonce) ?? uuidNonce,
   };
-}
-
-/** Throws `SMS_CONFIG_INVALID` naming the field (never its value) when a credential is missing. */
-export function requireString(kind: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new SmsError('SMS_CONFIG_INVALID', `${kind}: \`${field}\` is required`);
-  }
-  return value;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   signAliyunRpc,
 } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
+import { oneOf, optionalString, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   type HttpProviderOptions,
@@ -16,7 +17,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -133,20 +133,44 @@ class AliyunSmsProvider implements SmsProvider {
   readonly #signatureVersion: 'acs3' | 'rpc';
   readonly #url: URL;
 
-  constructor(options: AliyunSmsOptions) {
-    const defaultBase = options.site === 'international' ? ALIYUN_INTL_BASE_URL : ALIYUN_BASE_URL;
+  constructor(input: AliyunSmsOptions) {
+    const options = requireOptions(
+      'aliyun',
+      'createAliyunProvider',
+      input,
+      'accessKeyId, accessKeySecret, signName',
+    );
+    const site = oneOf('aliyun', 'site', options.site, ['china', 'international'], 'china');
+    const defaultBase = site === 'international' ? ALIYUN_INTL_BASE_URL : ALIYUN_BASE_URL;
     this.#http = resolveHttpOptions('aliyun', defaultBase, options);
     this.name = this.#http.name;
     this.#credentials = {
-      accessKeyId: requireString('aliyun', 'accessKeyId', options.accessKeyId),
-      accessKeySecret: requireString('aliyun', 'accessKeySecret', options.accessKeySecret),
-      ...(options.securityToken === undefined ? {} : { securityToken: options.securityToken }),
+      accessKeyId: requireString('aliyun', 'accessKeyId', options.accessKeyId, 'ALIBABA_CLOUD_ACCESS_KEY_ID'),
+      accessKeySecret: requireString(
+        'aliyun',
+        'accessKeySecret',
+        options.accessKeySecret,
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      ),
+      ...(options.securityToken === undefined
+        ? {}
+        : {
+            securityToken: requireString(
+              'aliyun',
+              'securityToken',
+              options.securityToken,
+              'ALIBABA_CLOUD_SECURITY_TOKEN',
+            ),
+          }),
     };
-    this.#signName = options.signName;
-    this.#signatureVersion = options.signatureVersion ?? 'acs3';
-    if (this.#signatureVersion !== 'acs3' && this.#signatureVersion !== 'rpc') {
-      throw new SmsError('SMS_CONFIG_INVALID', 'aliyun: signatureVersion must be "acs3" or "rpc"');
-    }
+    this.#signName = optionalString('aliyun', 'signName', options.signName);
+    this.#signatureVersion = oneOf(
+      'aliyun',
+      'signatureVersion',
+      options.signatureVersion,
+      ['acs3', 'rpc'],
+      'acs3',
+    );
     // RPC-style APIs live at "/" of the endpoint; a sandbox prefix becomes the path.
     this.#url = new URL(`${this.#http.baseURL}/`);
   }

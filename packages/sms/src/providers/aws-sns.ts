@@ -2,12 +2,12 @@
 // `sns` (reference §2.6). SNS takes text only; delivery status comes through CloudWatch, not webhooks.
 import { type AwsCredentials, signAwsSigV4 } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
+import { configError, oneOf, optionalString, requireOptions, requireString } from '../internal/config.js';
 import {
   codeForStatus,
   type HttpProviderOptions,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -81,18 +81,42 @@ class AwsSnsSmsProvider implements SmsProvider {
   readonly #smsType: string;
   readonly #senderId: string | undefined;
 
-  constructor(options: AwsSnsSmsOptions) {
-    const region = requireString('aws-sns', 'region', options.region);
+  constructor(input: AwsSnsSmsOptions) {
+    const options = requireOptions(
+      'aws-sns',
+      'createAwsSnsProvider',
+      input,
+      'region, accessKeyId, secretAccessKey',
+    );
+    const region = requireString('aws-sns', 'region', options.region, 'AWS_REGION');
+    if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+      throw configError('aws-sns: `region` is not an AWS region name such as us-east-1');
+    }
     this.#http = resolveHttpOptions('aws-sns', `https://sns.${region}.amazonaws.com`, options);
     this.name = this.#http.name;
     this.#credentials = {
-      accessKeyId: requireString('aws-sns', 'accessKeyId', options.accessKeyId),
-      secretAccessKey: requireString('aws-sns', 'secretAccessKey', options.secretAccessKey),
-      ...(options.sessionToken === undefined ? {} : { sessionToken: options.sessionToken }),
+      accessKeyId: requireString('aws-sns', 'accessKeyId', options.accessKeyId, 'AWS_ACCESS_KEY_ID'),
+      secretAccessKey: requireString(
+        'aws-sns',
+        'secretAccessKey',
+        options.secretAccessKey,
+        'AWS_SECRET_ACCESS_KEY',
+      ),
+      ...(options.sessionToken === undefined
+        ? {}
+        : {
+            sessionToken: requireString('aws-sns', 'sessionToken', options.sessionToken, 'AWS_SESSION_TOKEN'),
+          }),
     };
     this.#region = region;
-    this.#smsType = options.smsType ?? 'Transactional';
-    this.#senderId = options.senderId;
+    this.#smsType = oneOf(
+      'aws-sns',
+      'smsType',
+      options.smsType,
+      ['Transactional', 'Promotional'],
+      'Transactional',
+    );
+    this.#senderId = optionalString('aws-sns', 'senderId', options.senderId);
   }
 
   send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {

@@ -3,6 +3,7 @@
 // each recipient has its own `status` in `result`.
 import { type HuaweiDigestEncoding, signHuaweiWsse } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
+import { oneOf, optionalString, optionalUrl, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   codeForStatus,
@@ -11,7 +12,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -37,6 +37,8 @@ export interface HuaweiSmsOptions extends HttpProviderOptions {
   /** See auth-core `HuaweiDigestEncoding`; default `hex-base64`, what the platform accepts. */
   digestEncoding?: HuaweiDigestEncoding;
 }
+
+const HUAWEI_DIGEST_ENCODINGS = ['hex-base64', 'base64'] as const satisfies readonly HuaweiDigestEncoding[];
 
 /** Huawei MSGSMS error codes (API reference "错误码"): E0001xx are authentication failures. */
 const ERROR_CODES: Readonly<Record<string, SmsErrorCode>> = {
@@ -72,17 +74,21 @@ class HuaweiSmsProvider implements SmsProvider {
   readonly #statusCallback: string | undefined;
   readonly #digestEncoding: HuaweiDigestEncoding | undefined;
 
-  constructor(options: HuaweiSmsOptions) {
+  constructor(input: HuaweiSmsOptions) {
+    const options = requireOptions('huawei', 'createHuaweiProvider', input, 'appKey, appSecret, from');
     this.#http = resolveHttpOptions('huawei', HUAWEI_BASE_URL, options);
     this.name = this.#http.name;
     this.#credentials = {
-      appKey: requireString('huawei', 'appKey', options.appKey),
-      appSecret: requireString('huawei', 'appSecret', options.appSecret),
+      appKey: requireString('huawei', 'appKey', options.appKey, 'HUAWEI_SMS_APP_KEY'),
+      appSecret: requireString('huawei', 'appSecret', options.appSecret, 'HUAWEI_SMS_APP_SECRET'),
     };
     this.#from = requireString('huawei', 'from', options.from);
-    this.#signName = options.signName;
-    this.#statusCallback = options.statusCallback;
-    this.#digestEncoding = options.digestEncoding;
+    this.#signName = optionalString('huawei', 'signName', options.signName);
+    this.#statusCallback = optionalUrl('huawei', 'statusCallback', options.statusCallback);
+    this.#digestEncoding =
+      options.digestEncoding === undefined
+        ? undefined
+        : oneOf('huawei', 'digestEncoding', options.digestEncoding, HUAWEI_DIGEST_ENCODINGS, 'hex-base64');
   }
 
   send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {

@@ -1,6 +1,7 @@
 // MoceanAPI: POST /rest/2/sms, form fields `mocean-*`, JSON forced with `mocean-resp-format=json`
 // (the default is XML). Credentials as key/secret fields or a Bearer token. Reference §2.5, §3.4.
 import { attachRaw } from '../attempt.js';
+import { configError, optionalUrl, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   codeForStatus,
@@ -16,7 +17,7 @@ import {
 import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
-import { SmsError, type SmsErrorCode } from '../sms-error.js';
+import type { SmsError, SmsErrorCode } from '../sms-error.js';
 import { resolveContent } from '../template.js';
 
 export const MOCEAN_BASE_URL = 'https://rest.moceanapi.com';
@@ -72,16 +73,24 @@ class MoceanSmsProvider implements SmsProvider {
   readonly #from: string;
   readonly #dlrUrl: string | undefined;
 
-  constructor(options: MoceanSmsOptions) {
+  constructor(input: MoceanSmsOptions) {
+    const options = requireOptions('mocean', 'createMoceanProvider', input, 'apiToken, from');
     this.#http = resolveHttpOptions('mocean', MOCEAN_BASE_URL, options);
     this.name = this.#http.name;
-    if (options.apiToken !== undefined && options.apiToken !== '') this.#auth = { token: options.apiToken };
-    else if (options.apiKey && options.apiSecret)
-      this.#auth = { key: options.apiKey, secret: options.apiSecret };
-    else throw new SmsError('SMS_CONFIG_INVALID', 'mocean: set `apiToken`, or `apiKey` and `apiSecret`');
-    if (!options.from) throw new SmsError('SMS_CONFIG_INVALID', 'mocean: `from` is required');
-    this.#from = options.from;
-    this.#dlrUrl = options.dlrUrl;
+    if (options.apiToken !== undefined && options.apiToken !== '') {
+      this.#auth = { token: requireString('mocean', 'apiToken', options.apiToken) };
+    } else if (options.apiKey !== undefined || options.apiSecret !== undefined) {
+      this.#auth = {
+        key: requireString('mocean', 'apiKey', options.apiKey, 'MOCEAN_API_KEY'),
+        secret: requireString('mocean', 'apiSecret', options.apiSecret, 'MOCEAN_API_SECRET'),
+      };
+    } else {
+      throw configError(
+        `mocean: \`apiToken\` ${options.apiToken === '' ? 'is an empty string' : 'is undefined'} and no \`apiKey\`/\`apiSecret\` were given — is MOCEAN_API_TOKEN set?`,
+      );
+    }
+    this.#from = requireString('mocean', 'from', options.from);
+    this.#dlrUrl = optionalUrl('mocean', 'dlrUrl', options.dlrUrl);
   }
 
   send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {

@@ -6,6 +6,7 @@ import smpp, { type DecodedShortMessage, type Pdu, type Session } from 'smpp';
 import { attachRaw } from '../attempt.js';
 import type { DeliveryReport } from '../delivery-report.js';
 import { parseSmppReceipt, smppReceiptToReport } from '../delivery-reports/smpp.js';
+import { configError, oneOf, optionalString, requireOptions, requireString } from '../internal/config.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
 import { SmsError, type SmsErrorCode } from '../sms-error.js';
@@ -127,15 +128,16 @@ function receiptText(value: DecodedShortMessage | undefined): string | undefined
   return typeof value.message === 'string' ? value.message : value.message.toString('latin1');
 }
 
-function parseUrl(url: string, name: string): { host: string; port: number; tls: boolean } {
+function parseUrl(url: unknown, name: string): { host: string; port: number; tls: boolean } {
+  const text = requireString(name, 'url', url, 'SMPP_URL');
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(text);
   } catch {
-    throw new SmsError('SMS_CONFIG_INVALID', `${name}: url must look like smpp://host:port`);
+    throw configError(`${name}: \`url\` must look like smpp://host:port`);
   }
   if (parsed.protocol !== 'smpp:' && parsed.protocol !== 'ssmpp:') {
-    throw new SmsError('SMS_CONFIG_INVALID', `${name}: url must use smpp:// or ssmpp://`);
+    throw configError(`${name}: \`url\` must use smpp:// or ssmpp://, not ${parsed.protocol}//`);
   }
   const tls = parsed.protocol === 'ssmpp:';
   return { host: parsed.hostname, port: parsed.port === '' ? (tls ? 3550 : 2775) : Number(parsed.port), tls };
@@ -152,17 +154,24 @@ interface MultipartReceipts {
 }
 
 /** Creates an SMPP transceiver provider. Nothing connects until `connect()` or the first send. */
-export function createSmppProvider(options: SmppProviderOptions): SmppProvider {
-  const name = options.name ?? 'smpp';
-  for (const key of ['systemId', 'password', 'sourceAddr'] as const) {
-    if (typeof options[key] !== 'string' || options[key].length === 0) {
-      throw new SmsError('SMS_CONFIG_INVALID', `${name}: \`${key}\` is required`);
-    }
-  }
+export function createSmppProvider(input: SmppProviderOptions): SmppProvider {
+  const options = requireOptions('smpp', 'createSmppProvider', input, 'url, systemId, password, sourceAddr');
+  const name = optionalString('smpp', 'name', options.name) ?? 'smpp';
+  requireString(name, 'systemId', options.systemId, 'SMPP_SYSTEM_ID');
+  requireString(name, 'password', options.password, 'SMPP_PASSWORD');
+  requireString(name, 'sourceAddr', options.sourceAddr);
   const target = parseUrl(options.url, name);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  const responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
-  const enquireLinkIntervalMs = options.enquireLinkIntervalMs ?? 30_000;
+  oneOf(name, 'encoding', options.encoding, ['auto', 'gsm', 'ucs2'], 'auto');
+  const millis = (field: string, value: number | undefined, fallback: number, min: number) => {
+    const resolved = value ?? fallback;
+    if (typeof resolved !== 'number' || !Number.isFinite(resolved) || resolved < min) {
+      throw configError(`${name}: \`${field}\` must be a number of milliseconds >= ${min}`);
+    }
+    return resolved;
+  };
+  const connectTimeoutMs = millis('connectTimeoutMs', options.connectTimeoutMs, 10_000, 1);
+  const responseTimeoutMs = millis('responseTimeoutMs', options.responseTimeoutMs, 10_000, 1);
+  const enquireLinkIntervalMs = millis('enquireLinkIntervalMs', options.enquireLinkIntervalMs, 30_000, 0);
   const reconnect = options.reconnect === false ? undefined : (options.reconnect ?? {});
   const random = options.random ?? Math.random;
   const alphanumeric = /[A-Za-z]/.test(options.sourceAddr);

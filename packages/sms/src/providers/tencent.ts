@@ -3,6 +3,7 @@
 // arrive as Response.Error with HTTP 200.
 import { signTencentTc3, type TencentCredentials } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
+import { configError, optionalString, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   type HttpProviderOptions,
@@ -10,7 +11,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -128,18 +128,31 @@ class TencentSmsProvider implements SmsProvider {
   readonly #senderId: string | undefined;
   readonly #url: URL;
 
-  constructor(options: TencentSmsOptions) {
+  constructor(input: TencentSmsOptions) {
+    const options = requireOptions(
+      'tencent',
+      'createTencentProvider',
+      input,
+      'secretId, secretKey, smsSdkAppId',
+    );
     this.#http = resolveHttpOptions('tencent', TENCENT_BASE_URL, options);
     this.name = this.#http.name;
     this.#credentials = {
-      secretId: requireString('tencent', 'secretId', options.secretId),
-      secretKey: requireString('tencent', 'secretKey', options.secretKey),
-      ...(options.token === undefined ? {} : { token: options.token }),
+      secretId: requireString('tencent', 'secretId', options.secretId, 'TENCENTCLOUD_SECRET_ID'),
+      secretKey: requireString('tencent', 'secretKey', options.secretKey, 'TENCENTCLOUD_SECRET_KEY'),
+      ...(options.token === undefined
+        ? {}
+        : { token: requireString('tencent', 'token', options.token, 'TENCENTCLOUD_SESSION_TOKEN') }),
     };
-    this.#appId = requireString('tencent', 'smsSdkAppId', options.smsSdkAppId);
-    this.#signName = options.signName;
-    this.#region = options.region ?? 'ap-guangzhou';
-    this.#senderId = options.senderId;
+    this.#appId = requireString('tencent', 'smsSdkAppId', options.smsSdkAppId, 'TENCENT_SMS_SDK_APP_ID');
+    if (!/^\d+$/.test(this.#appId)) {
+      throw configError(
+        'tencent: `smsSdkAppId` must be the numeric SMS application id (1400…), not the SecretId',
+      );
+    }
+    this.#signName = optionalString('tencent', 'signName', options.signName);
+    this.#region = optionalString('tencent', 'region', options.region) ?? 'ap-guangzhou';
+    this.#senderId = optionalString('tencent', 'senderId', options.senderId);
     this.#url = new URL(`${this.#http.baseURL}/`);
   }
 

@@ -3,6 +3,13 @@
 import { basicAuthorization } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
 import {
+  configError,
+  optionalString,
+  optionalUrl,
+  requireOptions,
+  requireString,
+} from '../internal/config.js';
+import {
   asString,
   codeForStatus,
   type HttpProviderOptions,
@@ -10,7 +17,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -18,7 +24,7 @@ import {
 import { redacting } from '../internal/redact.js';
 import type { SmsRequest } from '../message.js';
 import type { SmsProvider, SmsProviderCapabilities, SmsProviderResult, SmsSendContext } from '../provider.js';
-import { SmsError, type SmsErrorCode } from '../sms-error.js';
+import type { SmsErrorCode } from '../sms-error.js';
 import { resolveContent } from '../template.js';
 
 export const TWILIO_BASE_URL = 'https://api.twilio.com';
@@ -84,29 +90,34 @@ class TwilioSmsProvider implements SmsProvider {
   readonly #statusCallback: string | undefined;
   readonly #validityPeriod: number | undefined;
 
-  constructor(options: TwilioSmsOptions) {
+  constructor(input: TwilioSmsOptions) {
+    const options = requireOptions('twilio', 'createTwilioProvider', input, 'accountSid, authToken, from');
     this.#http = resolveHttpOptions('twilio', TWILIO_BASE_URL, options);
     this.name = this.#http.name;
-    const accountSid = requireString('twilio', 'accountSid', options.accountSid);
+    const accountSid = requireString('twilio', 'accountSid', options.accountSid, 'TWILIO_ACCOUNT_SID');
     if (options.apiKeySid !== undefined) {
       this.#authorization = basicAuthorization(
-        requireString('twilio', 'apiKeySid', options.apiKeySid),
-        requireString('twilio', 'apiKeySecret', options.apiKeySecret),
+        requireString('twilio', 'apiKeySid', options.apiKeySid, 'TWILIO_API_KEY'),
+        requireString('twilio', 'apiKeySecret', options.apiKeySecret, 'TWILIO_API_SECRET'),
       );
     } else {
       this.#authorization = basicAuthorization(
         accountSid,
-        requireString('twilio', 'authToken', options.authToken),
+        requireString('twilio', 'authToken', options.authToken, 'TWILIO_AUTH_TOKEN'),
       );
     }
     this.#url = `${this.#http.baseURL}/${API_VERSION}/Accounts/${encodeURIComponent(accountSid)}/Messages.json`;
-    this.#from = options.from;
-    this.#serviceSid = options.messagingServiceSid;
+    this.#from = optionalString('twilio', 'from', options.from, 'TWILIO_FROM');
+    this.#serviceSid = optionalString('twilio', 'messagingServiceSid', options.messagingServiceSid);
     if (this.#from === undefined && this.#serviceSid === undefined) {
-      throw new SmsError('SMS_CONFIG_INVALID', 'twilio: set `from` or `messagingServiceSid`');
+      throw configError('twilio: set `from` (a number such as +15005550006) or `messagingServiceSid` (MG…)');
     }
-    this.#statusCallback = options.statusCallback;
-    this.#validityPeriod = options.validityPeriod;
+    this.#statusCallback = optionalUrl('twilio', 'statusCallback', options.statusCallback);
+    const validity = options.validityPeriod;
+    if (validity !== undefined && !(Number.isInteger(validity) && validity >= 1 && validity <= 36_000)) {
+      throw configError('twilio: `validityPeriod` must be a whole number of seconds from 1 to 36000');
+    }
+    this.#validityPeriod = validity;
   }
 
   send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {

@@ -2,6 +2,7 @@
 // with the scope `YYYYMMDD/<region>/volcSMS/request` (reference §2.6). Errors in ResponseMetadata.Error.
 import { signVolcengine, type VolcengineCredentials } from '@lingpai/auth-core';
 import { attachRaw } from '../attempt.js';
+import { optionalString, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   codeForStatus,
@@ -10,7 +11,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -88,18 +88,31 @@ class VolcengineSmsProvider implements SmsProvider {
   readonly #tag: string | undefined;
   readonly #url: URL;
 
-  constructor(options: VolcengineSmsOptions) {
+  constructor(input: VolcengineSmsOptions) {
+    const options = requireOptions(
+      'volcengine',
+      'createVolcengineProvider',
+      input,
+      'accessKeyId, secretAccessKey, smsAccount',
+    );
     this.#http = resolveHttpOptions('volcengine', VOLCENGINE_BASE_URL, options);
     this.name = this.#http.name;
     this.#credentials = {
-      accessKeyId: requireString('volcengine', 'accessKeyId', options.accessKeyId),
-      secretAccessKey: requireString('volcengine', 'secretAccessKey', options.secretAccessKey),
-      ...(options.sessionToken === undefined ? {} : { sessionToken: options.sessionToken }),
+      accessKeyId: requireString('volcengine', 'accessKeyId', options.accessKeyId, 'VOLCENGINE_ACCESS_KEY'),
+      secretAccessKey: requireString(
+        'volcengine',
+        'secretAccessKey',
+        options.secretAccessKey,
+        'VOLCENGINE_SECRET_KEY',
+      ),
+      ...(options.sessionToken === undefined
+        ? {}
+        : { sessionToken: requireString('volcengine', 'sessionToken', options.sessionToken) }),
     };
     this.#account = requireString('volcengine', 'smsAccount', options.smsAccount);
-    this.#signName = options.signName;
-    this.#region = options.region ?? 'cn-north-1';
-    this.#tag = options.tag;
+    this.#signName = optionalString('volcengine', 'signName', options.signName);
+    this.#region = optionalString('volcengine', 'region', options.region) ?? 'cn-north-1';
+    this.#tag = optionalString('volcengine', 'tag', options.tag);
     this.#url = new URL(`${this.#http.baseURL}/`);
   }
 

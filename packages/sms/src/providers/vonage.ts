@@ -1,6 +1,7 @@
 // Vonage (Nexmo) SMS API: POST /sms/json, form fields, key/secret in the body; each part of a long
 // message has its own entry in `messages`, `status` "0" meaning accepted (reference §2.6).
 import { attachRaw } from '../attempt.js';
+import { optionalUrl, requireOptions, requireString } from '../internal/config.js';
 import {
   asString,
   type HttpProviderOptions,
@@ -8,7 +9,6 @@ import {
   parseProviderJson,
   providerError,
   type ResolvedHttpOptions,
-  requireString,
   resolveHttpOptions,
   sendHttp,
   unreadable,
@@ -69,15 +69,16 @@ class VonageSmsProvider implements SmsProvider {
   readonly #from: string;
   readonly #callback: string | undefined;
 
-  constructor(options: VonageSmsOptions) {
+  constructor(input: VonageSmsOptions) {
+    const options = requireOptions('vonage', 'createVonageProvider', input, 'apiKey, apiSecret, from');
     this.#http = resolveHttpOptions('vonage', VONAGE_BASE_URL, options);
     this.name = this.#http.name;
     this.#credentials = {
-      apiKey: requireString('vonage', 'apiKey', options.apiKey),
-      apiSecret: requireString('vonage', 'apiSecret', options.apiSecret),
+      apiKey: requireString('vonage', 'apiKey', options.apiKey, 'VONAGE_API_KEY'),
+      apiSecret: requireString('vonage', 'apiSecret', options.apiSecret, 'VONAGE_API_SECRET'),
     };
     this.#from = requireString('vonage', 'from', options.from);
-    this.#callback = options.callback;
+    this.#callback = optionalUrl('vonage', 'callback', options.callback);
   }
 
   send(request: SmsRequest, context: SmsSendContext = {}): Promise<SmsProviderResult> {
