@@ -1,12 +1,13 @@
-export type { RedisClient, RedisClientOptions } from './redis-client.js';
+export type { RedisClient, RedisClientOptions, RedisConnectionOptions } from './redis-client.js';
 export { createRedisClient, REDIS_CLIENT_DEFAULTS } from './redis-client.js';
 export type { RedisCommandRunnerOptions, RedisScript } from './redis-commands.js';
 export { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
-export type { RedisErrorCode } from './redis-errors.js';
+export type { ConnectionContext, RedisErrorCode } from './redis-errors.js';
 export {
   isRedisUnavailableError,
   REDIS_ERROR_CODES,
   RedisCommandError,
+  RedisConfigError,
   toStoreError,
 } from './redis-errors.js';
 export type {

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '@lingpai/auth-core';
-import type { RedisClient } from './redis-client.js';
-import { toStoreError } from './redis-errors.js';
+import { connectionContext, type RedisClient } from './redis-client.js';
+import { RedisConfigError, toStoreError } from './redis-errors.js';
 
 /** A Lua script run atomically by Redis; defined once per client and called by SHA (EVALSHA). */
 export interface RedisScript {
@@ -56,7 +56,9 @@ export class RedisCommandRunner {
     this.keyPrefix = options.keyPrefix ?? '';
     this.timeoutMs = options.timeoutMs ?? 2_000;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
-      throw new TypeError(`timeoutMs must be a positive number, got ${this.timeoutMs}`);
+      throw new RedisConfigError(
+        `\`timeoutMs\` must be a positive number of milliseconds, got ${this.timeoutMs}`,
+      );
     }
   }
 
@@ -71,17 +73,21 @@ export class RedisCommandRunner {
       // ioredis already bounds every command (queued or sent) by its commandTimeout: skip our timer.
       try {
         return command(this.client).catch((error: unknown) => {
-          throw toStoreError(error, operation);
+          throw toStoreError(error, operation, connectionContext(this.client));
         });
       } catch (error) {
-        return Promise.reject(toStoreError(error, operation));
+        return Promise.reject(toStoreError(error, operation, connectionContext(this.client)));
       }
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(new StoreUnavailableError(`Redis ${operation} got no answer within ${this.timeoutMs} ms`)),
+          reject(
+            new StoreUnavailableError(
+              `Redis ${operation} got no answer within ${this.timeoutMs} ms${timeoutDetail(this.client)}`,
+            ),
+          ),
         this.timeoutMs,
       );
     });
@@ -90,7 +96,7 @@ export class RedisCommandRunner {
       call = command(this.client);
     } catch (error) {
       clearTimeout(timer);
-      return Promise.reject(toStoreError(error, operation));
+      return Promise.reject(toStoreError(error, operation, connectionContext(this.client)));
     }
     return Promise.race([call, timeout]).then(
       (value) => {
@@ -101,7 +107,7 @@ export class RedisCommandRunner {
         clearTimeout(timer);
         // The losing call may still reject later; keep that from becoming an unhandled rejection.
         call.catch(() => undefined);
-        throw toStoreError(error, operation);
+        throw toStoreError(error, operation, connectionContext(this.client));
       },
     );
   }
@@ -161,4 +167,12 @@ function commandTimeoutOf(client: RedisClient): number | undefined {
   if (client.isCluster) return undefined;
   const value = (client.options as { commandTimeout?: unknown }).commandTimeout;
   return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
+// " from redis://host:port (ECONNREFUSED)": where the silence came from, and the last connection error.
+function timeoutDetail(client: RedisClient): string {
+  const { endpoint, lastError } = connectionContext(client);
+  if (endpoint === undefined) return '';
+  const code = (lastError as { code?: unknown } | undefined)?.code;
+  return ` from ${endpoint}${typeof code === 'string' ? ` (last connection error: ${code})` : ''}`;
 }

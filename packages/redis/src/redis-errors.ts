@@ -4,6 +4,8 @@ import { LingpaiError, StoreUnavailableError } from '@lingpai/auth-core';
 export const REDIS_ERROR_CODES = {
   /** Redis answered with an error that retrying will not fix (WRONGTYPE, a script error, ...). */
   commandFailed: 'REDIS_COMMAND_FAILED',
+  /** The store's options are wrong (no `url`, a non-`redis:` scheme, both `url` and `client`). */
+  config: 'REDIS_CONFIG_ERROR',
 } as const;
 
 export type RedisErrorCode = (typeof REDIS_ERROR_CODES)[keyof typeof REDIS_ERROR_CODES];
@@ -12,6 +14,17 @@ export type RedisErrorCode = (typeof REDIS_ERROR_CODES)[keyof typeof REDIS_ERROR
 export class RedisCommandError extends LingpaiError<RedisErrorCode> {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(REDIS_ERROR_CODES.commandFailed, message, options);
+  }
+}
+
+/**
+ * Options a Redis store cannot run with, found at construction: the message names the option and
+ * the likely cause (`url` undefined: is REDIS_URL set?), so a deploy fails at startup, not at the
+ * first request.
+ */
+export class RedisConfigError extends LingpaiError<RedisErrorCode> {
+  constructor(message: string) {
+    super(REDIS_ERROR_CODES.config, message);
   }
 }
 
@@ -67,11 +80,12 @@ export function isRedisUnavailableError(error: unknown): boolean {
  * else (programming errors such as `TypeError`) are returned as they are, so a bug is not retried.
  * Other packages' Redis adapters (the OTP store) use this so every adapter fails the same way.
  */
-export function toStoreError(error: unknown, operation: string): unknown {
+export function toStoreError(error: unknown, operation: string, connection?: ConnectionContext): unknown {
   if (error instanceof LingpaiError) return error;
   if (isRedisUnavailableError(error)) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return new StoreUnavailableError(`Redis ${operation} failed: ${detail}`, { cause: error });
+    return new StoreUnavailableError(`Redis ${operation} failed: ${unavailableDetail(error, connection)}`, {
+      cause: error,
+    });
   }
   if (isReplyError(error)) {
     return new RedisCommandError(`Redis ${operation} was rejected: ${error.message}`, { cause: error });
@@ -81,4 +95,30 @@ export function toStoreError(error: unknown, operation: string): unknown {
 
 function isReplyError(error: unknown): error is Error {
   return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** Where a client connects and why its last connection attempt failed, for error messages. */
+export interface ConnectionContext {
+  /** `redis://host:port` (never credentials), `a Redis Cluster`, … */
+  endpoint?: string;
+  /** The last connection error the client reported since it was last ready, if anyone recorded it. */
+  lastError?: Error;
+}
+
+// ioredis rejects a queued command with "Reached the max retries per request limit" or "Connection
+// is closed." when the real cause was a refused or unresolvable connection: say that instead.
+function unavailableDetail(error: unknown, connection: ConnectionContext | undefined): string {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (connection?.endpoint === undefined) return detail;
+  const code = socketCode(connection.lastError) ?? socketCode(error);
+  if (code !== undefined) return `cannot connect to ${connection.endpoint} (${code})`;
+  if (error instanceof Error && CONNECTION_ERROR_NAMES.has(error.name)) {
+    return `cannot reach ${connection.endpoint} (${detail})`;
+  }
+  return `${detail} (${connection.endpoint})`;
+}
+
+function socketCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code) ? code : undefined;
 }

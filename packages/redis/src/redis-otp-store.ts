@@ -1,4 +1,4 @@
-import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { clientFromOptions, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
 
 // The shapes of @lingpai/otp's `OtpStore`, restated here because @lingpai/otp depends on this package
@@ -163,11 +163,9 @@ export class RedisOtpStore {
   readonly #ownsClient: boolean;
 
   constructor(options: RedisOtpStoreOptions) {
-    if ((options.client === undefined) === (options.url === undefined)) {
-      throw new TypeError('RedisOtpStore: pass exactly one of `client` or `url`');
-    }
-    this.#ownsClient = options.client === undefined;
-    this.client = options.client ?? createRedisClient(options.url ?? '', options.clientOptions);
+    const { client, owned } = clientFromOptions('RedisOtpStore', options);
+    this.#ownsClient = owned;
+    this.client = client;
     this.keyPrefix = options.keyPrefix ?? 'lingpai:otp:';
     this.#commands = new RedisCommandRunner(this.client, {
       keyPrefix: this.keyPrefix,

@@ -10,7 +10,7 @@ import {
   StoreValueError,
   secureRandomBytes,
 } from '@lingpai/auth-core';
-import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { clientFromOptions, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import { defineRedisScript, RedisCommandRunner } from './redis-commands.js';
 import { RedisCommandError } from './redis-errors.js';
 
@@ -71,11 +71,9 @@ export class RedisStore implements SharedStore {
   readonly #ownsClient: boolean;
 
   constructor(options: RedisStoreOptions) {
-    if ((options.client === undefined) === (options.url === undefined)) {
-      throw new TypeError('RedisStore: pass exactly one of `client` or `url`');
-    }
-    this.#ownsClient = options.client === undefined;
-    this.client = options.client ?? createRedisClient(options.url ?? '', options.clientOptions);
+    const { client, owned } = clientFromOptions('RedisStore', options);
+    this.#ownsClient = owned;
+    this.client = client;
     this.keyPrefix = options.keyPrefix ?? '';
     this.#random = options.random ?? secureRandomBytes;
     this.#commands = new RedisCommandRunner(this.client, {

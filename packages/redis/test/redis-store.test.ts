@@ -8,6 +8,7 @@ import {
   defineRedisScript,
   RedisCommandError,
   RedisCommandRunner,
+  RedisConfigError,
   RedisStore,
   toStoreError,
 } from '../src/index.js';
@@ -69,9 +70,10 @@ describeWithRedis('RedisStore', (url) => {
   });
 
   it('requires exactly one of client or url', () => {
-    expect(() => new RedisStore({})).toThrow(TypeError);
+    expect(() => new RedisStore({})).toThrow(RedisConfigError);
     const client = new Redis(url, { lazyConnect: true });
-    expect(() => new RedisStore({ client, url })).toThrow(TypeError);
+    expect(() => new RedisStore({ client, url })).toThrow(RedisConfigError);
+    client.disconnect();
   });
 
   it('maps an error reply to REDIS_COMMAND_FAILED, not STORE_UNAVAILABLE', async () => {
