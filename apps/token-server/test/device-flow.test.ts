@@ -81,7 +81,11 @@ describe.each(backends())('device authorization grant (RFC 8628) on %s', (_name,
     const refresh = await app.inject({
       method: 'POST',
       url: '/auth/v1/token',
-      payload: { client_id: TV_CLIENT.id, grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      payload: {
+        client_id: TV_CLIENT.id,
+        grant_type: 'refresh_token',
+        refresh_token: tokens.body.refresh_token,
+      },
     });
     expect(refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
@@ -146,7 +150,9 @@ describe.each(backends())('device authorization grant (RFC 8628) on %s', (_name,
     const pending = await startDevice(app);
     const approvedLate = await startDevice(app);
     clock.advance(599_000);
-    expect(await authorizeDevice(app, await signIn(app), { user_code: approvedLate.user_code })).toMatchObject({
+    expect(
+      await authorizeDevice(app, await signIn(app), { user_code: approvedLate.user_code }),
+    ).toMatchObject({
       status: 200,
     });
     clock.advance(1_000);
@@ -235,7 +241,8 @@ describe.each(backends())('slow_down across instances on %s', (_name, backend) =
       cleanups.push(() => db.close());
     } else {
       const { schema, drop } = await createTestSchema(backend.url);
-      for (let i = 0; i < 2; i++) databases.push(createPostgresDatabase({ url: backend.url, schema, poolSize: 4 }));
+      for (let i = 0; i < 2; i++)
+        databases.push(createPostgresDatabase({ url: backend.url, schema, poolSize: 4 }));
       cleanups.push(async () => {
         for (const db of databases) await db.close();
         await drop();

@@ -28,8 +28,10 @@ interface ApprovedRow {
  * Records this poll and decides `slow_down` in one statement, so the rule holds across instances:
  * the row is locked (`FOR UPDATE` waits for a concurrent poll and then sees its committed time), the
  * previous poll time is compared with the required interval, the new poll time is written, and a
- * too-early poll of a pending code grows the stored interval by 5 s. `previous_interval` tells the
- * caller whether this poll grew it. Bound to the client: another client's poll matches no row.
+ * too-early poll of a pending or approved code grows the stored interval by 5 s. `previous_interval`
+ * tells the caller whether this poll grew it. Approved codes are included so that two polls sent at
+ * once meet `slow_down`, not the replay rule that would end the session the first one got. Bound to
+ * the client: another client's poll matches no row.
  */
 const POLL_SQL = `
 WITH current_code AS (
@@ -40,7 +42,7 @@ WITH current_code AS (
 UPDATE device_codes AS d SET
   last_polled_at = $3,
   interval_seconds = CASE
-    WHEN d.status = 'pending' AND d.last_polled_at IS NOT NULL
+    WHEN d.status IN ('pending', 'approved') AND d.last_polled_at IS NOT NULL
       AND d.last_polled_at + make_interval(secs => d.interval_seconds) > $3
     THEN d.interval_seconds + ${SLOW_DOWN_STEP_SECONDS}
     ELSE d.interval_seconds END
@@ -74,13 +76,13 @@ export async function deviceCodeGrant(context: GrantContext): Promise<TokenRespo
     throw new TokenServerError('expired_token', 'the device_code has expired; start over');
   }
   if (row.status === 'denied') throw new TokenServerError('access_denied', 'the user denied the request');
+  if (row.interval_seconds > row.previous_interval) {
+    throw new TokenServerError(
+      'slow_down',
+      `polled too fast; wait at least ${row.interval_seconds} seconds between requests`,
+    );
+  }
   if (row.status === 'pending') {
-    if (row.interval_seconds > row.previous_interval) {
-      throw new TokenServerError(
-        'slow_down',
-        `polled too fast; wait at least ${row.interval_seconds} seconds between requests`,
-      );
-    }
     throw new TokenServerError('authorization_pending', 'the user has not yet approved the request');
   }
   return exchange(context, hash, now);
