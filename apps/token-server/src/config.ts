@@ -1,4 +1,5 @@
 import type { Clock } from '@lingpai/auth-core';
+import type { ClientInput } from './clients/client.js';
 import type { RandomSource } from './crypto/opaque-token.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
@@ -106,6 +107,28 @@ export interface TokenServerOptions {
   random?: RandomSource;
   /** How often every instance re-reads the revoked sessions and keys (seconds). Default 30. */
   resyncIntervalSeconds?: number;
+  /**
+   * Clients and users registered at start when missing (the `LINGPAI_CONFIG` file). Seeding never
+   * changes an existing registration: a seeded client that disagrees with the stored one refuses to
+   * start, an existing username is left as it is.
+   */
+  seed?: SeedData;
+}
+
+/** A user the config file seeds. The password is hashed at start and never stored in the clear. */
+export interface SeedUser {
+  username: string;
+  password?: string;
+  email?: string;
+  phoneNumber?: string;
+  name?: string;
+  groups?: string[];
+}
+
+export interface SeedData {
+  /** Confidential clients must carry their `secret` here: there is nowhere to show a generated one. */
+  clients?: ClientInput[];
+  users?: SeedUser[];
 }
 
 export interface ResolvedConfig {

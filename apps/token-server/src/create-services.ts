@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { GRANT_TYPES } from './clients/client.js';
 import { CLIENTS_CHANNEL, ClientRegistry } from './clients/client-registry.js';
-import { type ResolvedConfig, resolveConfig, type TokenServerOptions } from './config.js';
+import { type ResolvedConfig, resolveConfig, type SeedData, type TokenServerOptions } from './config.js';
 import { systemRandom } from './crypto/opaque-token.js';
 import { deriveKey } from './crypto/sealing.js';
 import { ConfigError } from './errors.js';
@@ -22,6 +22,7 @@ import { RevokedSessions } from './tokens/revoked-sessions.js';
 import { TokenIssuer } from './tokens/token-issuer.js';
 import { createArgon2Hasher, type PasswordHasher } from './users/password-hasher.js';
 import { UserRepository } from './users/user-repository.js';
+import { foldUsername } from './users/username.js';
 
 export interface ServiceOverrides {
   passwordHasher?: PasswordHasher;
@@ -161,6 +162,8 @@ export async function startServices(
       { upsert: true },
     );
 
+    if (options.seed) await applySeed(options.seed, clients, users, db);
+
     const dummyPasswordHash = await hasher.hash(random(24).toString('base64url'));
     const captcha = options.captchaVerifier;
     const services: Services = {
@@ -193,5 +196,30 @@ export async function startServices(
   } catch (error) {
     for (const close of closers) await close().catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Registers the config file's clients and users that are missing. Existing registrations are never
+ * changed: a client that disagrees refuses the start (ClientRegistry.add), an existing username is
+ * kept — so restarting with the same file is a no-op and a password changed since is not reset.
+ */
+async function applySeed(
+  seed: SeedData,
+  clients: ClientRegistry,
+  users: UserRepository,
+  db: Database,
+): Promise<void> {
+  for (const client of seed.clients ?? []) await clients.add(client);
+  const exists = async (username: string) =>
+    (await db.query('SELECT 1 FROM users WHERE username = $1', [foldUsername(username)])).length > 0;
+  for (const user of seed.users ?? []) {
+    if (await exists(user.username)) continue;
+    try {
+      await users.create(user);
+    } catch (error) {
+      // Another instance starting with the same file created it first.
+      if (!(await exists(user.username))) throw error;
+    }
   }
 }
