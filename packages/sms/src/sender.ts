@@ -335,9 +335,10 @@ export class SmsSender {
     let outcome: Awaited<ReturnType<NonNullable<SmsProvider['sendBatch']>>> | undefined;
     let batchError: SmsError | undefined;
     try {
-      outcome = await limit(() =>
-        sendBatch.call(provider, batchRequest, options.signal ? { signal: options.signal } : {}),
-      );
+      outcome = await limit(async () => {
+        if (options.signal?.aborted === true) throw abortedBeforeSending(provider.name);
+        return sendBatch.call(provider, batchRequest, options.signal ? { signal: options.signal } : {});
+      });
     } catch (error) {
       batchError = toSmsError(error, provider.name);
     }
@@ -443,6 +444,15 @@ export class SmsSender {
   ): Promise<SmsAttempt & { result?: SmsProviderResult }> {
     const breaker = this.#breakers.get(provider.name);
     const startedAt = this.#clock.now();
+    if (options.signal?.aborted === true) {
+      // Not every provider reads the signal (custom ones, the memory provider): an aborted send
+      // must not reach one, and must not claim it may have been sent.
+      const error = abortedBeforeSending(provider.name);
+      return attachRaw(
+        { provider: provider.name, outcome: 'failed', startedAt, durationMs: 0, error },
+        undefined,
+      );
+    }
     if (breaker !== undefined && !breaker.tryAcquire()) {
       const error = new SmsError(
         'SMS_CIRCUIT_OPEN',
@@ -510,6 +520,14 @@ export class SmsSender {
     attempts.push(attempt);
     this.#onAttempt?.(attempt);
   }
+}
+
+function abortedBeforeSending(provider: string): SmsError {
+  return new SmsError('SMS_UNKNOWN_OUTCOME', `${provider}: aborted before it was sent`, {
+    provider,
+    retryable: false,
+    mayHaveBeenSent: false,
+  });
 }
 
 function toSendResult(result: SmsProviderResult, attempts: readonly SmsAttempt[]): SmsSendResult {

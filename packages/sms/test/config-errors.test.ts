@@ -203,7 +203,9 @@ describe('SmsSender options', () => {
   const memory = createMemoryProvider();
 
   it('no options, no providers, or a factory instead of a provider name the fix', () => {
-    expect(configError(() => new SmsSender(undefined as never)).message).toMatch(/the options object is undefined/);
+    expect(configError(() => new SmsSender(undefined as never)).message).toMatch(
+      /the options object is undefined/,
+    );
     expect(configError(() => new SmsSender({ providers: [] })).message).toMatch(/`providers` is empty/);
     expect(configError(() => new SmsSender({ providers: [createMemoryProvider as never] })).message).toMatch(
       /`providers\[0\]` is not a provider .* did you pass the factory instead of calling it\?/,

@@ -107,9 +107,11 @@ function classifyTransportError(provider: string, error: unknown): SmsError {
         { provider, cause: error, status: error.status, mayHaveBeenSent: true },
       );
     case 'HTTP_ABORTED':
+      // auth-core says "aborted before it was sent" (mayHaveBeenProcessed false) when the signal was
+      // already aborted: then nothing left, and the message must not claim otherwise.
       return new SmsError(
         'SMS_UNKNOWN_OUTCOME',
-        `${provider}: ${error.message}; the message may have been sent`,
+        `${provider}: ${error.message}${error.mayHaveBeenProcessed ? '; the message may have been sent' : ''}`,
         {
           provider,
           cause: error,

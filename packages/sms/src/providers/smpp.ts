@@ -429,7 +429,12 @@ export function createSmppProvider(input: SmppProviderOptions): SmppProvider {
         });
       }
       if (context.signal?.aborted) {
-        throw new SmsError('SMS_PROVIDER_UNAVAILABLE', `${name}: aborted before sending`, { provider: name });
+        // Like an HTTP send aborted before it left: not sent, and not failed over (the caller gave up).
+        throw new SmsError('SMS_UNKNOWN_OUTCOME', `${name}: aborted before it was sent`, {
+          provider: name,
+          retryable: false,
+          mayHaveBeenSent: false,
+        });
       }
       try {
         await ensureBound();
