@@ -59,7 +59,9 @@ describe.each(backends())('refresh races in one process on %s', (_name, backend)
     return rows.map((row) => row.hash);
   }
 
-  async function familyOf(token: string): Promise<{ revoked_at: Date | null; revoked_reason: string | null }> {
+  async function familyOf(
+    token: string,
+  ): Promise<{ revoked_at: Date | null; revoked_reason: string | null }> {
     const rows = await server.db.query<{ revoked_at: Date | null; revoked_reason: string | null }>(
       `SELECT f.revoked_at, f.revoked_reason FROM refresh_families f
        JOIN refresh_tokens t ON t.family_id = f.id WHERE t.hash = $1`,

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { Clock } from '@lingpai/auth-core';
 import { deriveKey, open, seal } from '../crypto/sealing.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import {
   generateKeyObjects,
   type PublicJwk,
@@ -11,6 +11,8 @@ import {
 } from './signing-key.js';
 
 export const KEYS_CHANNEL = 'lingpai_keys';
+// Advisory lock taken while the first signing key is created ("lpk1"; migrations use another).
+const FIRST_KEY_LOCK_ID = 0x6c706b31;
 
 export interface KeyRingOptions {
   db: Database;
@@ -53,11 +55,22 @@ export class KeyRing {
   /** Loads every key; creates the first one when there is none of the configured algorithm. */
   async init(): Promise<void> {
     await this.reload();
-    if (!this.#keys.some((key) => key.alg === this.#options.algorithm && key.revokedAt === undefined)) {
-      // The very first key is active at once: nothing can have cached a JWKS without it.
-      await this.#insert(this.#options.algorithm, this.#options.clock.now());
-      await this.reload();
-    }
+    const algorithm = this.#options.algorithm;
+    if (this.#keys.some((key) => key.alg === algorithm && key.revokedAt === undefined)) return;
+    // Instances starting together on an empty database would each create a first key and load only
+    // their own, refusing each other's tokens until the next reload: one creates it under a lock,
+    // the others find it there. The very first key is active at once: no JWKS can be cached without it.
+    const created = await this.#options.db.withAdvisoryLock(FIRST_KEY_LOCK_ID, async (session) => {
+      const existing = await session.query(
+        'SELECT kid FROM signing_keys WHERE alg = $1 AND revoked_at IS NULL LIMIT 1',
+        [algorithm],
+      );
+      if (existing.length > 0) return false;
+      await this.#insert(algorithm, this.#options.clock.now(), session);
+      return true;
+    });
+    if (created) await this.#options.db.notify(KEYS_CHANNEL, 'init').catch(() => undefined);
+    await this.reload();
   }
 
   async reload(): Promise<void> {
@@ -84,11 +97,15 @@ export class KeyRing {
     this.#jwksCache = undefined;
   }
 
-  async #insert(alg: SigningAlgorithm, activatesAt: number): Promise<string> {
+  async #insert(
+    alg: SigningAlgorithm,
+    activatesAt: number,
+    db: Queryable = this.#options.db,
+  ): Promise<string> {
     const { privateKey, publicKey } = await generateKeyObjects(alg);
     const jwk = publicJwkOf(publicKey, alg);
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    await this.#options.db.query(
+    await db.query(
       'INSERT INTO signing_keys (kid, alg, public_jwk, private_sealed, created_at, activates_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kid) DO NOTHING',
       [
         jwk.kid,
