@@ -487,8 +487,9 @@ export class SmsSender {
       // Redacted here too, not only in the built-in providers: a custom provider may quote the
       // request in its errors, and this error reaches attempts, onAttempt and the thrown error.
       const error = redactError(toSmsError(thrown, provider.name), redactionFor(request));
-      // The caller gave up: that says nothing about the provider's health.
-      if (options.signal?.aborted === true) breaker?.release();
+      // The caller gave up: that says nothing about the provider's health. (Read again: the signal
+      // may have been aborted while the provider was working.)
+      if (isAborted(options.signal)) breaker?.release();
       else this.#record(breaker, error);
       return attachRaw(
         {
@@ -520,6 +521,10 @@ export class SmsSender {
     attempts.push(attempt);
     this.#onAttempt?.(attempt);
   }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function abortedBeforeSending(provider: string): SmsError {
