@@ -7,9 +7,11 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { REDACT_PATHS, redactUrl } from './http/log-redaction.js';
 import { registerSecurityHooks } from './http/security-hooks.js';
+import { authorizeRoute } from './routes/authorize-route.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { interactionRoutes } from './routes/interaction-routes.js';
 import { introspectionRoutes } from './routes/introspection-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
 import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
@@ -29,6 +31,8 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   revocationRoutes,
   signoutRoute,
   userinfoRoute,
+  authorizeRoute,
+  interactionRoutes,
 ];
 
 export type BuildAppOptions = TokenServerOptions & ServiceOverrides;

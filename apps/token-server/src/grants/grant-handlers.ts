@@ -1,4 +1,5 @@
 import { GRANT_TYPES } from '../clients/client.js';
+import { authorizationCodeGrant } from './authorization-code-grant.js';
 import { clientCredentialsGrant } from './client-credentials-grant.js';
 import { deviceCodeGrant } from './device-code-grant.js';
 import type { GrantHandler } from './grant-context.js';
@@ -10,5 +11,6 @@ export const GRANT_HANDLERS: Partial<Record<string, GrantHandler>> = {
   [GRANT_TYPES.password]: passwordGrant,
   [GRANT_TYPES.refreshToken]: refreshTokenGrant,
   [GRANT_TYPES.clientCredentials]: clientCredentialsGrant,
+  [GRANT_TYPES.authorizationCode]: authorizationCodeGrant,
   [GRANT_TYPES.deviceCode]: deviceCodeGrant,
 };
