@@ -140,6 +140,12 @@ describe.each(backends())('token introspection on %s', (_name, backend) => {
     }
   });
 
+  it('a public client posting no body at all is still 401 invalid_client, not a schema error', async () => {
+    const response = await server.app.inject({ method: 'POST', url: '/auth/v1/token/introspect' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('a wrong client secret is 401, and a missing token 400 invalid_request', async () => {
     expect((await introspect('x', basic('resource-server', 'wrong-secret-wrong-secret'))).statusCode).toBe(
       401,

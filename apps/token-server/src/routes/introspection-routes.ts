@@ -5,7 +5,7 @@ import type { LoadedClient } from '../clients/client-registry.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { findPresentedToken, type PresentedToken } from '../tokens/presented-token.js';
-import { bearerToken, cleanParams, headerOf } from './request-context.js';
+import { absentBodyAsEmpty, bearerToken, cleanParams, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, ERROR_RESPONSES, Param } from './schemas.js';
 
@@ -89,6 +89,7 @@ export const introspectionRoutes: RoutePlugin = (app, services) => {
   app.post(
     '/auth/v1/token/introspect',
     {
+      preValidation: absentBodyAsEmpty,
       schema: {
         summary: 'Introspect a token (confidential clients)',
         description: 'RFC 7662 §2',

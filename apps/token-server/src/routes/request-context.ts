@@ -33,3 +33,11 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   const match = /^Bearer ([\x21-\x7e]+)$/i.exec(header.trim());
   return match?.[1];
 }
+
+/**
+ * A `preValidation` hook for POST routes whose parameters are all optional: a request with no body
+ * at all (curl -X POST, an SDK posting nothing) reads as `{}` instead of failing the body schema.
+ */
+export async function absentBodyAsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}

@@ -4,7 +4,7 @@ import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { findPresentedToken } from '../tokens/presented-token.js';
 import { mayActOn } from './introspection-routes.js';
-import { bearerToken, cleanParams, headerOf } from './request-context.js';
+import { absentBodyAsEmpty, bearerToken, cleanParams, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, EmptyObject, ERROR_RESPONSES, Param } from './schemas.js';
 
@@ -64,6 +64,7 @@ export const revocationRoutes: RoutePlugin = (app, services) => {
   app.post(
     '/auth/v1/revoke',
     {
+      preValidation: absentBodyAsEmpty,
       schema: {
         summary: 'Revoke a token, ending its session (sign-out)',
         description: 'RFC 7009 §2; CloudBase POST /auth/v1/revoke',

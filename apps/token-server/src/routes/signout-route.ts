@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
-import { bearerToken } from './request-context.js';
+import { absentBodyAsEmpty, bearerToken } from './request-context.js';
 import { endSession } from './revocation-routes.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ERROR_RESPONSES, Param } from './schemas.js';
@@ -43,6 +43,7 @@ export const signoutRoute: RoutePlugin = (app, services) => {
   app.post(
     '/auth/v1/user/signout',
     {
+      preValidation: absentBodyAsEmpty,
       schema: {
         summary: 'Sign out: end the session of the Bearer token',
         description: 'CloudBase POST /auth/v1/user/signout',
