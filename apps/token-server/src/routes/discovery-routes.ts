@@ -38,10 +38,17 @@ export const discoveryRoutes: RoutePlugin = (app, services) => {
       'nonce',
       'sid',
       'amr',
+      // What /auth/v1/userinfo releases, by scope (userinfo-route.ts).
       'name',
       'picture',
+      'gender',
+      'locale',
+      'username',
+      'preferred_username',
       'email',
+      'email_verified',
       'phone_number',
+      'phone_number_verified',
       'groups',
     ],
   };
