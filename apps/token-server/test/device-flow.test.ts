@@ -1,4 +1,5 @@
 import { createManualClock } from '@lingpai/auth-core';
+import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type TokenServerApp } from '../src/app.js';
 import { hashToken } from '../src/crypto/opaque-token.js';
@@ -224,6 +225,56 @@ describe.each(backends())('device authorization grant (RFC 8628) on %s', (_name,
     });
     expect(env.statusCode, env.body).toBe(200);
     expect(env.headers['cache-control']).toBe('no-store');
+    // The official client sends its Bearer token along when signed in: that is not client authentication.
+    const withBearer = await app.inject({
+      method: 'POST',
+      url: `/auth/v1/device/code?client_id=${ENV_ID}`,
+      headers: { authorization: `Bearer ${await signIn(app)}` },
+      payload: {},
+    });
+    expect(withBearer.statusCode, withBearer.body).toBe(200);
+  });
+
+  it('both device endpoints are in the OpenAPI document with their response schemas', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const code = doc.paths['/auth/v1/device/code'].post.responses['200'];
+    expect(JSON.stringify(code)).toContain('verification_uri_complete');
+    expect(doc.paths['/auth/v1/user/device/authorize'].post.responses['200']).toBeDefined();
+  });
+
+  it('a real client (oauth4webapi) runs the device flow against the listening server', async () => {
+    const { app, clock } = server;
+    // Listens until the suite's afterAll closes the app.
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const as: oauth.AuthorizationServer = {
+      issuer: TEST_ISSUER,
+      device_authorization_endpoint: `${address}/auth/v1/device/code`,
+      token_endpoint: `${address}/auth/v1/token`,
+    };
+    const client: oauth.Client = { client_id: TV_CLIENT.id };
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const started = await oauth.processDeviceAuthorizationResponse(
+      as,
+      client,
+      await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope: 'user profile' }, insecure),
+    );
+    expect(started.interval).toBe(5);
+    const pending = oauth.processDeviceCodeResponse(
+      as,
+      client,
+      await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, insecure),
+    );
+    await expect(pending).rejects.toMatchObject({ error: 'authorization_pending' });
+    expect(await authorizeDevice(app, await signIn(app), { user_code: started.user_code })).toMatchObject({
+      status: 200,
+    });
+    clock.advance(5_000);
+    const tokens = await oauth.processDeviceCodeResponse(
+      as,
+      client,
+      await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, insecure),
+    );
+    expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'user profile' });
   });
 });
 
