@@ -400,8 +400,21 @@ export function loadEnvConfig(env: Environment, cwd: string = process.cwd()): En
   const secret = value('LINGPAI_SECRET');
   const shutdown = value('LINGPAI_SHUTDOWN_TIMEOUT');
 
+  // Loopback by default: a first `serve` on a laptop (a generated secret, maybe seeded users) is not
+  // reachable from the network before anyone meant it to be. In a container the published port
+  // arrives on the container's own interface, not its loopback, so images set HOST=0.0.0.0.
+  const host = value('HOST') ?? '127.0.0.1';
+  const port = parsePort(value('PORT'));
+  if (issuer === undefined && !['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    warnings.push(
+      `LINGPAI_ISSUER is not set: tokens name http://127.0.0.1:${port || 8080} as their issuer; set it to the server's public origin`,
+    );
+  }
+
   const options: EnvConfig['options'] = {
-    ...(issuer === undefined ? {} : { issuer: parseIssuer(issuer) }),
+    // Unset, the issuer is this listener on loopback, so a quick start's discovery document and
+    // tokens agree with the URL it is reached at.
+    issuer: issuer === undefined ? `http://127.0.0.1:${port || 8080}` : parseIssuer(issuer),
     ...(envId === undefined ? {} : { envId }),
     ...(secret === undefined ? {} : { secret }),
     ...(redisUrl === undefined ? {} : { redisUrl }),
@@ -414,11 +427,8 @@ export function loadEnvConfig(env: Environment, cwd: string = process.cwd()): En
     options,
     database,
     dataDir,
-    // Loopback by default: a first `serve` on a laptop (a generated secret, maybe seeded users) is not
-    // reachable from the network before anyone meant it to be. In a container the published port
-    // arrives on the container's own interface, not its loopback, so images set HOST=0.0.0.0.
-    host: value('HOST') ?? '127.0.0.1',
-    port: parsePort(value('PORT')),
+    host,
+    port,
     logLevel,
     shutdownTimeoutMs:
       shutdown === undefined ? 10_000 : parseDuration('LINGPAI_SHUTDOWN_TIMEOUT', shutdown) * 1_000,
