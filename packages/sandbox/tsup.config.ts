@@ -5,7 +5,10 @@ export default defineConfig({
   format: ['esm'],
   target: 'node20',
   dts: true,
-  sourcemap: true,
+  // No maps: the tarball ships only `dist` (and the bin), and maps with inlined sources doubled it.
+  sourcemap: false,
   clean: true,
   treeshake: true,
+  // esbuild renames classes that clash with a binding; keep the names users and stack traces see.
+  keepNames: true,
 });

@@ -1,9 +1,10 @@
 import { parse as parseQueryString } from 'node:querystring';
 import { type Clock, systemClock } from '@lingpai/auth-core';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type Fault, FaultSwitches } from './faults.js';
 import { type OauthSandbox, type OauthSandboxOptions, registerOauthSandbox } from './oauth/index.js';
 import type { SandboxContext } from './sandbox-context.js';
+import { SandboxError } from './sandbox-error.js';
 import type { SandboxSmsOptions } from './sms/config.js';
 import { registerSmsSandbox, type SandboxSms } from './sms/index.js';
 
@@ -74,12 +75,28 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
 
   app.get('/__sandbox/faults', async () => faults.list());
-  app.put<{ Params: { target: string }; Body: Fault }>('/__sandbox/faults/:target', async (request) => {
-    faults.set(request.params.target, request.body);
-    return { ok: true };
-  });
-  app.delete<{ Params: { target: string } }>('/__sandbox/faults/:target', async (request) => {
-    faults.clear(request.params.target);
+  // A refused target or fault answers 400 with the reason, like the programmatic API throws it.
+  const refuse = (reply: FastifyReply, error: unknown) => {
+    if (!(error instanceof SandboxError)) throw error;
+    return reply.code(400).send({ error: error.code, message: error.message });
+  };
+  app.put<{ Params: { target: string }; Body: Fault }>(
+    '/__sandbox/faults/:target',
+    async (request, reply) => {
+      try {
+        faults.set(request.params.target, request.body);
+      } catch (error) {
+        return refuse(reply, error);
+      }
+      return { ok: true };
+    },
+  );
+  app.delete<{ Params: { target: string } }>('/__sandbox/faults/:target', async (request, reply) => {
+    try {
+      faults.clear(request.params.target);
+    } catch (error) {
+      return refuse(reply, error);
+    }
     return { ok: true };
   });
   app.delete('/__sandbox/faults', async () => {

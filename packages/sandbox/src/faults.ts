@@ -1,4 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { OAUTH_PLATFORMS } from './oauth/types.js';
+import { SandboxError } from './sandbox-error.js';
+
+/** The SMS imitations faults apply to (`smpp` is the SMSC's `submit_sm`). */
+export const SMS_FAULT_TARGETS = [
+  'aliyun',
+  'tencent',
+  'twilio',
+  'mocean',
+  'huawei',
+  'volcengine',
+  'vonage',
+  'aws-sns',
+  'smpp',
+] as const;
+
+/** Every target `FaultSwitches` accepts: the SMS providers and the OAuth platforms. */
+export const FAULT_TARGETS: readonly string[] = [...SMS_FAULT_TARGETS, ...OAUTH_PLATFORMS];
+
+const FAULT_FIELDS = ['latencyMs', 'status', 'reset', 'hang', 'malformed', 'quota', 'times'] as const;
 
 /**
  * A fault injected into one sandbox target (a provider such as `aliyun`, or a platform such as
@@ -26,8 +46,14 @@ export class FaultSwitches {
   readonly #faults = new Map<string, Fault>();
   readonly #hanging = new Set<FastifyReply>();
 
+  /**
+   * Sets the fault for `target`, replacing any other. Throws `SandboxError('SANDBOX_CONFIG_INVALID')`
+   * for a target that no imitation reads (`'aliyn'`, `'sms'`) or a malformed fault: either would
+   * leave the test running against a healthy imitation while it believes a fault is set.
+   */
   set(target: string, fault: Fault): void {
-    this.#faults.set(target, { ...fault });
+    checkTarget(target);
+    this.#faults.set(target, checkFault(target, fault));
   }
 
   get(target: string): Fault | undefined {
@@ -36,7 +62,10 @@ export class FaultSwitches {
 
   clear(target?: string): void {
     if (target === undefined) this.#faults.clear();
-    else this.#faults.delete(target);
+    else {
+      checkTarget(target);
+      this.#faults.delete(target);
+    }
   }
 
   list(): Record<string, Fault> {
@@ -110,4 +139,43 @@ export class FaultSwitches {
     fault.times -= 1;
     if (fault.times <= 0) this.#faults.delete(target);
   }
+}
+
+function invalid(message: string): SandboxError {
+  return new SandboxError('SANDBOX_CONFIG_INVALID', message, { status: 400 });
+}
+
+function checkTarget(target: string): void {
+  if (!FAULT_TARGETS.includes(target)) {
+    throw invalid(`Unknown fault target ${JSON.stringify(target)}: use one of ${FAULT_TARGETS.join(', ')}`);
+  }
+}
+
+function checkFault(target: string, fault: Fault): Fault {
+  if (typeof fault !== 'object' || fault === null || Array.isArray(fault)) {
+    throw invalid(`The fault for ${target} must be an object such as { status: 503, times: 1 }`);
+  }
+  for (const key of Object.keys(fault)) {
+    if (!(FAULT_FIELDS as readonly string[]).includes(key)) {
+      throw invalid(`Unknown fault field ${JSON.stringify(key)}: use ${FAULT_FIELDS.join(', ')}`);
+    }
+  }
+  const { latencyMs, status, times } = fault;
+  if (
+    latencyMs !== undefined &&
+    !(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)
+  ) {
+    throw invalid('`latencyMs` must be a number of milliseconds >= 0');
+  }
+  if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) {
+    throw invalid('`status` must be an HTTP error status from 400 to 599');
+  }
+  if (times !== undefined && !(Number.isInteger(times) && times >= 1)) {
+    throw invalid('`times` must be an integer >= 1 (leave it out for "until cleared")');
+  }
+  for (const key of ['reset', 'hang', 'malformed', 'quota'] as const) {
+    if (fault[key] !== undefined && typeof fault[key] !== 'boolean')
+      throw invalid(`\`${key}\` must be true or false`);
+  }
+  return { ...fault };
 }

@@ -1,7 +1,7 @@
 export type { Sandbox, SandboxOptions } from './create-sandbox.js';
 export { createSandbox } from './create-sandbox.js';
 export type { Fault } from './faults.js';
-export { FaultSwitches } from './faults.js';
+export { FAULT_TARGETS, FaultSwitches, SMS_FAULT_TARGETS } from './faults.js';
 export type {
   OauthPlatform,
   OauthSandbox,
@@ -25,6 +25,8 @@ export {
   sandboxOauthUser,
 } from './oauth/index.js';
 export type { SandboxContext } from './sandbox-context.js';
+export type { SandboxErrorCode } from './sandbox-error.js';
+export { SANDBOX_ERROR_CODES, SandboxError } from './sandbox-error.js';
 export type {
   SandboxAliyunOptions,
   SandboxAwsSnsOptions,

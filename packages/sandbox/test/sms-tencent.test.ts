@@ -29,6 +29,8 @@ async function sendSms(
     signedAt?: number;
     action?: string;
     authorization?: (value: string) => string;
+    /** `null`: let the signer derive the service from the host. */
+    service?: string | null;
   } = {},
 ): Promise<TencentAnswer> {
   const payload = JSON.stringify(body);
@@ -40,7 +42,7 @@ async function sendSms(
       version: '2021-01-11',
       payload,
       region: 'ap-guangzhou',
-      service: 'sms',
+      ...(options.service === null ? {} : { service: options.service ?? 'sms' }),
       signedHeaders: options.signedHeaders,
     },
     { secretId, secretKey: options.key ?? secretKey },
@@ -98,6 +100,13 @@ describe('tencent SendSms 2021-01-11', () => {
     expect(answer.Response.Error?.Code).toBe('AuthFailure.SignatureFailure');
     expect(answer.Response.RequestId).toBeTruthy();
     expect(sandbox.sms.messages()).toHaveLength(0);
+  });
+
+  it('says why when the signer derived the service from a local host (it signed for "127", with no hint)', async () => {
+    const answer = await sendSms(valid, { service: null });
+    expect(answer.Response.Error?.Code).toBe('AuthFailure.SignatureFailure');
+    expect(answer.Response.Error?.Message).toContain('"127"');
+    expect(answer.Response.Error?.Message).toContain("pass service: 'sms'");
   });
 
   it('rejects a Credential scope that names another date or service than the one signed (regression: only the signature was compared)', async () => {

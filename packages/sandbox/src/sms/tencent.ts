@@ -95,7 +95,20 @@ export function registerTencent(app: FastifyInstance, sms: SmsContext): void {
     // the date must be the UTC date of X-TC-Timestamp and the service the endpoint's (`sms`).
     const signedAt = new Date(timestamp * 1000);
     const signedDay = Number.isNaN(signedAt.getTime()) ? '' : signedAt.toISOString().slice(0, 10);
-    if (service !== 'sms' || credentialDate !== signedDay) {
+    if (service !== 'sms') {
+      // Sandbox hint: a TC3 signer that derives the service from the host's first label signs for
+      // "127" when pointed at 127.0.0.1 (Tencent itself never sees such a host).
+      const derived = /^(\d+|localhost|\[)/.test(service)
+        ? ` The signer derived "${service}" from the host; pass service: 'sms' when signing for a local address.`
+        : '';
+      return fail(
+        reply,
+        requestId,
+        'AuthFailure.SignatureFailure',
+        `Credential 中的服务须为 sms，收到 "${service}"。${derived}`,
+      );
+    }
+    if (credentialDate !== signedDay) {
       return fail(
         reply,
         requestId,
