@@ -3,6 +3,7 @@ import { TokenServerError } from '../errors.js';
 import { limitKey } from '../limits/limit-key.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { coalescingCounter } from './client-rate-limit.js';
 import type { GrantContext } from './grant-context.js';
 
 /**
@@ -24,7 +25,10 @@ export async function clientCredentialsGrant(context: GrantContext): Promise<Tok
     throw new TokenServerError('unauthorized_client', 'client_credentials is not allowed from this address');
   }
   const perMinute = client.rateLimitPerMinute ?? services.config.limits.clientCredentialsPerMinute;
-  const counter = await services.limits.increment(limitKey(services.hmacKey, 'cc', client.id), 60_000);
+  const counter = await coalescingCounter(services.limits).increment(
+    limitKey(services.hmacKey, 'cc', client.id),
+    60_000,
+  );
   if (counter.count > perMinute) {
     throw new TokenServerError(
       'rate_limit_exceeded',
