@@ -207,6 +207,23 @@ describe.each(backends())('device approval on %s', (_name, backend) => {
     expect(tokens).toMatchObject({ status: 200, body: { scope: 'user' } });
   });
 
+  it('an empty approved scope grants no scope, never "everything the device asked for"', async () => {
+    const { app, clock } = server;
+    const started = await startDevice(app, { scope: 'user profile' });
+    expect(
+      await approveDevice(app.lingpai, {
+        userCode: started.user_code,
+        userSub,
+        scope: [],
+        authTime: clock.now(),
+        amr: ['pwd'],
+      }),
+    ).toBe(true);
+    clock.advance(5_000);
+    const tokens = await poll(app, started.device_code);
+    expect(tokens).toMatchObject({ status: 200, body: { scope: '' } });
+  });
+
   it('approval may narrow the scope the device asked for', async () => {
     const { app, clock } = server;
     const started = await startDevice(app, { scope: 'user profile openid' });
@@ -250,7 +267,7 @@ describe.each(backends())('device approval on %s', (_name, backend) => {
         approveDevice(app.lingpai, {
           userCode: started.user_code,
           userSub,
-          scope: [],
+          scope: ['user'],
           authTime: server.clock.now(),
           amr: ['pwd'],
         }),

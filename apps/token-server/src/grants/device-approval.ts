@@ -119,8 +119,9 @@ export interface DeviceApproval {
   userCode: string;
   userSub: string;
   /**
-   * The scope the person approved. It is cut down to what the device asked for and its client may
-   * still have; an empty list approves exactly what the device asked for.
+   * The scope the person approved (pass `findPendingDevice`'s `scope` to approve all of it). It is
+   * cut down to what the device asked for and its client may still have; taken literally, so an
+   * empty list grants no scope at all rather than "everything".
    */
   scope: string[];
   /** When the approving user signed in (epoch ms): the tokens' `auth_time`. */
@@ -144,8 +145,9 @@ export async function approveDevice(services: Services, approval: DeviceApproval
   const client = await services.clients.get(row.client_id);
   if (!client) return false;
   const requested = parseScope(row.scope) ?? [];
-  const wanted = approval.scope.length === 0 ? requested : approval.scope;
-  const granted = requested.filter((scope) => wanted.includes(scope) && client.scopes.includes(scope));
+  const granted = requested.filter(
+    (scope) => approval.scope.includes(scope) && client.scopes.includes(scope),
+  );
   const now = services.clock.now();
   const updated = await services.db.query<{ hash: string }>(
     `UPDATE device_codes

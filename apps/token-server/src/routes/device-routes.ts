@@ -196,7 +196,7 @@ export const deviceRoutes: RoutePlugin = (app, services) => {
       const approved = await approveDevice(services, {
         userCode: body.user_code,
         userSub: user.sub,
-        scope: asked ?? [],
+        scope: asked ?? pending.scope,
         authTime: claims.auth_time * 1_000,
         amr: await familyAmr(services, claims.sid),
       });
