@@ -16,6 +16,8 @@ export class TestBrowser {
   constructor(
     readonly app: TokenServerApp,
     readonly origin = TEST_ISSUER,
+    /** The address requests come from (limits are per IP). */
+    readonly remoteAddress = '127.0.0.1',
   ) {}
 
   cookieHeader(): string | undefined {
@@ -52,6 +54,7 @@ export class TestBrowser {
       await this.app.inject({
         method: 'GET',
         url,
+        remoteAddress: this.remoteAddress,
         headers: this.#headers({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }),
       }),
     );
@@ -69,6 +72,7 @@ export class TestBrowser {
       await this.app.inject({
         method: 'GET',
         url,
+        remoteAddress: this.remoteAddress,
         headers: this.#headers({ 'sec-fetch-site': 'same-origin', ...headers }),
       }),
     );
@@ -84,6 +88,7 @@ export class TestBrowser {
       await this.app.inject({
         method: 'POST',
         url,
+        remoteAddress: this.remoteAddress,
         headers: this.#headers({
           origin: this.origin,
           'sec-fetch-site': 'same-origin',
