@@ -87,6 +87,9 @@ export class SmsError extends LingpaiError<SmsErrorCode> {
 
   constructor(code: SmsErrorCode, message: string, options: SmsErrorOptions = {}) {
     super(code, message, { ...options, retryable: options.retryable ?? SMS_ERROR_CODES[code].failover });
+    // Spelled out: a bundler renames a class that refers to itself (esbuild emitted `_SmsError`),
+    // and `new.target.name` would follow. Subclasses keep their own name.
+    if (new.target === SmsError) this.name = 'SmsError';
     this.provider = options.provider;
     this.providerCode = options.providerCode;
     this.providerMessage = options.providerMessage;

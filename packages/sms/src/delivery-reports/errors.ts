@@ -32,5 +32,7 @@ export type DeliveryReportErrorCode = keyof typeof DELIVERY_REPORT_ERROR_CODES;
 export class DeliveryReportError extends LingpaiError<DeliveryReportErrorCode> {
   constructor(code: DeliveryReportErrorCode, message: string, options: LingpaiErrorOptions = {}) {
     super(code, message, { ...options, retryable: false, status: DELIVERY_REPORT_ERROR_CODES[code].status });
+    // Spelled out, as in SmsError: bundlers may rename the class.
+    if (new.target === DeliveryReportError) this.name = 'DeliveryReportError';
   }
 }
