@@ -590,3 +590,32 @@ describe.each(backends())('RFC checklist on %s', (_name, backend) => {
     });
   });
 });
+
+describe.each(backends())('removing a client on %s', (_name, backend) => {
+  it('ends its sessions and their access tokens die at once (the sids are broadcast)', async () => {
+    const server = await startTestServer(backend);
+    try {
+      await server.addUser('leaver', PASSWORD);
+      await server.addClient({
+        id: 'doomed',
+        kind: 'public',
+        grantTypes: ['password', 'refresh_token'],
+        scopes: ['user'],
+      });
+      const tokens = await postToken(server.app, {
+        grant_type: 'password',
+        username: 'leaver',
+        password: PASSWORD,
+        client_id: 'doomed',
+      });
+      expect(server.app.lingpai.verifier.verify(tokens.body.access_token as string)).toBeDefined();
+      await server.app.lingpai.clients.remove('doomed');
+      for (let i = 0; i < 50 && server.app.lingpai.verifier.verify(tokens.body.access_token as string); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(server.app.lingpai.verifier.verify(tokens.body.access_token as string)).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});

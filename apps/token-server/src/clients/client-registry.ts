@@ -3,6 +3,7 @@ import type { Clock } from '@lingpai/auth-core';
 import { hashToken, newOpaqueToken, type RandomSource } from '../crypto/opaque-token.js';
 import { ConfigError } from '../errors.js';
 import type { Database } from '../storage/database.js';
+import { SESSIONS_CHANNEL } from '../tokens/revoked-sessions.js';
 import { type Client, type ClientInput, GRANT_TYPES, validateClientInput } from './client.js';
 import { compileAllowList } from './ip-allow-list.js';
 
@@ -176,11 +177,21 @@ export class ClientRegistry {
   async remove(id: string): Promise<boolean> {
     const rows = await this.#db.query<{ id: string }>('DELETE FROM clients WHERE id = $1 RETURNING id', [id]);
     if (rows.length > 0) {
-      // Its sessions end with it.
-      await this.#db.query(
-        "UPDATE refresh_families SET revoked_at = $2, revoked_reason = 'client_removed' WHERE client_id = $1 AND revoked_at IS NULL",
+      // Its sessions end with it, on every instance at once: the sids go out on the same channel
+      // RevokedSessions listens to (a CLI process has no RevokedSessions of its own).
+      const ended = await this.#db.query<{ id: string }>(
+        "UPDATE refresh_families SET revoked_at = $2, revoked_reason = 'client_removed' WHERE client_id = $1 AND revoked_at IS NULL RETURNING id",
         [id, new Date(this.#clock.now())],
       );
+      for (let i = 0; i < ended.length; i += 100) {
+        await this.#db.notify(
+          SESSIONS_CHANNEL,
+          ended
+            .slice(i, i + 100)
+            .map((row) => row.id)
+            .join(','),
+        );
+      }
       await this.#announce(id);
     }
     return rows.length > 0;
