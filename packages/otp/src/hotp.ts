@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { OtpError } from './errors.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { assertSecret } from './secret.js';
+import { type OtpSecret, secretBytes } from './secret.js';
 
 export type OtpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
@@ -47,14 +47,37 @@ export function toCounter(counter: number | bigint): bigint {
   return value;
 }
 
-/** RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic truncation, modulo 10^digits. */
-export function hotp(secret: Uint8Array, counter: number | bigint, options: HotpOptions = {}): string {
-  const algorithm = options.algorithm ?? 'SHA1';
-  const digits = options.digits ?? 6;
+export interface HotpGenerateOptions extends HotpOptions {
+  /** The key bytes, or base32 text (as in otpauth URIs). */
+  secret: OtpSecret;
+  counter: number | bigint;
+}
+
+/**
+ * RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, dynamic truncation, modulo 10^digits.
+ * `hotp({ secret, counter })`, the shape `verifyHotp` takes; `hotp(secret, counter, options)` too.
+ */
+export function hotp(options: HotpGenerateOptions): string;
+export function hotp(secret: OtpSecret, counter: number | bigint, options?: HotpOptions): string;
+export function hotp(
+  first: OtpSecret | HotpGenerateOptions,
+  counter?: number | bigint,
+  options: HotpOptions = {},
+): string {
+  const combined: HotpGenerateOptions = isOptionsObject(first)
+    ? first
+    : { ...options, secret: first, counter: counter as number | bigint };
+  const algorithm = combined.algorithm ?? 'SHA1';
+  const digits = combined.digits ?? 6;
   assertAlgorithm(algorithm);
   assertDigits(digits);
-  assertSecret(secret, options.minSecretBytes);
-  return hotpUnchecked(secret, toCounter(counter), NODE_ALGORITHM[algorithm], digits);
+  const key = secretBytes(combined.secret, combined.minSecretBytes);
+  return hotpUnchecked(key, toCounter(combined.counter), NODE_ALGORITHM[algorithm], digits);
+}
+
+/** True for `{ secret, … }`, false for a key (bytes or base32 text). */
+export function isOptionsObject<T extends { secret: OtpSecret }>(value: OtpSecret | T): value is T {
+  return typeof value === 'object' && value !== null && !(value instanceof Uint8Array);
 }
 
 export function hotpUnchecked(
@@ -92,7 +115,8 @@ export function matchCandidates(token: string, candidates: readonly string[]): n
 }
 
 export interface HotpVerifyOptions extends HotpOptions {
-  secret: Uint8Array;
+  /** The key bytes, or base32 text (as in otpauth URIs). */
+  secret: OtpSecret;
   token: string;
   /** The next counter value the server expects (the last accepted counter + 1). */
   counter: number | bigint;
@@ -125,7 +149,7 @@ export async function verifyHotp(options: HotpVerifyOptions): Promise<HotpVerify
   const digits = options.digits ?? 6;
   assertAlgorithm(algorithm);
   assertDigits(digits);
-  assertSecret(options.secret, options.minSecretBytes);
+  const key = secretBytes(options.secret, options.minSecretBytes);
   const lookAhead = options.lookAhead ?? 0;
   if (!Number.isInteger(lookAhead) || lookAhead < 0 || lookAhead > 100) {
     throw new OtpError('OTP_INVALID_ARGUMENT', 'lookAhead must be an integer from 0 to 100');
@@ -133,7 +157,7 @@ export async function verifyHotp(options: HotpVerifyOptions): Promise<HotpVerify
   const start = toCounter(options.counter);
   const candidates: string[] = [];
   for (let i = 0n; i <= BigInt(lookAhead) && start + i <= MAX_COUNTER; i += 1n) {
-    candidates.push(hotpUnchecked(options.secret, start + i, NODE_ALGORITHM[algorithm], digits));
+    candidates.push(hotpUnchecked(key, start + i, NODE_ALGORITHM[algorithm], digits));
   }
   const index = matchCandidates(options.token, candidates);
   if (index < 0) return { valid: false };

@@ -10,11 +10,15 @@ export {
   MIN_CODE_LENGTH,
   normalizeCodeInput,
 } from './code-generator.js';
-export type { EmailChannelOptions, EmailContent } from './email-channel.js';
-export { createEmailChannel, defaultEmailContent, EMAIL_CHANNEL_TIMEOUTS } from './email-channel.js';
 export type { OtpErrorCode, OtpErrorDetails, OtpErrorOptions } from './errors.js';
 export { isOtpError, OTP_ERROR_CODES, OtpError } from './errors.js';
-export type { HotpOptions, HotpVerifyOptions, HotpVerifyResult, OtpAlgorithm } from './hotp.js';
+export type {
+  HotpGenerateOptions,
+  HotpOptions,
+  HotpVerifyOptions,
+  HotpVerifyResult,
+  OtpAlgorithm,
+} from './hotp.js';
 export { hotp, verifyHotp } from './hotp.js';
 export { ipRateLimitKey } from './ip-address.js';
 export type { MemoryOtpStoreOptions } from './memory-otp-store.js';
@@ -36,11 +40,17 @@ export type { PhoneOptions, Recipient, RecipientKind } from './recipient.js';
 export { foldEmailForLimits, normalizeEmail, normalizePhone } from './recipient.js';
 export type { ReplayGuard, StoreReplayGuardOptions } from './replay-guard.js';
 export { createReplayGuard } from './replay-guard.js';
-export type { GenerateSecretOptions } from './secret.js';
+export type { GenerateSecretOptions, OtpSecret } from './secret.js';
 export { generateSecret, LEGACY_MIN_SECRET_BYTES, MIN_SECRET_BYTES } from './secret.js';
 export type { SmsChannelOptions, SmsCodeSender, SmsCodeTemplate } from './sms-channel.js';
 export { createSmsChannel } from './sms-channel.js';
-export type { TotpGenerateOptions, TotpOptions, TotpVerifyOptions, TotpVerifyResult } from './totp.js';
+export type {
+  TotpCodeOptions,
+  TotpGenerateOptions,
+  TotpOptions,
+  TotpVerifyOptions,
+  TotpVerifyResult,
+} from './totp.js';
 export { MAX_TOTP_PERIOD, MIN_TOTP_PERIOD, totp, totpStep, verifyTotp } from './totp.js';
 export type {
   Ipv6PrefixRule,

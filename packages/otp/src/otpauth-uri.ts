@@ -1,7 +1,7 @@
 import { base32Decode, base32Encode, normalizeBase32 } from './base32.js';
 import { OtpError } from './errors.js';
 import { assertAlgorithm, assertDigits, type OtpAlgorithm, toCounter } from './hotp.js';
-import { assertSecret } from './secret.js';
+import { type OtpSecret, secretBytes } from './secret.js';
 import { MAX_TOTP_PERIOD, MIN_TOTP_PERIOD } from './totp.js';
 
 /** What an otpauth:// URI carries (Google Authenticator "Key Uri Format"). */
@@ -11,7 +11,8 @@ export interface OtpAuthParams {
   account: string;
   /** Who the account is with, e.g. `Lingpai`. No colon. Written both in the label and as `issuer=`. */
   issuer?: string;
-  secret: Uint8Array;
+  /** The key bytes, or base32 text (written to the URI in canonical upper-case base32). */
+  secret: OtpSecret;
   algorithm?: OtpAlgorithm;
   digits?: number;
   /** TOTP only; default 30, 15 to 300. */
@@ -67,7 +68,7 @@ export function buildOtpAuthUri(params: OtpAuthParams): string {
   if (account.startsWith(' ')) throw invalid('account must not start with a space');
   if (issuer?.includes(':')) throw invalid('issuer must not contain ":"');
   // A URI hands the key to an app for years: refuse a weak one here, not at the first login.
-  assertSecret(params.secret, params.minSecretBytes);
+  const key = secretBytes(params.secret, params.minSecretBytes);
   const algorithm = params.algorithm ?? 'SHA1';
   const digits = params.digits ?? 6;
   assertAlgorithm(algorithm);
@@ -76,7 +77,7 @@ export function buildOtpAuthUri(params: OtpAuthParams): string {
     issuer === undefined || issuer === ''
       ? encodePart(account)
       : `${encodePart(issuer)}:${encodePart(account)}`;
-  const query = [`secret=${base32Encode(params.secret)}`];
+  const query = [`secret=${base32Encode(key)}`];
   if (issuer !== undefined && issuer !== '') query.push(`issuer=${encodePart(issuer)}`);
   query.push(`algorithm=${algorithm}`, `digits=${digits}`);
   if (type === 'totp') {
@@ -139,7 +140,7 @@ export function parseOtpAuthUri(uri: string, options: ParseOtpAuthOptions = {}):
   } catch {
     throw invalid('secret is not base32');
   }
-  assertSecret(secret, options.minSecretBytes);
+  secretBytes(secret, options.minSecretBytes);
   const algorithm = (params.get('algorithm') ?? 'SHA1').toUpperCase();
   try {
     assertAlgorithm(algorithm);

@@ -1,4 +1,5 @@
 import { type RandomBytes, secureRandomBytes } from '@lingpai/auth-core';
+import { base32Decode, normalizeBase32 } from './base32.js';
 import { OtpError } from './errors.js';
 
 /** RFC 4226 §4 (R6): the shared secret MUST be at least 128 bits. The default floor everywhere. */
@@ -44,28 +45,50 @@ export function resolveMinSecretBytes(minSecretBytes: number | undefined): numbe
 }
 
 /**
- * Refuses a shared secret an attacker could guess: HMAC takes any key, even an empty one, so a
- * 0-byte or 1-byte secret yields codes that look fine and are a lookup table away from forged.
+ * A TOTP/HOTP shared secret: the key bytes, or the base32 text that authenticator apps, otpauth
+ * URIs and most databases hold (`JBSW Y3DP…`; case, spaces, hyphens and padding do not matter).
  */
-export function assertSecret(
-  secret: unknown,
-  minSecretBytes: number | undefined,
-): asserts secret is Uint8Array {
+export type OtpSecret = Uint8Array | string;
+
+/**
+ * The key bytes of `secret`, refusing one an attacker could guess: HMAC takes any key, even an
+ * empty one, so a 0-byte or 1-byte secret yields codes that look fine and are a lookup table away
+ * from forged. A string is base32, never its UTF-8 bytes: a base32 secret HMAC'd as ASCII gave
+ * codes that never matched the user's app.
+ */
+export function secretBytes(secret: unknown, minSecretBytes: number | undefined): Uint8Array {
   const min = resolveMinSecretBytes(minSecretBytes);
-  // A base32 string passed by mistake would be used as its ASCII bytes: working codes, wrong key.
-  if (!(secret instanceof Uint8Array)) {
+  let bytes: Uint8Array;
+  if (secret instanceof Uint8Array) bytes = secret;
+  else if (typeof secret === 'string') bytes = decodeSecretText(secret);
+  else {
     throw new OtpError(
       'OTP_INVALID_ARGUMENT',
-      'secret must be a Uint8Array (decode base32 with base32Decode)',
+      `secret is ${secret === null ? 'null' : typeof secret}; pass the key as a Uint8Array or as base32 text` +
+        (secret === undefined ? ' (is the stored secret loaded?)' : ''),
     );
   }
-  if (secret.length < min) {
+  if (bytes.length < min) {
     throw new OtpError(
       'OTP_SECRET_TOO_SHORT',
-      `secret is ${secret.length} bytes; at least ${min} required (RFC 4226 §4 asks for 128 bits)` +
-        (min > LEGACY_MIN_SECRET_BYTES && secret.length >= LEGACY_MIN_SECRET_BYTES
+      `secret is ${bytes.length} bytes; at least ${min} required (RFC 4226 §4 asks for 128 bits)` +
+        (min > LEGACY_MIN_SECRET_BYTES && bytes.length >= LEGACY_MIN_SECRET_BYTES
           ? `; pass minSecretBytes: ${LEGACY_MIN_SECRET_BYTES} to import a legacy 80-bit secret`
           : ''),
+    );
+  }
+  return bytes;
+}
+
+function decodeSecretText(text: string): Uint8Array {
+  try {
+    return base32Decode(normalizeBase32(text));
+  } catch (error) {
+    // Never echo the text: it is the secret.
+    throw new OtpError(
+      'OTP_INVALID_BASE32',
+      'a string secret is read as base32 (A-Z, 2-7), and this one is not; pass raw key bytes as a Uint8Array',
+      { cause: error },
     );
   }
 }

@@ -38,16 +38,64 @@ function paramsFor(template: SmsCodeTemplate, message: VerificationMessage): Tem
   return { code: message.code, minutes };
 }
 
+function configError(message: string): OtpError {
+  return new OtpError('OTP_INVALID_ARGUMENT', `createSmsChannel: ${message}`);
+}
+
+const PARAM_STYLES = new Set(['named', 'positional']);
+
+/** Checks the options at construction: a missing sender or template fails at startup, by name. */
+function checkOptions(options: SmsChannelOptions | undefined): asserts options is SmsChannelOptions {
+  if (options === undefined || options === null || typeof options !== 'object') {
+    throw configError(
+      "needs options: { sender: new SmsSender({ providers }), templates: { default: { id: 'SMS_123' } } }",
+    );
+  }
+  const { sender, templates, signName } = options;
+  if (sender === undefined || sender === null || typeof sender.send !== 'function') {
+    throw configError(
+      `\`sender\` is ${sender === undefined || sender === null ? String(sender) : 'not an SmsSender (no send())'} — pass new SmsSender({ providers }) from @lingpai/sms`,
+    );
+  }
+  if (templates === undefined || templates === null || typeof templates !== 'object') {
+    throw configError(
+      `\`templates\` is ${String(templates)} — e.g. { default: { id: 'SMS_123' } }, by purpose`,
+    );
+  }
+  const purposes = Object.keys(templates);
+  if (purposes.length === 0) throw configError('`templates` is empty; add at least `default`');
+  for (const purpose of purposes) {
+    const template = templates[purpose] as SmsCodeTemplate | undefined;
+    if (template === undefined || template === null || typeof template !== 'object') {
+      throw configError(
+        `\`templates.${purpose}\` is ${String(template)}; give it an \`id\`, \`ids\` or \`content\``,
+      );
+    }
+    if (template.id === undefined && template.ids === undefined && template.content === undefined) {
+      throw configError(
+        `\`templates.${purpose}\` has no \`id\`, \`ids\` or \`content\` — is its template id variable set?`,
+      );
+    }
+    const params = template.params;
+    if (params !== undefined && typeof params !== 'function' && !PARAM_STYLES.has(params)) {
+      throw configError(
+        `\`templates.${purpose}.params\` must be 'named', 'positional' or a function, got ${JSON.stringify(params)}`,
+      );
+    }
+  }
+  if (signName !== undefined && (typeof signName !== 'string' || signName === '')) {
+    throw configError('`signName` must be a non-empty string when given');
+  }
+}
+
 /**
  * Codes by SMS through `@lingpai/sms`. The message `reference` is `deliveryReference(verificationId)`,
  * so delivery reports can be matched to a verification without the phone number, and the provider
  * never holds the id that, with the code in the text, would complete a `verify`.
  */
 export function createSmsChannel(options: SmsChannelOptions): VerificationChannel {
+  checkOptions(options);
   const templates = options.templates;
-  if (Object.keys(templates).length === 0) {
-    throw new OtpError('OTP_INVALID_ARGUMENT', 'createSmsChannel needs at least one template');
-  }
   return {
     recipientKind: 'phone',
     async deliver(message) {

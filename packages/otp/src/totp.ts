@@ -5,11 +5,12 @@ import {
   assertDigits,
   type HotpOptions,
   hotpUnchecked,
+  isOptionsObject,
   matchCandidates,
   nodeAlgorithm,
 } from './hotp.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { assertSecret } from './secret.js';
+import { type OtpSecret, secretBytes } from './secret.js';
 
 /**
  * Accepted time steps, in seconds. RFC 6238 recommends 30; some tokens use 60. A period of a few
@@ -54,28 +55,45 @@ export function assertPeriod(period: number): void {
   }
 }
 
-/** RFC 6238 §4.2: T = floor((unixSeconds - T0) / X), as a 64-bit value. */
-export function totpStep(timeMs: number, options: TotpOptions = {}): bigint {
+/**
+ * RFC 6238 §4.2: T = floor((unixSeconds - T0) / X). A plain number: any time a `Date` can hold gives
+ * a step far below 2^53, so it is exact, and it survives `JSON.stringify` (a bigint throws there).
+ */
+export function totpStep(timeMs: number, options: TotpOptions = {}): number {
   const { period, epoch } = resolve(options);
   return stepOf(timeMs, period, epoch);
 }
 
-function stepOf(timeMs: number, period: number, epoch: number): bigint {
+function stepOf(timeMs: number, period: number, epoch: number): number {
+  if (!Number.isFinite(timeMs))
+    throw new OtpError('OTP_INVALID_ARGUMENT', 'time must be a finite number of ms');
   const seconds = Math.floor(timeMs / 1000) - epoch;
   if (seconds < 0) throw new OtpError('OTP_INVALID_ARGUMENT', 'time is before the TOTP epoch');
-  return BigInt(Math.floor(seconds / period));
+  return Math.floor(seconds / period);
 }
 
-/** The TOTP code at `time` (default now). */
-export function totp(secret: Uint8Array, options: TotpGenerateOptions = {}): string {
+export interface TotpCodeOptions extends TotpGenerateOptions {
+  /** The key bytes, or base32 text (as in otpauth URIs). */
+  secret: OtpSecret;
+}
+
+/**
+ * The TOTP code at `time` (default now). `totp({ secret, … })` takes the shape `verifyTotp` takes;
+ * `totp(secret, options)` works too.
+ */
+export function totp(options: TotpCodeOptions): string;
+export function totp(secret: OtpSecret, options?: TotpGenerateOptions): string;
+export function totp(first: OtpSecret | TotpCodeOptions, second: TotpGenerateOptions = {}): string {
+  const options: TotpCodeOptions = isOptionsObject(first) ? first : { ...second, secret: first };
   const { period, epoch, digits, node } = resolve(options);
-  assertSecret(secret, options.minSecretBytes);
+  const key = secretBytes(options.secret, options.minSecretBytes);
   const time = options.time ?? (options.clock ?? systemClock).now();
-  return hotpUnchecked(secret, stepOf(time, period, epoch), node, digits);
+  return hotpUnchecked(key, BigInt(stepOf(time, period, epoch)), node, digits);
 }
 
 export interface TotpVerifyOptions extends TotpOptions {
-  secret: Uint8Array;
+  /** The key bytes, or base32 text (as in otpauth URIs). */
+  secret: OtpSecret;
   token: string;
   /**
    * Steps accepted before and after the current one: a number for both sides, or `[past, future]`.
@@ -99,8 +117,8 @@ export interface TotpVerifyResult {
   valid: boolean;
   /** Matched step minus current step: -1 means the code was from the previous period. */
   delta?: number;
-  /** The matched time step; persist it if you keep replay state yourself. */
-  step?: bigint;
+  /** The matched time step (a number, so the result is JSON-safe); persist it if you keep replay state yourself. */
+  step?: number;
 }
 
 const MAX_WINDOW = 10;
@@ -114,7 +132,7 @@ export async function verifyTotp(options: TotpVerifyOptions): Promise<TotpVerify
     );
   }
   const { period, epoch, digits, node } = resolve(options);
-  assertSecret(options.secret, options.minSecretBytes);
+  const key = secretBytes(options.secret, options.minSecretBytes);
   const window = options.window ?? [1, 1];
   const [past, future] = typeof window === 'number' ? [window, window] : window;
   for (const side of [past, future]) {
@@ -125,21 +143,21 @@ export async function verifyTotp(options: TotpVerifyOptions): Promise<TotpVerify
   const time = options.time ?? (options.clock ?? systemClock).now();
   const current = stepOf(time, period, epoch);
   const candidates: string[] = [];
-  const steps: bigint[] = [];
+  const steps: number[] = [];
   for (let delta = -past; delta <= future; delta += 1) {
-    const step = current + BigInt(delta);
-    if (step < 0n) continue;
+    const step = current + delta;
+    if (step < 0) continue;
     steps.push(step);
-    candidates.push(hotpUnchecked(options.secret, step, node, digits));
+    candidates.push(hotpUnchecked(key, BigInt(step), node, digits));
   }
   const index = matchCandidates(options.token, candidates);
   const step = steps[index];
   if (index < 0 || step === undefined) return { valid: false };
-  if (options.afterStep !== undefined && step <= BigInt(options.afterStep)) return { valid: false };
+  if (options.afterStep !== undefined && BigInt(step) <= BigInt(options.afterStep)) return { valid: false };
   if (options.replayGuard !== false) {
     // Keep the marker until every step in the window has passed, so expiry never re-opens a step.
     const ttlMs = (past + future + 2) * period * 1000;
-    if (!(await options.replayGuard.accept(step, ttlMs))) return { valid: false };
+    if (!(await options.replayGuard.accept(BigInt(step), ttlMs))) return { valid: false };
   }
-  return { valid: true, delta: Number(step - current), step };
+  return { valid: true, delta: step - current, step };
 }

@@ -9,6 +9,7 @@ import type { VerificationChannel } from './channel.js';
 import { assertCodeFormat, type CodeAlphabet, generateCode, normalizeCodeInput } from './code-generator.js';
 import { OtpError } from './errors.js';
 import { OtpKeys } from './internal/keys.js';
+import { checkServiceOptions, networkCause } from './internal/service-options.js';
 import { ipRateLimitKey } from './ip-address.js';
 import type { OtpStore, SendLimit, TokenEntry } from './otp-store.js';
 import { foldEmailForLimits, normalizeEmail, normalizePhone, type Recipient } from './recipient.js';
@@ -283,6 +284,7 @@ export class VerificationService {
   readonly #testCodes = new Map<string, string>();
 
   constructor(options: VerificationServiceOptions) {
+    checkServiceOptions(options);
     const d = VERIFICATION_DEFAULTS;
     this.#store = options.store;
     this.#channels = options.channels;
@@ -417,10 +419,16 @@ export class VerificationService {
       } catch (error) {
         // The code never arrived (as far as we know): forget it and lift the cooldown; caps stay counted.
         await this.#store.cancelVerification({ id, latestKey, cooldownKey }).catch(() => undefined);
-        throw new OtpError('OTP_CHANNEL_FAILED', `The ${channelName} channel could not deliver the code`, {
-          cause: error,
-          retryable: isLingpaiError(error) ? error.retryable : true,
-        });
+        const cause = networkCause(error);
+        const why = cause === undefined ? '' : ` (${cause})`;
+        throw new OtpError(
+          'OTP_CHANNEL_FAILED',
+          `The ${channelName} channel could not deliver the code${why}`,
+          {
+            cause: error,
+            retryable: isLingpaiError(error) ? error.retryable : true,
+          },
+        );
       }
     }
     return {
@@ -579,9 +587,10 @@ export class VerificationService {
     } catch (error) {
       // A bounded store that is full refuses like one that is down: fail closed, retry later.
       if (isLingpaiError(error, 'STORE_UNAVAILABLE') || isLingpaiError(error, 'STORE_FULL')) {
+        const cause = networkCause(error);
         throw new OtpError(
           'OTP_STORE_UNAVAILABLE',
-          'The verification store is unavailable; nothing was sent',
+          `The verification store is ${isLingpaiError(error, 'STORE_FULL') ? 'full' : 'unavailable'}${cause === undefined ? '' : ` (${cause})`}; nothing was sent`,
           {
             cause: error,
             retryable: true,

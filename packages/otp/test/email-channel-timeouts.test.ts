@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEmailChannel, EMAIL_CHANNEL_TIMEOUTS, isOtpError } from '../src/index.js';
+import { createEmailChannel, EMAIL_CHANNEL_TIMEOUTS } from '../src/email.js';
+import { isOtpError } from '../src/index.js';
 
 // Regression: with nodemailer's own defaults a server that accepts the connection and never greets
 // held `send` for 30 s, and a stalled socket for up to an hour. The channel now brings its own bounds.

@@ -1,7 +1,8 @@
 import { createManualClock } from '@lingpai/auth-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmailChannel, isOtpError, MemoryOtpStore, VerificationService } from '../src/index.js';
+import { createEmailChannel } from '../src/email.js';
+import { isOtpError, MemoryOtpStore, VerificationService } from '../src/index.js';
 import { SECRET } from './otp-store-contract.js';
 
 interface Received {

@@ -6,6 +6,7 @@ import { describeWithRedis } from '../../../test-support/services.js';
 import {
   base32Decode,
   base32Encode,
+  buildOtpAuthUri,
   createReplayGuard,
   generateSecret,
   hotp,
@@ -131,7 +132,10 @@ describe('TOTP (RFC 6238)', () => {
       [2000000000, 0x0000000003f940aan],
       [20000000000, 0x0000000027bc86aan],
     ];
-    expect(column.map(([seconds]) => totpStep(seconds * 1000))).toEqual(column.map(([, step]) => step));
+    // A plain number (JSON-safe), exact: the published hex values as bigints compare equal.
+    expect(column.map(([seconds]) => BigInt(totpStep(seconds * 1000)))).toEqual(
+      column.map(([, step]) => step),
+    );
   });
 
   it('the errata matters: SHA-256 with the 20-byte seed gives 32247374, not 46119246', () => {
@@ -156,7 +160,7 @@ describe('TOTP (RFC 6238)', () => {
     const guard = createReplayGuard({ store: new MemoryStore({ clock }), key: 'totp:bob' });
     const previous = totp(secret, { time: clock.now() - 30_000 });
     const result = await verifyTotp({ secret, token: previous, clock, replayGuard: guard });
-    expect(result).toEqual({ valid: true, delta: -1, step: totpStep(clock.now()) - 1n });
+    expect(result).toEqual({ valid: true, delta: -1, step: totpStep(clock.now()) - 1 });
     const twoBack = totp(secret, { time: clock.now() - 60_000 });
     expect((await verifyTotp({ secret, token: twoBack, clock, replayGuard: false })).valid).toBe(false);
     expect(
@@ -394,16 +398,41 @@ describe('guessable secrets and parameters (attack review #8)', () => {
     }
   });
 
-  it('a base32 string passed as the secret is refused, not used as ASCII key bytes', async () => {
+  it("a base32 string secret is decoded, not HMAC'd as its UTF-8 bytes (regression: silently invalid)", async () => {
+    const secret = generateSecret();
+    const text = base32Encode(secret);
+    const token = totp(secret, { time });
+    // Every function reads a string as base32, in any case, with spaces or padding.
+    expect(totp(text, { time })).toBe(token);
+    expect(totp({ secret: text.toLowerCase().replace(/(.{4})/g, '$1 '), time })).toBe(token);
+    expect(hotp(text, 7)).toBe(hotp(secret, 7));
+    expect(hotp({ secret: text, counter: 7 })).toBe(hotp(secret, 7));
+    const result = await verifyTotp({ secret: text, token, time, replayGuard: false });
+    expect(result).toMatchObject({ valid: true, delta: 0 });
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result); // the step is a number, JSON-safe
+    expect(typeof result.step).toBe('number');
+    expect(
+      (await verifyHotp({ secret: text, token: hotp(secret, 3), counter: 3, replayGuard: false })).valid,
+    ).toBe(true);
+    expect(buildOtpAuthUri({ type: 'totp', account: 'a@example.com', secret: text })).toContain(
+      `secret=${text}`,
+    );
+  });
+
+  it('a string that is not base32 is refused without echoing it, and a missing secret names the fix', async () => {
     const error = await verifyTotp({
-      secret: 'JBSWY3DPEHPK3PXPJBSWY3DP' as unknown as Uint8Array,
+      secret: 'my-password-1890!',
       token: '123456',
       replayGuard: false,
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      code: 'OTP_INVALID_ARGUMENT',
-      message: expect.stringContaining('base32Decode'),
-    });
+    expect(error).toMatchObject({ code: 'OTP_INVALID_BASE32', message: expect.stringContaining('base32') });
+    expect((error as Error).message).not.toContain('my-password');
+    expect(() => totp(undefined as unknown as Uint8Array, { time })).toThrow(
+      expect.objectContaining({
+        code: 'OTP_INVALID_ARGUMENT',
+        message: expect.stringContaining('undefined'),
+      }),
+    );
   });
 
   it('attack: a period of 999,999,999 s (one code for 31 years) or of 1 s is refused; 15-300 s accepted', async () => {

@@ -446,7 +446,7 @@ describe('VerificationService', () => {
   });
 
   it('validates its options', () => {
-    expect(() => service({ secret: 'short' })).toThrow(/32 bytes/);
+    expect(() => service({ secret: 'short' })).toThrow(/at least 32 required/);
     expect(() => service({ codeLength: 3 })).toThrow(/4 to 10/);
     expect(() => service({ codeLength: 11 })).toThrow(/4 to 10/);
     expect(() => service({ maxAttempts: 0 })).toThrow(/maxAttempts/);

@@ -12,7 +12,7 @@ const missingDist = `dist/ is missing: run \`pnpm --filter @lingpai/redis build\
 
 /** Minified ESM bundle budgets per entry point, in bytes (stated in the README). */
 const BUDGETS = { '.': 180_000 } as const;
-const ENTRIES: Record<keyof typeof BUDGETS, string> = { '.': 'src/index.ts' };
+const ENTRIES: Record<keyof typeof BUDGETS, string> = { '.': 'dist/index.js' };
 
 interface Metafile {
   outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
@@ -32,7 +32,11 @@ function loadEsbuild(): Esbuild {
   }
 }
 
-/** Bytes of a minified bundle of `contents`, and which packages they come from. */
+/**
+ * Bytes of a minified bundle of `contents`, and which packages they come from. Bundles import the
+ * built dist, what an app gets: a source bundle hides what the build adds (a `keepNames` build
+ * kept every export in a one-function bundle).
+ */
 export async function bundleSize(
   contents: string,
 ): Promise<{ bytes: number; byPackage: Map<string, number> }> {
@@ -51,7 +55,9 @@ export async function bundleSize(
   if (output === undefined) throw new Error('esbuild wrote no output');
   const byPackage = new Map<string, number>();
   for (const [file, input] of Object.entries(output.inputs)) {
-    const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? '@lingpai/redis';
+    const name =
+      /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ??
+      `@lingpai/${/packages\/([^/]+)\//.exec(file)?.[1] ?? 'unknown'}`;
     byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
   }
   return { bytes: output.bytes, byPackage };
@@ -77,7 +83,8 @@ describe('the built package', () => {
   });
 
   for (const [entry, budget] of Object.entries(BUDGETS)) {
-    it(`entry "${entry}" bundles within ${budget / 1000} KB minified`, async () => {
+    it(`entry "${entry}" bundles within ${budget / 1000} KB minified`, async (context) => {
+      if (!existsSync(dist)) context.skip(missingDist);
       const { bytes, byPackage } = await bundleSize(
         `export * from './${ENTRIES[entry as keyof typeof BUDGETS]}';`,
       );

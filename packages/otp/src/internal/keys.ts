@@ -28,7 +28,10 @@ export class OtpKeys {
   constructor(secret: string | Uint8Array, random: RandomBytes) {
     const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
     if (bytes.length < MIN_SECRET_BYTES) {
-      throw new OtpError('OTP_INVALID_ARGUMENT', `secret must be at least ${MIN_SECRET_BYTES} bytes`);
+      throw new OtpError(
+        'OTP_INVALID_ARGUMENT',
+        `VerificationService: \`secret\` is ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} required (e.g. \`openssl rand -base64 48\`)`,
+      );
     }
     this.#codeKey = derive(bytes, 'code');
     this.#nameKey = derive(bytes, 'name');
