@@ -16,8 +16,20 @@ export type {
   Lifetimes,
   Limits,
   ResolvedConfig,
+  SeedData,
+  SeedUser,
   TokenServerOptions,
 } from './config.js';
+export {
+  DEFAULT_DATA_DIR,
+  KNOWN_LINGPAI_VARIABLES,
+  LIFETIME_VARIABLES,
+  loadEnvConfig,
+  resolveSecret,
+} from './env-config.js';
+export type { EnvConfig, Environment, LogLevel } from './env-config.js';
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS, runUntilStopped, startServer } from './serve.js';
+export type { RunningServer, StartServerOptions, StopOptions } from './serve.js';
 export {
   ConfigError,
   ERROR_TABLE,

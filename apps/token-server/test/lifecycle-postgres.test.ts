@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithPostgres } from '../../../test-support/services.js';
 import { loadMigrations } from '../src/storage/migrations.js';
@@ -46,6 +47,25 @@ describeWithPostgres('serve and the CLI on PostgreSQL', (url) => {
       expect(result.stderr).toBe(
         'lingpai-token-server: error: LINGPAI_SECRET is required with DATABASE_URL (every instance must share it): generate one with `openssl rand -base64 32` and set it in the environment\n',
       );
+    }
+  });
+
+  it('a port already in use is one line naming PORT, exit 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const result = await runCli(['serve'], {
+        ...backend.env,
+        PORT: String(port),
+        LINGPAI_LOG_LEVEL: 'silent',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `lingpai-token-server: error: 127.0.0.1:${port} is already in use: stop what listens there, or set PORT\n`,
+      );
+    } finally {
+      blocker.close();
     }
   });
 

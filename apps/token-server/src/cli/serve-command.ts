@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { LIFETIME_VARIABLES, resolveSecret } from '../env-config.js';
+import { ConfigError } from '../errors.js';
 import { runUntilStopped, startServer } from '../serve.js';
 import { BIN, type CliIo, EXIT_OK, note, parseCommand, warn } from './cli-io.js';
 import { loadConfig } from './open-storage.js';
@@ -51,6 +52,16 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<number> {
     host: config.host,
     port: config.port,
     logger: { level: config.logLevel, stream: logStream(io) },
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ConfigError(
+        `${config.host}:${config.port} is already in use: stop what listens there, or set PORT`,
+      );
+    if ((error as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL')
+      throw new ConfigError(
+        `HOST ${config.host} is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for all)`,
+      );
+    throw error;
   });
   const log = (message: string) => note(io, message);
   log(
