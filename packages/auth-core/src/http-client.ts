@@ -101,11 +101,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
   const host = new URL(request.url).host;
   if (request.signal?.aborted === true) {
     // Aborted before anything was sent: callers (SMS failover) may safely treat it as never sent.
-    throw new HttpError('HTTP_ABORTED', `${method} ${host} was aborted before it was sent`, {
-      cause: request.signal.reason,
-      retryable: false,
-      mayHaveBeenProcessed: false,
-    });
+    throw new HttpError(
+      'HTTP_ABORTED',
+      `${method} ${host} was aborted before it was sent; nothing reached the server`,
+      {
+        cause: request.signal.reason,
+        retryable: false,
+        mayHaveBeenProcessed: false,
+      },
+    );
   }
   // A plain timer rather than AbortSignal.timeout(): that one allocates a timer the runtime keeps
   // until it fires, which showed up as most of the client-side cost in the SMS bench.
@@ -140,6 +144,15 @@ export async function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     try {
       text = await response.text();
     } catch (error) {
+      // The caller gave up while the body streamed in: the server has answered, so this is an
+      // abort of a processed request, not a network failure to retry.
+      if (callerSignal?.aborted === true && !timedOut) {
+        throw new HttpError(
+          'HTTP_ABORTED',
+          `${method} ${host} was aborted while reading the body; the server processed it (HTTP ${response.status})`,
+          { cause: error, retryable: false, status: response.status },
+        );
+      }
       if (timedOut) {
         throw new HttpError(
           'HTTP_TIMEOUT',
@@ -191,7 +204,11 @@ function classifyFetchError(
     });
   }
   if (context.aborted) {
-    return new HttpError('HTTP_ABORTED', `${method} ${host} was aborted`, { cause: error, retryable: false });
+    return new HttpError(
+      'HTTP_ABORTED',
+      `${method} ${host} was aborted while in flight; the server may have processed it`,
+      { cause: error, retryable: false },
+    );
   }
   const code = networkErrorCode(error);
   if (code !== undefined && CONNECT_ERROR_CODES.has(code)) {

@@ -1,6 +1,7 @@
 // Basics: errors, time, randomness, HTTP.
 export { createManualClock, systemClock } from './clock.js';
 export type { Clock, ManualClock } from './clock.js';
+export { CONFIG_ERROR_CODE, ConfigError } from './config-error.js';
 export { isLingpaiError, LingpaiError } from './errors.js';
 export type { LingpaiErrorOptions } from './errors.js';
 export { HttpError, httpRequest, isRetryableStatus, parseJsonBody, requestJson } from './http-client.js';

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import { ConfigError, describeValue } from './config-error.js';
 import { hexNonce } from './random.js';
 import type { Lock, SharedStore } from './store.js';
 import { assertKey, assertTtl, StoreArgumentError, StoreFullError, StoreValueError } from './store-errors.js';
@@ -43,7 +44,10 @@ export class MemoryStore implements SharedStore {
     this.#clock = options.clock ?? systemClock;
     const maxEntries = options.maxEntries ?? MEMORY_STORE_DEFAULT_MAX_ENTRIES;
     if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
-      throw new TypeError(`MemoryStore: maxEntries must be a positive integer, got ${String(maxEntries)}`);
+      throw new ConfigError(
+        'maxEntries',
+        `MemoryStore: \`maxEntries\` must be a positive integer, got ${describeValue(maxEntries)}`,
+      );
     }
     this.#maxEntries = maxEntries;
   }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import { ConfigError, describeValue } from './config-error.js';
 import { isLingpaiError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import { type RandomBytes, secureRandomBytes } from './random.js';
@@ -152,10 +153,36 @@ export class TokenCache {
   #refreshBlockedUntil = 0;
 
   constructor(options: TokenCacheOptions) {
-    if (typeof options.key !== 'string' || options.key.length === 0) {
-      throw new TypeError('TokenCache: `key` must be a non-empty string');
+    if (typeof options !== 'object' || options === null) {
+      throw new ConfigError(
+        'options',
+        `TokenCache: the options are ${describeValue(options)} — pass { key, fetchToken }`,
+      );
     }
-    if (typeof options.fetchToken !== 'function') throw new TypeError('TokenCache: `fetchToken` is required');
+    if (typeof options.key !== 'string' || options.key.length === 0) {
+      throw new ConfigError(
+        'key',
+        `TokenCache: \`key\` is ${describeValue(options.key)} — pass the credential's identity, e.g. \`wechat:stable:\${appId}:\${sha256(secret).slice(0, 16)}\``,
+      );
+    }
+    if (typeof options.fetchToken !== 'function') {
+      throw new ConfigError(
+        'fetchToken',
+        `TokenCache: \`fetchToken\` is ${describeValue(options.fetchToken)} — pass ({ signal }) => Promise<{ token, expiresIn }> that calls the platform`,
+      );
+    }
+    if (options.store !== undefined && !isKeyValueStore(options.store)) {
+      throw new ConfigError(
+        'store',
+        'TokenCache: `store` needs get, compareAndSet and compareAndDelete — pass a MemoryStore or RedisStore, or leave it out for one process',
+      );
+    }
+    if (options.lock !== undefined && options.lock !== false && !isLockStore(options.lock)) {
+      throw new ConfigError(
+        'lock',
+        'TokenCache: `lock` needs tryAcquire — pass a LockStore, or false for none',
+      );
+    }
     const defaults = TOKEN_CACHE_DEFAULTS;
     this.key = options.key;
     this.storeKey = (options.keyPrefix ?? defaults.keyPrefix) + options.key;
@@ -696,7 +723,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-function isLockStore(store: KeyValueStore): store is KeyValueStore & LockStore {
+function isKeyValueStore(store: unknown): store is KeyValueStore {
+  if (typeof store !== 'object' || store === null) return false;
+  const methods = store as Partial<Record<keyof KeyValueStore, unknown>>;
+  return (
+    typeof methods.get === 'function' &&
+    typeof methods.compareAndSet === 'function' &&
+    typeof methods.compareAndDelete === 'function'
+  );
+}
+
+function isLockStore(store: unknown): store is LockStore {
+  if (typeof store !== 'object' || store === null) return false;
   return typeof (store as Partial<LockStore>).tryAcquire === 'function';
 }
 
@@ -710,8 +748,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 function ms(name: string, value: number | undefined, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
-    throw new TypeError(
-      `TokenCache: \`${name}\` must be a number >= ${min}${max === Infinity ? '' : ` and <= ${max}`}, got ${String(value)}`,
+    throw new ConfigError(
+      name,
+      `TokenCache: \`${name}\` must be a number >= ${min}${max === Infinity ? '' : ` and <= ${max}`}, got ${describeValue(value)}`,
     );
   }
   return value;

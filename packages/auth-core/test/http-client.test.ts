@@ -27,6 +27,10 @@ beforeAll(async () => {
         return;
       case '/hang':
         return; // never answers
+      case '/partial':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"queued":'); // headers and half a body, then nothing
+        return;
       case '/reset':
         request.socket.destroy();
         return;
@@ -179,7 +183,39 @@ describe('httpRequest', () => {
     );
     expect(error.code).toBe('HTTP_ABORTED');
     expect(error.mayHaveBeenProcessed).toBe(false);
+    expect(error.message).toMatch(/before it was sent; nothing reached the server/);
+    expect(error.message).not.toMatch(/may have/);
     expect(fetched).toBe(0);
+  });
+
+  it('an abort in flight says the server may have processed it (and mayHaveBeenProcessed is true)', async () => {
+    const controller = new AbortController();
+    const pending = httpRequest({ url: `${base}/hang`, signal: controller.signal, timeoutMs: 5_000 });
+    setTimeout(() => controller.abort(), 20);
+    const error = await failure(pending);
+    expect(error.code).toBe('HTTP_ABORTED');
+    expect(error.mayHaveBeenProcessed).toBe(true);
+    expect(error.message).toMatch(/may have processed it/);
+  });
+
+  it('an abort while the body streams in is HTTP_ABORTED with the status, not a retryable HTTP_NETWORK (regression)', async () => {
+    const controller = new AbortController();
+    const error = await failure(
+      httpRequest({
+        url: `${base}/partial`,
+        signal: controller.signal,
+        timeoutMs: 5_000,
+        fetch: async (input, init) => {
+          const response = await fetch(input, init);
+          controller.abort(); // the answer has arrived; the caller gives up mid-body
+          return response;
+        },
+      }),
+    );
+    expect(error.code).toBe('HTTP_ABORTED');
+    expect(error.retryable).toBe(false);
+    expect(error.status).toBe(200);
+    expect(error.mayHaveBeenProcessed).toBe(true);
   });
 
   it('uses the injected fetch', async () => {

@@ -138,7 +138,7 @@ describe('MemoryStore', () => {
 
   it('refuses a maxEntries that is not a positive integer, naming the option', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new MemoryStore({ maxEntries })).toThrow(/maxEntries must be a positive integer/);
+      expect(() => new MemoryStore({ maxEntries })).toThrow(/`maxEntries` must be a positive integer/);
     }
   });
 

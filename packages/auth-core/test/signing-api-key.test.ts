@@ -281,18 +281,20 @@ describe('API-key signature: verification', () => {
   it('refuses options that cannot be safe at construction, naming the fix', () => {
     const base = { lookupSecret: async () => 's', nonceStore: new MemoryStore(), hosts: [HOST] };
     expect(() => createApiKeyVerifier({ ...base, hosts: undefined as unknown as string[] })).toThrow(
-      /hosts is required/,
+      /`hosts` is undefined — it is required/,
     );
-    expect(() => createApiKeyVerifier({ ...base, hosts: [] })).toThrow(/hosts is required/);
+    expect(() => createApiKeyVerifier({ ...base, hosts: [] })).toThrow(
+      /`hosts` is an empty list — it is required/,
+    );
     expect(() => createApiKeyVerifier({ ...base, hosts: ['https://api.example.com'] })).toThrow(
       /host\[:port\]/,
     );
     const setOnly = { setIfAbsent: async () => true } as unknown as ApiKeyNonceStore;
     expect(() => createApiKeyVerifier({ ...base, nonceStore: setOnly })).toThrow(/increment/);
     for (const maxNoncesPerKey of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
-      expect(() => createApiKeyVerifier({ ...base, maxNoncesPerKey })).toThrow(/maxNoncesPerKey must be/);
+      expect(() => createApiKeyVerifier({ ...base, maxNoncesPerKey })).toThrow(/`maxNoncesPerKey` must be/);
     }
-    expect(() => createApiKeyVerifier({ ...base, windowSeconds: 0 })).toThrow(/windowSeconds must be/);
+    expect(() => createApiKeyVerifier({ ...base, windowSeconds: 0 })).toThrow(/`windowSeconds` must be/);
   });
 
   it('sign-then-verify always passes; any single change fails (property)', async () => {

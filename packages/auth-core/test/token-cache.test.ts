@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
+  ConfigError,
   createManualClock,
   isLingpaiError,
   type KeyValueStore,
@@ -145,23 +146,23 @@ describe('TokenCache: basics', () => {
 
   it('rejects bad options', () => {
     const fetchToken = upstream().fetchToken;
-    expect(() => new TokenCache({ key: '', fetchToken })).toThrow(TypeError);
-    expect(() => new TokenCache({ key: 'k', fetchToken, refreshMarginMs: -1 })).toThrow(TypeError);
-    expect(() => new TokenCache({ key: 'k', fetchToken, retry: { attempts: 0 } })).toThrow(TypeError);
+    expect(() => new TokenCache({ key: '', fetchToken })).toThrow(ConfigError);
+    expect(() => new TokenCache({ key: 'k', fetchToken, refreshMarginMs: -1 })).toThrow(ConfigError);
+    expect(() => new TokenCache({ key: 'k', fetchToken, retry: { attempts: 0 } })).toThrow(ConfigError);
   });
 
   it('rejects timer options no timer can hold (regression: fetchTimeoutMs: Infinity timed every fetch out at once)', () => {
     const fetchToken = upstream().fetchToken;
     // setTimeout turns anything above 2^31 - 1 ms into 1 ms.
     for (const bad of [Number.POSITIVE_INFINITY, 2 ** 31]) {
-      expect(() => new TokenCache({ key: 'k', fetchToken, fetchTimeoutMs: bad })).toThrow(TypeError);
-      expect(() => new TokenCache({ key: 'k', fetchToken, lockPollMs: bad })).toThrow(TypeError);
-      expect(() => new TokenCache({ key: 'k', fetchToken, retry: { maxDelayMs: bad } })).toThrow(TypeError);
-      expect(() => new TokenCache({ key: 'k', fetchToken, lockTtlMs: bad })).toThrow(TypeError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, fetchTimeoutMs: bad })).toThrow(ConfigError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, lockPollMs: bad })).toThrow(ConfigError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, retry: { maxDelayMs: bad } })).toThrow(ConfigError);
+      expect(() => new TokenCache({ key: 'k', fetchToken, lockTtlMs: bad })).toThrow(ConfigError);
     }
     expect(
       () => new TokenCache({ key: 'k', fetchToken, retry: { attempts: Number.POSITIVE_INFINITY } }),
-    ).toThrow(TypeError);
+    ).toThrow(ConfigError);
     // "Never re-read the store" and "wait as long as it takes" stay expressible.
     expect(
       () => new TokenCache({ key: 'k', fetchToken, maxLocalAgeMs: Number.POSITIVE_INFINITY }),

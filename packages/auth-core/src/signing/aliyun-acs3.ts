@@ -2,8 +2,8 @@
 // v3-request-structure-and-signature (see shared reference §2.2).
 import { systemClock } from '../clock.js';
 import { hexNonce } from '../random.js';
-import type { AliyunCredentials } from './aliyun-rpc.js';
-import { requireCredential, requireInput } from './errors.js';
+import { ALIYUN_ENV, type AliyunCredentials } from './aliyun-rpc.js';
+import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
 import {
   buildCanonicalRequest,
   type CanonicalHeaders,
@@ -87,6 +87,12 @@ export function computeAcs3Authorization(
   accessKeyId: string,
   accessKeySecret: string,
 ): Acs3Authorization {
+  requireCredential(
+    accessKeySecret,
+    'accessKeySecret',
+    'computeAcs3Authorization',
+    ALIYUN_ENV.accessKeySecret,
+  );
   const canonicalQuery = canonicalQuerySortedRaw(request.query);
   const headers: CanonicalHeaders = formatCanonicalHeaders(
     collectHeaders(request.headers, isSignedAcs3Header),
@@ -120,12 +126,25 @@ export function signAliyunAcs3(
   credentials: AliyunCredentials,
   options: SigningOptions = {},
 ): AliyunAcs3Signature {
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId');
-  const secret = requireCredential(credentials.accessKeySecret, 'accessKeySecret');
-  const host = requireInput(request.host, 'host');
-  const action = requireInput(request.action, 'action');
-  const version = requireInput(request.version, 'version');
-  const method = requireInput(request.method, 'method').toUpperCase();
+  const owner = 'signAliyunAcs3';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'accessKeyId, accessKeySecret');
+  const accessKeyId = requireCredential(
+    credentials.accessKeyId,
+    'accessKeyId',
+    owner,
+    ALIYUN_ENV.accessKeyId,
+  );
+  const secret = requireCredential(
+    credentials.accessKeySecret,
+    'accessKeySecret',
+    owner,
+    ALIYUN_ENV.accessKeySecret,
+  );
+  const host = requireInput(request.host, 'host', owner);
+  const action = requireInput(request.action, 'action', owner);
+  const version = requireInput(request.version, 'version', owner);
+  const method = requireInput(request.method, 'method', owner).toUpperCase();
 
   const headers: Record<string, string> = {};
   if (request.headers !== undefined) {

@@ -2,12 +2,18 @@
 // Algorithm: help.aliyun.com/document_detail/56189.html (see shared reference §2.1).
 import { systemClock } from '../clock.js';
 import { uuidNonce } from '../random.js';
-import { requireCredential, requireInput } from './errors.js';
+import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
 import { canonicalQuerySortedRaw } from './internal/canonical.js';
 import { hmacBase64, isoSeconds, percentEncode } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
 export { percentEncode } from './internal/encoding.js';
+
+/** The environment variables Aliyun's own SDKs and CLI read the AccessKey pair from (named in errors). */
+export const ALIYUN_ENV = {
+  accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+} as const;
 
 /** An Aliyun AccessKey pair; `securityToken` for STS temporary credentials. */
 export interface AliyunCredentials {
@@ -41,6 +47,12 @@ export function computeAliyunRpcSignature(
   method: string,
   accessKeySecret: string,
 ): { canonicalQuery: string; stringToSign: string; signature: string } {
+  requireCredential(
+    accessKeySecret,
+    'accessKeySecret',
+    'computeAliyunRpcSignature',
+    ALIYUN_ENV.accessKeySecret,
+  );
   // The doc sorts the names before encoding them, as ACS3 does (and every Aliyun SDK).
   let signed: Readonly<Record<string, string>> = params;
   if ('Signature' in params) {
@@ -63,9 +75,22 @@ export function signAliyunRpc(
   credentials: AliyunCredentials,
   options: SigningOptions = {},
 ): AliyunRpcSignature {
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId');
-  const secret = requireCredential(credentials.accessKeySecret, 'accessKeySecret');
-  const method = requireInput(request.method, 'method').toUpperCase();
+  const owner = 'signAliyunRpc';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'accessKeyId, accessKeySecret');
+  const accessKeyId = requireCredential(
+    credentials.accessKeyId,
+    'accessKeyId',
+    owner,
+    ALIYUN_ENV.accessKeyId,
+  );
+  const secret = requireCredential(
+    credentials.accessKeySecret,
+    'accessKeySecret',
+    owner,
+    ALIYUN_ENV.accessKeySecret,
+  );
+  const method = requireInput(request.method, 'method', owner).toUpperCase();
   const params: Record<string, string> = { ...request.params };
   delete params['Signature'];
   params['AccessKeyId'] = accessKeyId;

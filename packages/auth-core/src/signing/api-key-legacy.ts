@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import {
   API_KEY_SIGNATURE_ERROR_CODES,
   ApiKeySignatureError,
+  requireCredential,
   SIGNING_ERROR_CODES,
   SignatureError,
 } from './errors.js';
@@ -40,12 +41,7 @@ export interface LegacyPreset {
 const present = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
 function requireSecret(input: LegacySignInput): void {
-  if (!present(input?.apiSecret)) {
-    throw new SignatureError(
-      SIGNING_ERROR_CODES.SIGNATURE_MISSING_CREDENTIALS,
-      'apiSecret is missing or empty',
-    );
-  }
+  requireCredential(input?.apiSecret, 'apiSecret', 'legacyPresets');
 }
 
 function preset(
@@ -59,10 +55,7 @@ function preset(
     sign(input) {
       requireSecret(input);
       if (usesKey && !present(input.apiKey)) {
-        throw new SignatureError(
-          SIGNING_ERROR_CODES.SIGNATURE_MISSING_CREDENTIALS,
-          'apiKey is missing or empty',
-        );
+        requireCredential(input.apiKey, 'apiKey', 'legacyPresets');
       }
       if (!present(input.timestamp) || (usesNonce && !present(input.nonce))) {
         throw new SignatureError(

@@ -5,6 +5,7 @@
 // Every step is in this file and internal/request-target.ts, so a client in another language is easy
 // to write.
 import { type Clock, systemClock } from '../clock.js';
+import { ConfigError, describeValue } from '../config-error.js';
 import { isLingpaiError } from '../errors.js';
 import { hexNonce, type NonceSource } from '../random.js';
 import type { CounterStore, KeyValueStore } from '../store.js';
@@ -12,7 +13,9 @@ import {
   ApiKeySignatureError,
   API_KEY_SIGNATURE_ERROR_CODES as CODES,
   requireCredential,
+  requireCredentialsObject,
   requireInput,
+  requireRequestObject,
   SIGNING_ERROR_CODES,
   SignatureError,
 } from './errors.js';
@@ -176,8 +179,11 @@ export function signApiKeyRequest(
   credentials: ApiKeyCredentials,
   options: ApiKeySignOptions = {},
 ): ApiKeySignature {
-  const keyId = requireCredential(credentials.keyId, 'keyId');
-  const secret = requireCredential(credentials.secret, 'secret');
+  const owner = 'signApiKeyRequest';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'keyId, secret');
+  const keyId = requireCredential(credentials.keyId, 'keyId', owner);
+  const secret = requireCredential(credentials.secret, 'secret', owner);
   const names = { ...DEFAULT_API_KEY_HEADERS, ...options.headerNames };
   const timestamp = String(Math.floor((options.clock ?? systemClock).now() / 1000));
   const nonce = requireInput((options.nonce ?? (() => hexNonce(16)))(), 'nonce');
@@ -280,9 +286,14 @@ function readHeaders(
 const TIMESTAMP = /^\d{1,12}$/;
 const HEX = /^[0-9a-f]+$/;
 
+const VERIFIER = 'createApiKeyVerifier';
+
 function requirePositiveInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`createApiKeyVerifier: ${name} must be a positive integer, got ${String(value)}`);
+    throw new ConfigError(
+      name,
+      `${VERIFIER}: \`${name}\` must be a positive integer, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -306,6 +317,12 @@ function nonceStoreFull(error: unknown): unknown {
  * new (`SIGNATURE_REUSED_NONCE`).
  */
 export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(
+      'options',
+      `${VERIFIER}: the options are ${describeValue(options)} — pass { hosts, lookupSecret, nonceStore }`,
+    );
+  }
   const names = { ...DEFAULT_API_KEY_HEADERS, ...options.headerNames };
   const lowerNames = [
     names.keyId.toLowerCase(),
@@ -316,29 +333,38 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
     ':authority',
   ] as const;
   if (!Array.isArray(options.hosts) || options.hosts.length === 0) {
-    throw new TypeError(
-      "createApiKeyVerifier: hosts is required, e.g. hosts: ['api.example.com'] (every Host this server answers as)",
+    const got = Array.isArray(options.hosts) ? 'an empty list' : describeValue(options.hosts);
+    throw new ConfigError(
+      'hosts',
+      `${VERIFIER}: \`hosts\` is ${got} — it is required: every Host this server answers as, e.g. hosts: ['api.example.com']`,
     );
   }
   const hosts = new Set<string>();
   for (const host of options.hosts) {
     try {
-      hosts.add(canonicalHost(String(host)));
+      hosts.add(canonicalHost(requireInput(host, 'host')));
     } catch {
-      throw new TypeError(
-        `createApiKeyVerifier: hosts has ${JSON.stringify(host)}, which is not host[:port]`,
-      );
+      const shown = typeof host === 'string' ? JSON.stringify(host) : describeValue(host);
+      throw new ConfigError('hosts', `${VERIFIER}: \`hosts\` has ${shown}, which is not host[:port]`);
     }
   }
   if (typeof options.lookupSecret !== 'function') {
-    throw new TypeError(
-      'createApiKeyVerifier: lookupSecret must be a function (keyId) => secret | undefined',
+    throw new ConfigError(
+      'lookupSecret',
+      `${VERIFIER}: \`lookupSecret\` is ${describeValue(options.lookupSecret)} — pass an async (keyId) => secret | undefined`,
     );
   }
   const store = options.nonceStore;
-  if (typeof store?.setIfAbsent !== 'function' || typeof store.increment !== 'function') {
-    throw new TypeError(
-      'createApiKeyVerifier: nonceStore needs setIfAbsent and increment (a MemoryStore or RedisStore)',
+  if (store === undefined || store === null) {
+    throw new ConfigError(
+      'nonceStore',
+      `${VERIFIER}: \`nonceStore\` is ${describeValue(store)} — it is required (without it a captured request replays): pass new MemoryStore() for one process, a RedisStore for several`,
+    );
+  }
+  if (typeof store.setIfAbsent !== 'function' || typeof store.increment !== 'function') {
+    throw new ConfigError(
+      'nonceStore',
+      `${VERIFIER}: \`nonceStore\` needs setIfAbsent and increment — pass a MemoryStore or RedisStore`,
     );
   }
   const windowSeconds = requirePositiveInteger(

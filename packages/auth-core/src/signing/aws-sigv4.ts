@@ -1,7 +1,7 @@
 // AWS Signature Version 4 (header form), e.g. for SNS Publish. Algorithm and vectors: the AWS SigV4
 // test suite (docs.aws.amazon.com/general/latest/gr/signature-v4-test-suite.html).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireInput } from './errors.js';
+import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
 import {
   canonicalQueryFromSearch,
   canonicalUri,
@@ -86,11 +86,19 @@ export function signAwsSigV4(
   credentials: AwsCredentials,
   options: AwsSigV4Options = {},
 ): AwsSigV4Signature {
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId');
-  const secretAccessKey = requireCredential(credentials.secretAccessKey, 'secretAccessKey');
-  const method = requireInput(request.method, 'method').toUpperCase();
-  const service = requireInput(request.service, 'service');
-  const region = requireInput(request.region, 'region');
+  const owner = 'signAwsSigV4';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'accessKeyId, secretAccessKey');
+  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId', owner, 'AWS_ACCESS_KEY_ID');
+  const secretAccessKey = requireCredential(
+    credentials.secretAccessKey,
+    'secretAccessKey',
+    owner,
+    'AWS_SECRET_ACCESS_KEY',
+  );
+  const method = requireInput(request.method, 'method', owner).toUpperCase();
+  const service = requireInput(request.service, 'service', owner);
+  const region = requireInput(request.region, 'region', owner);
   const url = parseRequestUrl(request.url);
   const result = signV4(AWS_DIALECT, {
     method,

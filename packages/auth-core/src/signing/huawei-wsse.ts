@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { systemClock } from '../clock.js';
 import { hexNonce } from '../random.js';
-import { requireCredential } from './errors.js';
+import { requireCredential, requireCredentialsObject } from './errors.js';
 import { constantTimeEqual, isoSeconds } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
@@ -60,8 +60,10 @@ export function signHuaweiWsse(
   credentials: HuaweiWsseCredentials,
   options: HuaweiWsseOptions = {},
 ): HuaweiWsseSignature {
-  const appKey = requireCredential(credentials.appKey, 'appKey');
-  const appSecret = requireCredential(credentials.appSecret, 'appSecret');
+  const owner = 'signHuaweiWsse';
+  requireCredentialsObject(credentials, owner, 'appKey, appSecret');
+  const appKey = requireCredential(credentials.appKey, 'appKey', owner);
+  const appSecret = requireCredential(credentials.appSecret, 'appSecret', owner);
   const nonce = (options.nonce ?? (() => hexNonce(16)))();
   const created = isoSeconds((options.clock ?? systemClock).now());
   const passwordDigest = computeHuaweiPasswordDigest(nonce, created, appSecret, options.digestEncoding);

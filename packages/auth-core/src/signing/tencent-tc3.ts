@@ -1,7 +1,7 @@
 // Tencent Cloud API 3.0 signature TC3-HMAC-SHA256. Algorithm: cloud.tencent.com/document/api/382/52072
 // and TencentCloud/signature-process-demo (see shared reference §2.3).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireInput } from './errors.js';
+import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
 import { deriveHmacSha256Key, hmacHex, isoDate, sha256Hex } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
@@ -56,11 +56,14 @@ export function signTencentTc3(
   credentials: TencentCredentials,
   options: SigningOptions = {},
 ): TencentTc3Signature {
-  const secretId = requireCredential(credentials.secretId, 'secretId');
-  const secretKey = requireCredential(credentials.secretKey, 'secretKey');
-  const host = requireInput(request.host, 'host');
-  const action = requireInput(request.action, 'action');
-  const version = requireInput(request.version, 'version');
+  const owner = 'signTencentTc3';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'secretId, secretKey');
+  const secretId = requireCredential(credentials.secretId, 'secretId', owner, 'TENCENTCLOUD_SECRET_ID');
+  const secretKey = requireCredential(credentials.secretKey, 'secretKey', owner, 'TENCENTCLOUD_SECRET_KEY');
+  const host = requireInput(request.host, 'host', owner);
+  const action = requireInput(request.action, 'action', owner);
+  const version = requireInput(request.version, 'version', owner);
   const service = request.service ?? (host.split('.', 1)[0] as string);
   const method = (request.method ?? 'POST').toUpperCase();
   const contentType = request.contentType ?? TC3_DEFAULT_CONTENT_TYPE;

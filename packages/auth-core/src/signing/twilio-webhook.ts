@@ -2,6 +2,7 @@
 // of twilio-node src/webhooks/webhooks.ts (reference §2.4).
 import { createHmac } from 'node:crypto';
 import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring';
+import { requireCredential } from './errors.js';
 import { constantTimeEqual, sha256Hex } from './internal/encoding.js';
 
 /** Form params of the webhook; an array is a param sent several times. */
@@ -12,6 +13,7 @@ export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
  * values de-duplicated and sorted. The URL is used exactly as given.
  */
 export function computeTwilioSignature(authToken: string, url: string, params?: TwilioParams): string {
+  requireCredential(authToken, 'authToken', 'computeTwilioSignature', 'TWILIO_AUTH_TOKEN');
   let data = url;
   if (params !== undefined) {
     for (const name of Object.keys(params).sort()) {
@@ -95,7 +97,10 @@ function urlVariants(url: string): string[] {
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
   const { authToken, url, signature } = input;
-  if (typeof signature !== 'string' || signature.length === 0 || !authToken) return false;
+  // An unset token is a deployment mistake, not a forged request: say so instead of rejecting
+  // every webhook as "invalid signature".
+  requireCredential(authToken, 'authToken', 'verifyTwilioSignature', 'TWILIO_AUTH_TOKEN');
+  if (typeof signature !== 'string' || signature.length === 0) return false;
   let params = input.params;
   if (input.body !== undefined) {
     let bodyHash: string | null = null;

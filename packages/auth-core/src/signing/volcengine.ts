@@ -2,7 +2,7 @@
 // HMAC-SHA256, X-Date, X-Content-Sha256, scope `YYYYMMDD/<region>/<service>/request`, and the key
 // derived from the raw secret (no prefix). Official signer: npm @volcengine/openapi (reference §2.6).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireInput } from './errors.js';
+import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
 import {
   canonicalQueryFromRecord,
   encodeRawPath,
@@ -61,17 +61,25 @@ export function signVolcengine(
   credentials: VolcengineCredentials,
   options: SigningOptions = {},
 ): VolcengineSignature {
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId');
-  const secretAccessKey = requireCredential(credentials.secretAccessKey, 'secretAccessKey');
+  const owner = 'signVolcengine';
+  requireRequestObject(request, owner);
+  requireCredentialsObject(credentials, owner, 'accessKeyId, secretAccessKey');
+  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId', owner, 'VOLC_ACCESSKEY');
+  const secretAccessKey = requireCredential(
+    credentials.secretAccessKey,
+    'secretAccessKey',
+    owner,
+    'VOLC_SECRETKEY',
+  );
   const result = signV4(VOLCENGINE_DIALECT, {
-    method: requireInput(request.method, 'method').toUpperCase(),
-    host: requireInput(request.host, 'host'),
+    method: requireInput(request.method, 'method', owner).toUpperCase(),
+    host: requireInput(request.host, 'host', owner),
     canonicalUri: encodeRawPath(request.path ?? '/'),
     canonicalQuery: canonicalQueryFromRecord(request.query),
     headers: request.headers,
     body: request.body,
-    service: requireInput(request.service, 'service'),
-    region: requireInput(request.region, 'region'),
+    service: requireInput(request.service, 'service', owner),
+    region: requireInput(request.region, 'region', owner),
     accessKeyId,
     secretAccessKey,
     sessionToken: credentials.sessionToken,
