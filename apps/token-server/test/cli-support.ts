@@ -31,7 +31,8 @@ export async function runCli(
     env,
     cwd: options.cwd ?? PACKAGE_ROOT,
     processSignals: false,
-    ...(options.signal ? { signal: options.signal } : {}),
+    // A `serve` expected to refuse that starts after all still stops by itself (bounded tests).
+    signal: options.signal ?? AbortSignal.timeout(60_000),
   });
   return { code, stdout, stderr };
 }

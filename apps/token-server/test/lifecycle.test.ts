@@ -1,8 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import type { Environment } from '../src/env-config.js';
 import { createPgliteDatabase } from '../src/storage/pglite-database.js';
 import {
@@ -171,6 +172,26 @@ describe('serve as a process: the embedded directory lock, SIGTERM drain, forced
   );
 
   it(
+    'a SIGTERM during a slow start (initdb, migrations) stops the server once it is up: exit 0, lock released',
+    async () => {
+      const fresh = pgliteBackend();
+      try {
+        const serve = spawnServe(fresh.env);
+        children.push(serve);
+        // Printed just before the database is opened, after the early handler is installed.
+        await waitFor(() => serve.stderr().includes('generated one into'), 60_000, 'the start to begin');
+        serve.child.kill('SIGTERM');
+        expect(await serve.exited).toEqual({ code: 0, signal: null });
+        expect(serve.stderr()).toContain('stop requested: no longer accepting connections');
+        expect(existsSync(join(fresh.dataDir!, 'lingpai.lock'))).toBe(false);
+      } finally {
+        await fresh.cleanup();
+      }
+    },
+    SLOW,
+  );
+
+  it(
     'a second SIGINT while draining forces the exit at once (code 1)',
     async () => {
       const serve = spawnServe(copyOfTemplate());
@@ -268,12 +289,37 @@ describe.each(backendsForCli())('serve in process on %s', (_name, open) => {
     SLOW,
   );
 
+  /** `serve` in this process until `work` is done; returns its exit code and output. */
+  async function serveInProcess(
+    env: Environment,
+    work: (url: string) => Promise<void>,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const stop = new AbortController();
+    let stdout = '';
+    let stderr = '';
+    const running = main(['serve'], {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      env: { PORT: '0', LINGPAI_LOG_LEVEL: 'warn', ...env },
+      processSignals: false,
+      signal: stop.signal,
+    });
+    try {
+      await waitFor(() => /listening on http/.test(stderr) || stderr.includes('error:'), 60_000, 'serve');
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      expect(url, stderr).toBeDefined();
+      await work(url!);
+    } finally {
+      stop.abort();
+    }
+    return { code: await running, stdout, stderr };
+  }
+
   it(
-    'serve applies pending migrations, seeds LINGPAI_CONFIG clients and users, answers, and stops cleanly',
+    'serve applies pending migrations, seeds LINGPAI_CONFIG clients and users, answers, and stops cleanly; a restart with the same file changes nothing',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'lp-seed-'));
       const path = join(dir, 'lingpai.json');
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(
         path,
         JSON.stringify({
@@ -287,33 +333,25 @@ describe.each(backendsForCli())('serve in process on %s', (_name, open) => {
               scopes: ['user'],
               defaultScopes: ['user'],
             },
+            {
+              id: 'job',
+              kind: 'confidential',
+              grantTypes: ['client_credentials'],
+              scopes: ['reports'],
+              secretEnv: 'JOB_SECRET',
+            },
           ],
           users: [{ username: 'seeded', passwordEnv: 'SEED_PASSWORD' }],
         }),
       );
-      const stop = new AbortController();
-      let stdout = '';
       const env = {
         ...backend.env,
-        PORT: '0',
-        LINGPAI_LOG_LEVEL: 'warn',
         LINGPAI_CONFIG: path,
         SEED_PASSWORD: 'Seeded-Pass-1',
+        JOB_SECRET: 'job-secret-from-the-environment',
       };
-      const { main } = await import('../src/cli.js');
-      let stderr = '';
-      const running = main(['serve'], {
-        stdout: { write: (chunk: string) => (stdout += chunk) },
-        stderr: { write: (chunk: string) => (stderr += chunk) },
-        env,
-        processSignals: false,
-        signal: stop.signal,
-      });
-      try {
-        await waitFor(() => /listening on http/.test(stderr) || stderr.includes('error:'), 60_000, 'serve');
-        const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-        expect(url, stderr).toBeDefined();
-        const token = await fetch(`${url}/auth/v1/token`, {
+      const passwordGrant = (url: string) =>
+        fetch(`${url}/auth/v1/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
@@ -323,18 +361,43 @@ describe.each(backendsForCli())('serve in process on %s', (_name, open) => {
             password: 'Seeded-Pass-1',
           }),
         });
-        expect(token.status).toBe(200);
-        expect(await token.json()).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+      try {
+        const first = await serveInProcess(env, async (url) => {
+          const token = await passwordGrant(url);
+          expect(token.status).toBe(200);
+          expect(await token.json()).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+          const job = await fetch(`${url}/auth/v1/token`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: basic('job', 'job-secret-from-the-environment'),
+            },
+            body: 'grant_type=client_credentials',
+          });
+          expect(job.status, await job.clone().text()).toBe(200);
+          expect(await job.json()).toMatchObject({ scope: 'reports', sub: 'service:job' });
+        });
+        expect(first.code, first.stderr).toBe(0);
+        expect(first.stderr).toContain('stop requested: no longer accepting connections');
+        expect(first.stdout + first.stderr).not.toContain('Seeded-Pass-1');
+        expect(first.stdout + first.stderr).not.toContain('job-secret-from-the-environment');
+
+        const second = await serveInProcess(env, async (url) => {
+          expect((await passwordGrant(url)).status).toBe(200);
+        });
+        expect(second.code, second.stderr).toBe(0);
+        const clients = JSON.parse(
+          (await runCli(['client', 'list', '--json'], backend.env)).stdout,
+        ) as Array<{
+          id: string;
+        }>;
+        expect(clients.map((client) => client.id).filter((id) => id === 'app' || id === 'job')).toEqual([
+          'app',
+          'job',
+        ]);
       } finally {
-        stop.abort();
-        expect(await running).toBe(0);
         rmSync(dir, { recursive: true, force: true });
       }
-      expect(stderr).toContain('stop requested: no longer accepting connections');
-      expect(stdout).not.toContain('Seeded-Pass-1');
-      // Restarting with the same file is a no-op: the seeded user and client already exist.
-      const again = await runCli(['client', 'list', '--json'], backend.env);
-      expect((JSON.parse(again.stdout) as Array<{ id: string }>).map((client) => client.id)).toContain('app');
     },
     SLOW,
   );

@@ -44,7 +44,16 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<number> {
   if (!parsed) return EXIT_OK;
   const config = loadConfig(io);
   const secret = resolveSecret(config, (message) => warn(io, message));
-  const server = await startServer({
+  // Opening the embedded database and migrating take seconds: a SIGTERM then (an orchestrator
+  // giving up on a slow start) stops the server cleanly as soon as it is up, instead of killing it
+  // with the directory lock held. A second one still kills at once (Node's default).
+  const early = new AbortController();
+  const stopEarly = () => early.abort();
+  if (io.processSignals) {
+    process.once('SIGTERM', stopEarly);
+    process.once('SIGINT', stopEarly);
+  }
+  const starting = startServer({
     ...config.options,
     secret,
     database: config.database,
@@ -63,6 +72,10 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<number> {
       );
     throw error;
   });
+  const server = await starting.finally(() => {
+    process.off('SIGTERM', stopEarly);
+    process.off('SIGINT', stopEarly);
+  });
   const log = (message: string) => note(io, message);
   log(
     `listening on ${server.url} (issuer ${server.app.lingpai.config.issuer}, ${server.app.lingpai.db.kind})`,
@@ -70,7 +83,7 @@ export async function serveCommand(io: CliIo, args: string[]): Promise<number> {
   const code = await runUntilStopped(server, {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     processSignals: io.processSignals,
-    ...(io.signal ? { signal: io.signal } : {}),
+    signal: io.signal ? AbortSignal.any([io.signal, early.signal]) : early.signal,
     log,
   });
   if (io.processSignals) {
