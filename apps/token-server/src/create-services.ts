@@ -131,8 +131,14 @@ export async function startServices(
     closers.unshift(() => audit.flush());
 
     // Other instances changing clients or keys reach us by NOTIFY; a timer is the backstop.
-    const unlistenClients = await db.listen(CLIENTS_CHANNEL, (id) => clients.invalidate(id));
-    const unlistenKeys = await db.listen(KEYS_CHANNEL, () => void keys.reload().catch(() => undefined));
+    // After a lost LISTEN connection comes back, drop/re-read everything: NOTIFYs in the gap are gone.
+    const unlistenClients = await db.listen(
+      CLIENTS_CHANNEL,
+      (id) => clients.invalidate(id),
+      () => clients.invalidate(),
+    );
+    const reloadKeys = () => void keys.reload().catch(() => undefined);
+    const unlistenKeys = await db.listen(KEYS_CHANNEL, reloadKeys, reloadKeys);
     const keyTimer = setInterval(
       () => void keys.reload().catch(() => undefined),
       config.resyncIntervalSeconds * 1_000,

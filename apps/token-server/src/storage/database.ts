@@ -21,8 +21,16 @@ export interface Database extends Queryable {
   withAdvisoryLock<T>(lockId: number, work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Sends a NOTIFY on `channel` (the other instances' `listen` receives it). */
   notify(channel: string, payload: string): Promise<void>;
-  /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. NOTIFYs sent while the
+   * listening connection was down are lost: `onReconnect` runs each time it is back, so the
+   * subscriber can re-read what it may have missed.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onReconnect?: () => void,
+  ): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

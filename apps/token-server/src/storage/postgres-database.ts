@@ -15,30 +15,31 @@ export interface PostgresDatabaseOptions {
 }
 
 // Connection-level failures: the server is down, unreachable, restarting, or the socket died.
-const UNAVAILABLE_SQLSTATES = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08003',
-  '08006',
-  '08001',
-  '08004',
-  '53300',
-]);
+// Class 08 (connection exception) is matched as a whole; these are the others: shutdown, crash,
+// starting up, idle-session timeout, too many connections.
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '53300']);
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  'ECONNABORTED',
   'ETIMEDOUT',
   'EPIPE',
   'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
   'ENOTFOUND',
+  // A DNS server that did not answer (a resolver hiccup, not a wrong host name).
+  'EAI_AGAIN',
 ]);
 
 /** True when the error says the database could not be reached, not that the statement was wrong. */
 export function isConnectionFailure(error: unknown): boolean {
   const code = pgErrorCode(error);
-  if (code !== undefined && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code)))
+  if (
+    code !== undefined &&
+    (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code))
+  )
     return true;
   // statement_timeout (57014) is the database being too slow to answer: also "try again later".
   if (code === '57014') return true;
@@ -70,26 +71,76 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
   // An idle client losing its connection emits on the pool; without a listener it would crash the process.
   pool.on('error', () => undefined);
 
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
   let listener: pg.Client | undefined;
   let listenerReady: Promise<pg.Client> | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDelayMs = 0;
+  let closed = false;
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const reconnectHooks = new Set<() => void>();
+  let listenerConnectedBefore = false;
+
+  // A dropped LISTEN connection is re-opened until it works, not once: an outage longer than one
+  // retry must not leave this instance deaf to other instances' NOTIFYs (dead sessions, key
+  // rotations, client changes) until the periodic re-read. The backoff stops at 2 s so an instance
+  // hears again at most about 2 s after the database is back.
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer !== undefined || handlers.size === 0) return;
+    reconnectDelayMs = Math.min(Math.max(reconnectDelayMs * 2, 250), 2_000);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      ensureListener().then(
+        () => {
+          reconnectDelayMs = 0;
+        },
+        () => scheduleReconnect(),
+      );
+    }, reconnectDelayMs);
+    reconnectTimer.unref();
+  }
 
   async function connectListener(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: options.url, options: `-c search_path=${schema}` });
+    // Bounded like the pool: a black-holed database must fail the subscribe, not hang it.
+    const client = new pg.Client({
+      connectionString: options.url,
+      options: `-c search_path=${schema}`,
+      connectionTimeoutMillis: connectTimeoutMs,
+      query_timeout: statementTimeoutMs,
+      keepAlive: true,
+    });
     client.on('notification', (message) => {
       for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });
     client.on('error', () => {
-      // A dropped LISTEN connection: reconnect on the next subscribe or resubscribe below.
+      if (listener !== client) return; // a client already replaced or never installed
       listener = undefined;
       listenerReady = undefined;
-      setTimeout(() => {
-        if (handlers.size > 0) void ensureListener().catch(() => undefined);
-      }, 1_000).unref();
+      void client.end().catch(() => undefined);
+      scheduleReconnect();
     });
-    await client.connect();
-    for (const channel of handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
+    try {
+      await client.connect();
+      for (const channel of handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
+    } catch (error) {
+      void client.end().catch(() => undefined);
+      return wrap(error);
+    }
+    if (closed) {
+      void client.end().catch(() => undefined);
+      throw new StorageUnavailableError('the database connection is closed');
+    }
     listener = client;
+    if (listenerConnectedBefore) {
+      for (const hook of reconnectHooks) {
+        try {
+          hook();
+        } catch {
+          // a subscriber's re-read failing must not take the listener down with it
+        }
+      }
+    }
+    listenerConnectedBefore = true;
     return client;
   }
 
@@ -120,23 +171,44 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     query: (sql, params) => run(pool, sql, params),
     async transaction(work) {
       const client = await pool.connect().catch(wrap);
+      const detach = guardCheckedOut(client);
       const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
       try {
         await tx.query('BEGIN');
         const result = await work(tx);
         await tx.query('COMMIT');
+        detach();
         client.release();
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        // A client whose connection failed must not go back into the pool.
-        client.release(isConnectionFailure(error) || error instanceof StorageUnavailableError);
+        // A client whose connection failed must not go back into the pool; the server rolls its
+        // transaction back when the session ends, so skip a ROLLBACK that could only time out.
+        const broken = isConnectionFailure(error) || error instanceof StorageUnavailableError;
+        const rolledBack =
+          !broken &&
+          (await client.query('ROLLBACK').then(
+            () => true,
+            () => false,
+          ));
+        detach();
+        client.release(!rolledBack);
         throw error;
       }
     },
     async withAdvisoryLock(lockId, work) {
       const client = await pool.connect().catch(wrap);
-      const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      const detach = guardCheckedOut(client);
+      let broken = false;
+      const tx: Queryable = {
+        async query<Row extends object>(sql: string, params?: readonly unknown[]) {
+          try {
+            return await run<Row>(client, sql, params);
+          } catch (error) {
+            broken ||= error instanceof StorageUnavailableError;
+            throw error;
+          }
+        },
+      };
       try {
         await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         await tx.query('SELECT pg_advisory_lock($1)', [lockId]);
@@ -146,13 +218,14 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
           await tx.query('SELECT pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
         }
       } finally {
-        client.release();
+        detach();
+        client.release(broken);
       }
     },
     async notify(channel, payload) {
       await run(pool, 'SELECT pg_notify($1, $2)', [channel, payload]);
     },
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onReconnect) {
       let set = handlers.get(channel);
       const first = set === undefined;
       if (!set) {
@@ -160,10 +233,22 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         handlers.set(channel, set);
       }
       set.add(onPayload);
-      const client = await ensureListener();
-      if (first) await client.query(`LISTEN ${quoteChannel(channel)}`);
+      // A distinct function per subscription, so unsubscribing removes exactly this one.
+      const hook = onReconnect ? () => onReconnect() : undefined;
+      if (hook) reconnectHooks.add(hook);
+      let client: pg.Client;
+      try {
+        client = await ensureListener();
+        if (first) await client.query(`LISTEN ${quoteChannel(channel)}`);
+      } catch (error) {
+        set.delete(onPayload);
+        if (hook) reconnectHooks.delete(hook);
+        if (set.size === 0) handlers.delete(channel);
+        return wrap(error);
+      }
       return async () => {
         set.delete(onPayload);
+        if (hook) reconnectHooks.delete(hook);
         if (set.size === 0) {
           handlers.delete(channel);
           await listener?.query(`UNLISTEN ${quoteChannel(channel)}`).catch(() => undefined);
@@ -171,7 +256,10 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
       };
     },
     async close() {
+      closed = true;
+      if (reconnectTimer !== undefined) clearTimeout(reconnectTimer);
       handlers.clear();
+      reconnectHooks.clear();
       const client = listener;
       listener = undefined;
       await client?.end().catch(() => undefined);
@@ -179,6 +267,18 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     },
   };
   return database;
+}
+
+/**
+ * pg-pool removes its own `error` listener from a client while it is checked out, and pg emits
+ * `error` when the socket dies — even while a query is running, which rejects on its own. Without a
+ * listener that event is an uncaught exception: a database restart in the middle of a transaction
+ * would kill the process. Returns the function that removes the guard before release.
+ */
+function guardCheckedOut(client: pg.PoolClient): () => void {
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  return () => client.removeListener('error', ignore);
 }
 
 function quoteChannel(channel: string): string {

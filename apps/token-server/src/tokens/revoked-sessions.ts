@@ -43,7 +43,12 @@ export class RevokedSessions {
 
   async start(resyncIntervalSeconds: number): Promise<void> {
     this.#stops.push(
-      await this.#db.listen(SESSIONS_CHANNEL, (payload) => this.#remember(payload.split(','))),
+      await this.#db.listen(
+        SESSIONS_CHANNEL,
+        (payload) => this.#remember(payload.split(',')),
+        // Sids that died while our LISTEN connection was down are read back at once, not at the next tick.
+        () => void this.resync().catch(() => undefined),
+      ),
     );
     if (this.#broadcast) this.#stops.push(await this.#broadcast.subscribe((sids) => this.#remember(sids)));
     await this.resync();
