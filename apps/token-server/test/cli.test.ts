@@ -108,6 +108,28 @@ describe('command line: usage', () => {
   });
 });
 
+describe('command line: runtime failures', () => {
+  it('an unreachable PostgreSQL is one line with the cause, exit 1, without hanging', async () => {
+    const result = await runCli(['client', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^lingpai-token-server: error: the database is unavailable \(connect ECONNREFUSED 127\.0\.0\.1:1\)\n$/,
+    );
+  });
+
+  it('a bad environment is one line naming the variable, exit 1', async () => {
+    const result = await runCli(['migrate'], {
+      LINGPAI_ISSUER: 'https://auth.example.com/v1',
+      LINGPAI_DATA_DIR: '/nonexistent/x',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^lingpai-token-server: error: LINGPAI_ISSUER "https:\/\/auth\.example\.com\/v1" must be an origin/,
+    );
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
 function backendsForCli(): Array<[string, () => Promise<CliBackend>]> {
   const list: Array<[string, () => Promise<CliBackend>]> = [['pglite', async () => pgliteBackend()]];
   const url = process.env.DATABASE_URL;
