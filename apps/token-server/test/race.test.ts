@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/crypto/opaque-token.js';
 import { backends, ENV_ID, startTestServer, type TestServer } from './support/test-app.js';
@@ -10,6 +11,7 @@ import { backends, ENV_ID, startTestServer, type TestServer } from './support/te
 
 const PASSWORD = 'RacePass123!@#';
 const GRACE_CLIENT = 'race-grace';
+const CODE_CLIENT = { id: 'race-spa', redirectUri: 'http://127.0.0.1:3000/cb' } as const;
 const PARALLEL = 100;
 
 describe.each(backends())('refresh races in one process on %s', (_name, backend) => {
@@ -24,6 +26,13 @@ describe.each(backends())('refresh races in one process on %s', (_name, backend)
       grantTypes: ['password', 'refresh_token'],
       scopes: ['user'],
       refreshGraceSeconds: 10,
+    });
+    await server.addClient({
+      id: CODE_CLIENT.id,
+      kind: 'public',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['user'],
+      redirectUris: [CODE_CLIENT.redirectUri],
     });
   });
   afterAll(async () => server?.close());
@@ -138,5 +147,57 @@ describe.each(backends())('refresh races in one process on %s', (_name, backend)
     expect(await childrenOf(parent)).toHaveLength(1);
     // At least one foreign-device presentation came after the rotation: the family is over.
     expect((await familyOf(parent)).revoked_reason).toBe('refresh_token_reuse');
+  });
+
+  it('50 parallel exchanges of one authorization code: exactly one succeeds, and what it issued is revoked', async () => {
+    const sub = await server.addUser(`coder${userIndex++}`, PASSWORD);
+    // The row the authorize step writes (src/interactions/authorization-codes.ts), with a PKCE S256 challenge.
+    const code = randomBytes(32).toString('base64url');
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const now = server.clock.now();
+    await server.db.query(
+      `INSERT INTO authorization_codes (hash, client_id, user_sub, redirect_uri, scope, code_challenge,
+         code_challenge_method, auth_time, amr, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, 'user', $5, 'S256', $6, '["pwd"]', $6, $7)`,
+      [
+        hashToken(code),
+        CODE_CLIENT.id,
+        sub,
+        CODE_CLIENT.redirectUri,
+        challenge,
+        new Date(now),
+        new Date(now + 60_000),
+      ],
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        server.app.inject({
+          method: 'POST',
+          url: '/auth/v1/token',
+          payload: {
+            grant_type: 'authorization_code',
+            client_id: CODE_CLIENT.id,
+            code,
+            redirect_uri: CODE_CLIENT.redirectUri,
+            code_verifier: verifier,
+          },
+        }),
+      ),
+    );
+    const won = answers.filter((answer) => answer.statusCode === 200);
+    expect(won, won.length === 0 ? answers[0]?.body : undefined).toHaveLength(1);
+    for (const answer of answers.filter((a) => a.statusCode !== 200)) {
+      expect(answer.statusCode, answer.body).toBe(400);
+      expect(answer.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+    const families = await server.db.query<{ revoked_reason: string | null }>(
+      'SELECT revoked_reason FROM refresh_families WHERE user_sub = $1',
+      [sub],
+    );
+    // One family, ended by the 49 replays (RFC 6749 §4.1.2: revoke what a reused code issued).
+    expect(families).toEqual([{ revoked_reason: 'authorization_code_reuse' }]);
+    const winner = won[0]!.json<{ access_token: string }>();
+    expect(server.app.lingpai.verifier.verify(winner.access_token)).toBeUndefined();
   });
 });
