@@ -1,99 +1,98 @@
-// The load generator, in its own process: autocannon against one target, a warm-up run whose numbers
-// are thrown away, then the measured run. Prints one `RESULT {json}` line.
+// The load generator, in its own process: on each command, autocannon against one target for a
+// slice of time (support/commands.ts). Warm-up slices are run the same way and thrown away by the
+// orchestrator.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { configOf, type ReadyMessage } from './protocol.js';
+import { serveCommands } from './commands.js';
+import type { ReadyMessage } from './protocol.js';
 
-export interface LoadConfig {
+export interface LoadCommand {
+  /** Names the target, so its refresh-token pool lives across slices. */
+  id: string;
   target: ReadyMessage;
   connections: number;
-  warmupSeconds: number;
   seconds: number;
   /** `refresh-token`: each request presents the next live refresh token; `device-id`: a fresh x-device-id. */
   vary?: 'refresh-token' | 'device-id';
 }
 
-export interface LoadResult {
+export interface SliceResult {
   ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
+  failed: number;
   seconds: number;
-  okPerSecond: number;
   p50: number;
   p99: number;
   statuses: Record<string, number>;
-  /** Every response of the warm-up and the measured run (for the server's CPU per request). */
-  total: number;
 }
 
-const config = configOf<LoadConfig>();
-const { target } = config;
-
-// Live refresh tokens: popped one per request, and each 200 pushes back the child it carries.
-const pool = target.tokensFile ? readFileSync(target.tokensFile, 'utf8').split('\n').filter(Boolean) : [];
+// Live refresh tokens per target: popped one per request, and each 200 pushes back the child it carries.
+const pools = new Map<string, string[]>();
 let counter = 0;
 
-type Request = autocannon.Request;
-const requests: Request[] | undefined =
-  config.vary === 'refresh-token'
-    ? [
-        {
-          method: target.method,
-          path: target.path,
-          setupRequest: (request: Request) => ({
-            ...request,
-            body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(pool.pop() ?? 'exhausted')}`,
-          }),
-          onResponse: (status: number, body: string) => {
-            if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-          },
+function requestsFor(command: LoadCommand): autocannon.Request[] | undefined {
+  const { target } = command;
+  if (command.vary === 'refresh-token') {
+    let pool = pools.get(command.id);
+    if (!pool) {
+      pool = target.tokensFile ? readFileSync(target.tokensFile, 'utf8').split('\n').filter(Boolean) : [];
+      pools.set(command.id, pool);
+    }
+    const live = pool;
+    return [
+      {
+        method: target.method,
+        path: target.path,
+        setupRequest: (request) => ({
+          ...request,
+          body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(live.pop() ?? 'exhausted')}`,
+        }),
+        onResponse: (status, body) => {
+          if (status === 200) live.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
         },
-      ]
-    : config.vary === 'device-id'
-      ? [
-          {
-            method: target.method,
-            path: target.path,
-            setupRequest: (request: Request) => {
-              counter += 1;
-              return { ...request, headers: { ...request.headers, 'x-device-id': `bench-${counter}` } };
-            },
-          },
-        ]
-      : undefined;
+      },
+    ];
+  }
+  if (command.vary === 'device-id') {
+    return [
+      {
+        method: target.method,
+        path: target.path,
+        setupRequest: (request) => {
+          counter += 1;
+          return { ...request, headers: { ...request.headers, 'x-device-id': `bench-${counter}` } };
+        },
+      },
+    ];
+  }
+  return undefined;
+}
 
-async function run(seconds: number): Promise<autocannon.Result> {
-  return autocannon({
+serveCommands<LoadCommand>(async (command) => {
+  const { target } = command;
+  const requests = requestsFor(command);
+  const result = await autocannon({
     url: `http://127.0.0.1:${target.port}${target.path}`,
-    connections: config.connections,
+    connections: command.connections,
     pipelining: 1,
-    duration: seconds,
+    duration: command.seconds,
     method: target.method,
     headers: target.headers,
     ...(target.body === undefined ? {} : { body: target.body }),
     ...(requests ? { requests } : {}),
     timeout: 30,
   });
-}
-
-const statuses: Record<string, number> = {};
-const warm = config.warmupSeconds > 0 ? await run(config.warmupSeconds) : undefined;
-const result = await run(config.seconds);
-for (const key of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) {
-  const value = (result as unknown as Record<string, number>)[key];
-  if (value) statuses[key] = value;
-}
-const output: LoadResult = {
-  ok: result['2xx'],
-  non2xx: result.non2xx,
-  errors: result.errors,
-  timeouts: result.timeouts,
-  seconds: result.duration,
-  okPerSecond: result['2xx'] / result.duration,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-  statuses,
-  total: (warm?.requests.total ?? 0) + result.requests.total,
-};
-process.stdout.write(`RESULT ${JSON.stringify(output)}\n`);
+  const statuses: Record<string, number> = {};
+  for (const key of ['1xx', '2xx', '3xx', '4xx', '5xx'] as const) {
+    const value = (result as unknown as Record<string, number>)[key];
+    if (value) statuses[key] = value;
+  }
+  const slice: SliceResult = {
+    ok: result['2xx'],
+    failed: result.non2xx + result.errors + result.timeouts,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    statuses,
+  };
+  return slice;
+});
