@@ -11,6 +11,7 @@ import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { asObject, type JsonObject, readNumber, readString } from './internal/fields.js';
 import { readTopLevelMembers } from './internal/json-members.js';
+import { checkOptions } from './internal/options.js';
 import type { TransportOptions } from './internal/transport.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
@@ -100,6 +101,10 @@ export class Alipay implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: AlipayOptions) {
+    checkOptions('alipay', options, [
+      { name: 'appId', what: 'the APPID' },
+      { name: 'privateKey', what: 'the application private key (PEM)', keyObject: true },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

@@ -1,9 +1,11 @@
 import type { TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
 import { OAuthError } from './errors.js';
+import { throwIfHttpError } from './internal/api-status.js';
 import { throwIfDingTalkError } from './internal/dingtalk-errors.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { platformRequest, withQuery } from './internal/transport.js';
 
 const HOSTS = { api: 'https://api.dingtalk.com' } as const;
@@ -33,6 +35,10 @@ export class DingTalkAppToken extends AppToken {
   readonly #api: string;
 
   constructor(options: DingTalkAppTokenOptions) {
+    checkOptions('dingtalk', options, [
+      { name: 'appKey', what: 'the AppKey (Client ID)' },
+      { name: 'appSecret', what: 'the AppSecret (Client Secret)' },
+    ]);
     super(
       {
         provider: 'dingtalk',
@@ -80,6 +86,7 @@ export class DingTalkAppToken extends AppToken {
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       throwIfDingTalkError('dingtalk', body, status, 'api');
+      throwIfHttpError('dingtalk', path, status, body, token);
       return body as T;
     });
   }

@@ -1,6 +1,7 @@
 import { throwIfDingTalkError } from './internal/dingtalk-errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { readBoolean, readNumber, readString, requireString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
 import type {
@@ -41,6 +42,10 @@ export class DingTalk implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: DingTalkOptions) {
+    checkOptions('dingtalk', options, [
+      { name: 'clientId', what: 'the Client ID (AppKey)' },
+      { name: 'clientSecret', what: 'the Client Secret (AppSecret)' },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

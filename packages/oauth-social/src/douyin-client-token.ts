@@ -1,8 +1,10 @@
 import type { TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
+import { throwIfHttpError } from './internal/api-status.js';
 import { DOUYIN_INVALID_TOKEN_CODES, throwIfDouyinError } from './internal/douyin-errors.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { platformRequest, withQuery } from './internal/transport.js';
 
 const HOSTS = { open: 'https://open.douyin.com' } as const;
@@ -36,6 +38,10 @@ export class DouyinClientToken extends AppToken {
   readonly #open: string;
 
   constructor(options: DouyinClientTokenOptions) {
+    checkOptions('douyin', options, [
+      { name: 'clientKey', what: 'the client_key' },
+      { name: 'clientSecret', what: 'the client_secret' },
+    ]);
     super(
       {
         provider: 'douyin',
@@ -81,6 +87,7 @@ export class DouyinClientToken extends AppToken {
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       throwIfDouyinError('douyin', body, status, 'api');
+      throwIfHttpError('douyin', path, status, body, token);
       return body as T;
     });
   }

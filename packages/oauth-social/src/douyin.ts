@@ -1,6 +1,7 @@
 import { throwIfDouyinError } from './internal/douyin-errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { readNumber, readString, requireString, splitScopes } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
 import type {
@@ -37,6 +38,10 @@ export class Douyin implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: DouyinOptions) {
+    checkOptions('douyin', options, [
+      { name: 'clientId', what: 'the client_key' },
+      { name: 'clientSecret', what: 'the client_secret' },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

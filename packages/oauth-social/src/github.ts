@@ -8,6 +8,7 @@ import {
   readString,
   splitScopes,
 } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import {
   createTransport,
   platformRequest,
@@ -59,6 +60,10 @@ export class GitHub implements OAuthProvider {
   readonly #transport: Transport;
 
   constructor(options: GitHubOptions) {
+    checkOptions('github', options, [
+      { name: 'clientId', what: 'the OAuth app Client ID' },
+      { name: 'clientSecret', what: 'the Client secret' },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

@@ -10,6 +10,7 @@ import {
 import { OAuthError } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { readBoolean, readString, requireString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { rfc6749Fields, throwIfRfc6749Error } from './internal/rfc6749.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import type { SocialProfile } from './profile.js';
@@ -75,6 +76,10 @@ export class Google implements OAuthProvider {
   readonly #clockToleranceSec: number;
 
   constructor(options: GoogleOptions) {
+    checkOptions('google', options, [
+      { name: 'clientId', what: 'the OAuth client ID' },
+      { name: 'clientSecret', what: 'the OAuth client secret' },
+    ]);
     const tolerance = options.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
     if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE_SEC) {
       throw new OAuthError(

@@ -1,8 +1,10 @@
 import type { TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
+import { throwIfHttpError } from './internal/api-status.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
 import { LARK_INVALID_TOKEN_CODES, throwIfLarkError } from './internal/lark-errors.js';
+import { checkOptions } from './internal/options.js';
 import { platformRequest, withQuery } from './internal/transport.js';
 import { LARK_REGIONS, type LarkHosts } from './lark.js';
 
@@ -41,6 +43,15 @@ export class LarkAppToken extends AppToken {
   readonly #open: string;
 
   constructor(options: LarkAppTokenOptions) {
+    checkOptions(
+      'lark',
+      options,
+      [
+        { name: 'appId', what: 'the App ID' },
+        { name: 'appSecret', what: 'the App Secret' },
+      ],
+      { kind: ['tenant', 'app'], region: Object.keys(LARK_REGIONS) },
+    );
     const kind = options.kind ?? 'tenant';
     super(
       {
@@ -85,6 +96,7 @@ export class LarkAppToken extends AppToken {
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       throwIfLarkError('lark', body, status, 'api');
+      throwIfHttpError('lark', path, status, body, token);
       return body as T;
     });
   }

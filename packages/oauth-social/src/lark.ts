@@ -1,6 +1,7 @@
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { asObject, readString, requireString } from './internal/fields.js';
 import { throwIfLarkError } from './internal/lark-errors.js';
+import { checkOptions } from './internal/options.js';
 import { rfc6749Fields } from './internal/rfc6749.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
@@ -44,6 +45,15 @@ export class Lark implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: LarkOptions) {
+    checkOptions(
+      'lark',
+      options,
+      [
+        { name: 'clientId', what: 'the App ID' },
+        { name: 'clientSecret', what: 'the App Secret' },
+      ],
+      { region: Object.keys(LARK_REGIONS) },
+    );
     this.#options = options;
     this.#hosts = resolveHosts(LARK_REGIONS[options.region ?? 'feishu'], options.baseURL, options.hosts);
     this.#transport = createTransport(options);

@@ -1,6 +1,7 @@
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString, requireString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
 import type {
@@ -89,6 +90,10 @@ export class QQ implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: QQOptions) {
+    checkOptions('qq', options, [
+      { name: 'clientId', what: 'the APP ID' },
+      { name: 'clientSecret', what: 'the APP Key' },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

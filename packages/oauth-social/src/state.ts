@@ -102,12 +102,28 @@ export class SignedOAuthState {
   readonly #randomBytes: RandomBytes;
 
   constructor(options: SignedStateOptions) {
+    if (options === undefined || options === null || typeof options !== 'object') {
+      throw new OAuthError('OAUTH_CONFIG_ERROR', 'SignedOAuthState needs options: { secret }');
+    }
+    const given: unknown = options.secret;
+    if (given === undefined || given === null || given === '') {
+      throw new OAuthError(
+        'OAUTH_CONFIG_ERROR',
+        `SignedOAuthState: \`secret\` is ${given === '' ? 'an empty string' : String(given)} — is STATE_SECRET set? (at least ${MIN_SECRET_BYTES} random bytes)`,
+      );
+    }
+    if (typeof given !== 'string' && !(given instanceof Uint8Array)) {
+      throw new OAuthError(
+        'OAUTH_CONFIG_ERROR',
+        `SignedOAuthState: \`secret\` must be a string or a Uint8Array, got a ${typeof given}`,
+      );
+    }
     const secret =
       typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : Buffer.from(options.secret);
     if (secret.length < MIN_SECRET_BYTES) {
       throw new OAuthError(
         'OAUTH_CONFIG_ERROR',
-        `The state secret must be at least ${MIN_SECRET_BYTES} bytes`,
+        `SignedOAuthState: \`secret\` is ${secret.length} bytes; at least ${MIN_SECRET_BYTES} required (e.g. \`openssl rand -base64 48\`)`,
       );
     }
     this.#secret = createSecretKey(secret);
@@ -198,6 +214,20 @@ export class StoredOAuthState {
   readonly #prefix: string;
 
   constructor(options: StoredStateOptions) {
+    const store = (options as Partial<StoredStateOptions> | undefined)?.store as
+      | Partial<KeyValueStore>
+      | undefined;
+    if (
+      store === undefined ||
+      store === null ||
+      typeof store.get !== 'function' ||
+      typeof store.compareAndDelete !== 'function'
+    ) {
+      throw new OAuthError(
+        'OAUTH_CONFIG_ERROR',
+        `StoredOAuthState: \`store\` is ${store === undefined || store === null ? String(store) : 'not a KeyValueStore'} — pass new MemoryStore() (one process) or RedisStore from @lingpai/redis`,
+      );
+    }
     this.#store = options.store;
     this.#ttlMs = options.ttlMs ?? DEFAULT_STATE_TTL_MS;
     this.#clock = options.clock ?? systemClock;

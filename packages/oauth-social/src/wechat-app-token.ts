@@ -1,8 +1,10 @@
 import { type CounterStore, MemoryStore, type TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
 import { OAuthError } from './errors.js';
+import { throwIfHttpError } from './internal/api-status.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { platformRequest, withQuery } from './internal/transport.js';
 import { throwIfWeChatError, WECHAT_INVALID_TOKEN_ERRCODES } from './internal/wechat-errors.js';
 
@@ -59,6 +61,15 @@ export class WeChatAppToken extends AppToken {
   #forceNext = false;
 
   constructor(options: WeChatAppTokenOptions) {
+    checkOptions(
+      'wechat',
+      options,
+      [
+        { name: 'appId', what: 'the AppID' },
+        { name: 'appSecret', what: 'the AppSecret' },
+      ],
+      { mode: ['stable', 'classic'] },
+    );
     const mode = options.mode ?? 'stable';
     super(
       {
@@ -172,6 +183,7 @@ export class WeChatAppToken extends AppToken {
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       throwIfWeChatError('wechat', body, 'api', status);
+      throwIfHttpError('wechat', path, status, body, token);
       return body as T;
     });
   }

@@ -1,6 +1,7 @@
 import { OAuthError } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { readBoolean, readNumber, readString, requireString, splitScopes } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { throwIfWeChatError } from './internal/wechat-errors.js';
 import { chooseSubject, type SocialProfile, type SubjectPreference } from './profile.js';
@@ -55,6 +56,15 @@ export class WeChat implements OAuthProvider {
   readonly #subject: SubjectPreference;
 
   constructor(options: WeChatOptions) {
+    checkOptions(
+      'wechat',
+      options,
+      [
+        { name: 'clientId', what: 'the AppID' },
+        { name: 'clientSecret', what: 'the AppSecret' },
+      ],
+      { platform: ['website', 'official-account', 'mini-program'] },
+    );
     this.#options = options;
     this.platform = options.platform ?? 'website';
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);

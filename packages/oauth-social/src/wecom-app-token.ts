@@ -1,7 +1,9 @@
 import type { TokenFetchContext } from '@lingpai/auth-core';
 import { AppToken, type AppTokenOptions, missingToken } from './app-token.js';
+import { throwIfHttpError } from './internal/api-status.js';
 import { resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { platformRequest, withQuery } from './internal/transport.js';
 import { throwIfWeChatError, WECHAT_INVALID_TOKEN_ERRCODES } from './internal/wechat-errors.js';
 
@@ -33,6 +35,10 @@ export class WeComAppToken extends AppToken {
   readonly #api: string;
 
   constructor(options: WeComAppTokenOptions) {
+    checkOptions('wecom', options, [
+      { name: 'corpId', what: 'the CorpID' },
+      { name: 'corpSecret', what: "the app's Secret" },
+    ]);
     super(
       {
         provider: 'wecom',
@@ -75,6 +81,7 @@ export class WeComAppToken extends AppToken {
         ...(request.json === undefined ? {} : { json: request.json }),
       });
       throwIfWeChatError('wecom', body, 'api', status);
+      throwIfHttpError('wecom', path, status, body, token);
       return body as T;
     });
   }

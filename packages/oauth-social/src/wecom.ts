@@ -1,6 +1,7 @@
 import { OAuthError } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { readString } from './internal/fields.js';
+import { checkOptions, type RequiredCredential } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import { throwIfWeChatError } from './internal/wechat-errors.js';
 import type { SocialProfile } from './profile.js';
@@ -43,6 +44,15 @@ export interface WeComOptions extends Omit<WeComAppTokenOptions, 'hosts'> {
  * so the two id spaces cannot collide; `unionId` is never set. Details come
  * from `user/get` and, when a `user_ticket` came back (snsapi_privateinfo), `auth/getuserdetail`.
  */
+// The corp secret is only needed when WeCom creates its own app token.
+function wecomCredentials(options: WeComOptions | undefined): RequiredCredential[] {
+  return [
+    { name: 'corpId', what: 'the CorpID' },
+    { name: 'agentId', what: "the app's AgentId" },
+    ...(options?.appToken === undefined ? [{ name: 'corpSecret', what: "the app's Secret" }] : []),
+  ];
+}
+
 export class WeCom implements OAuthProvider {
   readonly id = 'wecom' as const;
   readonly appToken: WeComAppToken;
@@ -51,6 +61,7 @@ export class WeCom implements OAuthProvider {
   readonly #transport: Transport;
 
   constructor(options: WeComOptions) {
+    checkOptions('wecom', options, wecomCredentials(options), { flow: ['qr', 'in-app'] });
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);

@@ -1,6 +1,7 @@
 import { OAuthError, type OAuthErrorCode } from './errors.js';
 import { requireRedirectUri, resolveHosts } from './internal/endpoints.js';
 import { type JsonObject, readNumber, readString, requireString } from './internal/fields.js';
+import { checkOptions } from './internal/options.js';
 import { createTransport, platformRequest, type Transport, withQuery } from './internal/transport.js';
 import type { SocialProfile } from './profile.js';
 import type {
@@ -81,6 +82,10 @@ export class Weibo implements OAuthProvider {
   readonly #transport: Transport;
 
   constructor(options: WeiboOptions) {
+    checkOptions('weibo', options, [
+      { name: 'clientId', what: 'the App Key' },
+      { name: 'clientSecret', what: 'the App Secret' },
+    ]);
     this.#options = options;
     this.#hosts = resolveHosts(HOSTS, options.baseURL, options.hosts);
     this.#transport = createTransport(options);
