@@ -1,4 +1,4 @@
-import type { CounterStore } from '@lingpai/auth-core';
+import { type CounterStore, systemClock } from '@lingpai/auth-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoalescingCounter } from '../src/grants/client-rate-limit.js';
 import { backends, basic, startTestServer, type TestServer } from './support/test-app.js';
@@ -28,7 +28,7 @@ function gatedStore() {
 describe('coalesced per-client counter', () => {
   it('increments queued behind one in flight go as one, and each caller still gets its own count', async () => {
     const { store, calls, open } = gatedStore();
-    const counter = new CoalescingCounter(store);
+    const counter = new CoalescingCounter(store, systemClock);
     const first = counter.increment('k', 60_000);
     const rest = Array.from({ length: 9 }, () => counter.increment('k', 60_000));
     expect(calls).toEqual([1]);
@@ -53,7 +53,7 @@ describe('coalesced per-client counter', () => {
         return { count: by, ttlMs };
       },
     };
-    const counter = new CoalescingCounter(store);
+    const counter = new CoalescingCounter(store, systemClock);
     await expect(counter.increment('k', 1_000)).rejects.toThrow('store down');
     await expect(counter.increment('k', 1_000)).resolves.toEqual({ count: 1, ttlMs: 1_000 });
   });
@@ -88,5 +88,59 @@ describe.each(backends())('client_credentials rate limit under parallel load on 
     const statuses = answers.map((answer) => answer.statusCode);
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+  });
+});
+
+describe('client_credentials limit key', () => {
+  it('the cached key is the HMAC limitKey would compute, so counters survive the cache and restarts', async () => {
+    const { limitKey } = await import('../src/limits/limit-key.js');
+    const { clientCredentialsLimitKey } = await import('../src/grants/client-rate-limit.js');
+    const secret = Buffer.alloc(32, 7);
+    expect(clientCredentialsLimitKey(secret, 'svc')).toBe(limitKey(secret, 'cc', 'svc'));
+    expect(clientCredentialsLimitKey(secret, 'svc')).toBe(limitKey(secret, 'cc', 'svc'));
+    expect(clientCredentialsLimitKey(Buffer.alloc(32, 8), 'svc')).not.toBe(limitKey(secret, 'cc', 'svc'));
+  });
+});
+
+describe.each(backends())('client_credentials over its limit on %s', (_name, backend) => {
+  let server: TestServer;
+  let secret: string;
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    secret = (await server.addClient({
+      id: 'flooder',
+      kind: 'confidential',
+      grantTypes: ['client_credentials'],
+      scopes: ['read'],
+      rateLimitPerMinute: 2,
+    }))!;
+  });
+  afterAll(async () => server?.close());
+
+  it('a client seen at its limit costs no signature per refused request (signing waits for the count)', async () => {
+    const call = () =>
+      server.app.inject({
+        method: 'POST',
+        url: '/auth/v1/token',
+        headers: { authorization: basic('flooder', secret) },
+        payload: { grant_type: 'client_credentials' },
+      });
+    expect([(await call()).statusCode, (await call()).statusCode, (await call()).statusCode]).toEqual([
+      200, 200, 429,
+    ]);
+    const issuer = server.app.lingpai.issuer;
+    const sign = issuer.accessToken.bind(issuer);
+    let signatures = 0;
+    issuer.accessToken = (input) => {
+      signatures += 1;
+      return sign(input);
+    };
+    const refused = await Promise.all(Array.from({ length: 10 }, call));
+    expect(refused.map((answer) => answer.statusCode)).toEqual(Array(10).fill(429));
+    expect(signatures).toBe(0);
+    // The next window issues again.
+    server.clock.advance(61_000);
+    expect((await call()).statusCode).toBe(200);
+    expect(signatures).toBe(1);
   });
 });

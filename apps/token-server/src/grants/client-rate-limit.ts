@@ -1,4 +1,5 @@
-import type { CounterStore } from '@lingpai/auth-core';
+import type { Clock, CounterStore } from '@lingpai/auth-core';
+import { limitKey } from '../limits/limit-key.js';
 
 interface Waiter {
   resolve(value: { count: number; ttlMs: number }): void;
@@ -17,11 +18,15 @@ interface Waiter {
  */
 export class CoalescingCounter {
   readonly #store: CounterStore;
+  readonly #clock: Clock;
   readonly #queued = new Map<string, { ttlMs: number; waiters: Waiter[] }>();
   readonly #inFlight = new Set<string>();
+  /** The highest count each key reached, and until when (epoch ms) its window lasts. */
+  readonly #last = new Map<string, { count: number; until: number }>();
 
-  constructor(store: CounterStore) {
+  constructor(store: CounterStore, clock: Clock) {
     this.#store = store;
+    this.#clock = clock;
   }
 
   /** Adds one. The window (`ttlMs`) of the key's first queued caller applies to its batch. */
@@ -38,6 +43,15 @@ export class CoalescingCounter {
     });
   }
 
+  /**
+   * True when this process last saw `key` at or past `limit` in a window still open: the caller should
+   * wait for the count before doing costly work it would throw away (signing a refused token).
+   */
+  lastSeenAtLeast(key: string, limit: number): boolean {
+    const last = this.#last.get(key);
+    return last !== undefined && last.until > this.#clock.now() && last.count >= limit;
+  }
+
   #send(key: string): void {
     const queued = this.#queued.get(key);
     if (!queued) return;
@@ -48,6 +62,8 @@ export class CoalescingCounter {
       .increment(key, queued.ttlMs, n)
       .then(
         ({ count, ttlMs }) => {
+          if (this.#last.size >= 10_000) this.#last.clear();
+          this.#last.set(key, { count, until: this.#clock.now() + ttlMs });
           for (const [index, waiter] of queued.waiters.entries())
             waiter.resolve({ count: count - n + 1 + index, ttlMs });
         },
@@ -65,11 +81,32 @@ export class CoalescingCounter {
 const counters = new WeakMap<CounterStore, CoalescingCounter>();
 
 /** The coalescing counter of a store (one per store, so every request of a process shares it). */
-export function coalescingCounter(store: CounterStore): CoalescingCounter {
+export function coalescingCounter(store: CounterStore, clock: Clock): CoalescingCounter {
   let counter = counters.get(store);
   if (!counter) {
-    counter = new CoalescingCounter(store);
+    counter = new CoalescingCounter(store, clock);
     counters.set(store, counter);
   }
   return counter;
+}
+
+const limitKeys = new WeakMap<Buffer, Map<string, string>>();
+
+/**
+ * The store key of a client's client_credentials counter: the same HMAC as `limitKey(key, 'cc', id)`,
+ * computed once per client instead of once per request (bounded like the client cache).
+ */
+export function clientCredentialsLimitKey(hmacKey: Buffer, clientId: string): string {
+  let byClient = limitKeys.get(hmacKey);
+  if (!byClient) {
+    byClient = new Map();
+    limitKeys.set(hmacKey, byClient);
+  }
+  let key = byClient.get(clientId);
+  if (key === undefined) {
+    if (byClient.size >= 10_000) byClient.clear();
+    key = limitKey(hmacKey, 'cc', clientId);
+    byClient.set(clientId, key);
+  }
+  return key;
 }

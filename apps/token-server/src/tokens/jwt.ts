@@ -7,17 +7,35 @@ function b64(json: unknown): string {
   return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
+// The protected header depends only on the key and `typ`: encode it once per pair, not per token.
+const headers = new WeakMap<SigningKey, Map<string, string>>();
+function headerSegment(key: SigningKey, typ: string): string {
+  let byTyp = headers.get(key);
+  if (!byTyp) {
+    byTyp = new Map();
+    headers.set(key, byTyp);
+  }
+  let segment = byTyp.get(typ);
+  if (segment === undefined) {
+    segment = b64({ alg: key.alg, typ, kid: key.kid });
+    byTyp.set(typ, segment);
+  }
+  return segment;
+}
+
 /**
  * Signs a compact JWS. `crypto.sign` with a callback runs on libuv's thread pool, so RSA signing
  * does not block the event loop; the key is a cached `KeyObject`.
  */
 export function signJwt(payload: object, key: SigningKey, typ: string): Promise<string> {
-  const signingInput = `${b64({ alg: key.alg, typ, kid: key.kid })}.${b64(payload)}`;
+  const signingInput = `${headerSegment(key, typ)}.${b64(payload)}`;
   return new Promise((resolve, reject) => {
     cryptoSign(
       DIGEST[key.alg],
       Buffer.from(signingInput),
-      { key: key.privateKey, dsaEncoding: 'ieee-p1363' },
+      // JWS wants ECDSA signatures as r‖s; RSA and Ed25519 have one encoding, so they take the bare
+      // KeyObject (Node then skips parsing an options object on every call).
+      key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
       (error, signature) => {
         if (error) reject(error);
         else resolve(`${signingInput}.${signature.toString('base64url')}`);

@@ -20,6 +20,8 @@ export interface AccessTokenInput {
   groups?: string[];
   authTime?: number;
   lifetimeSeconds: number;
+  /** `iat` (epoch seconds) when the caller needs `exp` before the token is signed; default now. */
+  issuedAt?: number;
 }
 
 export interface UserGrantInput {
@@ -83,7 +85,7 @@ export class TokenIssuer {
   }
 
   async accessToken(input: AccessTokenInput): Promise<{ token: string; exp: number }> {
-    const iat = Math.floor(this.#clock.now() / 1_000);
+    const iat = input.issuedAt ?? Math.floor(this.#clock.now() / 1_000);
     const exp = iat + input.lifetimeSeconds;
     const claims: Record<string, unknown> = {
       iss: this.#issuer,
