@@ -68,6 +68,17 @@ describeWithPostgres('three instances with Redis behave as one server', (url) =>
       expect((await passwordGrant(at(0), { username: 'redis-almost', password: PASSWORD })).status).toBe(200);
     });
 
+    it('a parallel burst of wrong passwords over A, B, C gets no more guesses than the lockout count', async () => {
+      await fdb.addUser('redis-burst', PASSWORD);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, index) =>
+          passwordGrant(at(index), { username: 'redis-burst', password: `guess-${index}` }),
+        ),
+      );
+      for (const answer of answers) expect([400, 429]).toContain(answer.status);
+      expect(answers.filter((answer) => answer.status === 400).length).toBeLessThanOrEqual(LOCKOUT_AFTER);
+    });
+
     it('a reuse on B ends the family on A and C', async () => {
       await fdb.addUser('redis-reuse', PASSWORD);
       const first = await passwordGrant(at(0), { username: 'redis-reuse', password: PASSWORD });

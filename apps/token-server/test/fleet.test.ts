@@ -191,6 +191,19 @@ describeWithPostgres('three instances on one PostgreSQL behave as one server', (
     );
   });
 
+  it('a parallel burst of wrong passwords over A, B, C gets no more guesses than the lockout count', async () => {
+    const username = `burst${users++}`;
+    await fdb.addUser(username, PASSWORD);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        passwordGrant(at(index), { username, password: `guess-${index}` }),
+      ),
+    );
+    // Each 400 is a password actually checked; a 429 is refused before any hashing.
+    for (const answer of answers) expect([400, 429]).toContain(answer.status);
+    expect(answers.filter((answer) => answer.status === 400).length).toBeLessThanOrEqual(LOCKOUT_AFTER);
+  });
+
   it('a key rotation on one instance reaches all: each signs with the new kid after activation and still verifies the old', async () => {
     const issue = async (base: string) => {
       const answer = await request(base, '/auth/v1/token', {

@@ -16,21 +16,28 @@ export async function verifyPassword(
 ): Promise<UserRow> {
   const { services } = context;
   const attempt = { username, ip: context.ip, captchaToken: context.captchaToken };
-  await services.passwordGuard.check(attempt);
-  const user =
-    username.length <= 320 && password.length <= 1_024
-      ? await services.users.findForPassword(username)
-      : undefined;
-  const stored = user?.password_hash ?? undefined;
-  const matches = await services.hasher.verify(
-    stored ?? services.dummyPasswordHash,
-    password.slice(0, 1_024),
-  );
-  if (!user || stored === undefined || !matches) {
-    await services.passwordGuard.recordFailure(attempt);
-    throw new TokenServerError('invalid_grant', 'invalid username or password');
+  const release = await services.passwordGuard.check(attempt);
+  let user: UserRow | undefined;
+  let stored: string | undefined;
+  try {
+    user =
+      username.length <= 320 && password.length <= 1_024
+        ? await services.users.findForPassword(username)
+        : undefined;
+    stored = user?.password_hash ?? undefined;
+    const matches = await services.hasher.verify(
+      stored ?? services.dummyPasswordHash,
+      password.slice(0, 1_024),
+    );
+    if (!user || stored === undefined || !matches) {
+      await services.passwordGuard.recordFailure(attempt);
+      throw new TokenServerError('invalid_grant', 'invalid username or password');
+    }
+    await services.passwordGuard.recordSuccess(attempt);
+  } finally {
+    // After the outcome is counted, so the next attempt of this (username, IP) sees it.
+    await release();
   }
-  await services.passwordGuard.recordSuccess(attempt);
   if (services.hasher.needsRehash(stored)) {
     // Parameters changed since this hash was made: replace it now that we know the password.
     void services.users

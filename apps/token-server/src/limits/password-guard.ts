@@ -5,6 +5,9 @@ import { foldUsername } from '../users/username.js';
 import { ipBucket, limitKey } from './limit-key.js';
 import type { LimitStore } from './limit-store.js';
 
+/** The longest an attempt holds its slot: a process killed mid-check frees it after this. */
+const SLOT_TTL_MS = 30_000;
+
 /** Verifies a captcha answer (`x-captcha-token`); plug in the provider you use. */
 export type CaptchaVerifier = (token: string, context: { ip: string; action: string }) => Promise<boolean>;
 
@@ -50,11 +53,18 @@ export class PasswordGuard {
       lock: limitKey(this.#key, 'pw-lock', user, ip),
       user: limitKey(this.#key, 'pw-u', user),
       ip: limitKey(this.#key, 'pw-ip', ip),
+      slot: limitKey(this.#key, 'pw-slot', user, ip),
     };
   }
 
-  /** Throws before any password work when the attempt is locked out, throttled or needs a captcha. */
-  async check(attempt: PasswordAttempt): Promise<void> {
+  /**
+   * Throws before any password work when the attempt is locked out, throttled or needs a captcha;
+   * otherwise takes the (username, IP) pair's one attempt slot and returns its release, to call
+   * once the outcome is recorded. One attempt at a time per pair, on every instance: a parallel
+   * burst would otherwise pass these reads together, before any failure is counted, and get as many
+   * guesses as it sends instead of `passwordFailuresPerUserIp`.
+   */
+  async check(attempt: PasswordAttempt): Promise<() => Promise<void>> {
     const keys = this.#keys(attempt);
     const [lockedUntil, userCount, ipCount] = await Promise.all([
       this.#store.get(keys.lock),
@@ -85,6 +95,21 @@ export class PasswordGuard {
       if (!solved)
         throw new TokenServerError('captcha_required', 'solve the captcha and send it as x-captcha-token');
     }
+    const slot = await this.#store.increment(keys.slot, SLOT_TTL_MS);
+    const release = () =>
+      this.#store.increment(keys.slot, SLOT_TTL_MS, -1).then(
+        () => undefined,
+        () => undefined, // the slot's TTL frees it anyway
+      );
+    if (slot.count !== 1) {
+      await release();
+      throw new TokenServerError(
+        'rate_limit_exceeded',
+        'another sign-in attempt for this account from this address is in progress',
+        { retryAfter: 1 },
+      );
+    }
+    return release;
   }
 
   async recordFailure(attempt: PasswordAttempt): Promise<void> {
