@@ -24,7 +24,8 @@ describe.each(backends())('refresh races in one process on %s', (_name, backend)
       id: GRACE_CLIENT,
       kind: 'public',
       grantTypes: ['password', 'refresh_token'],
-      scopes: ['user'],
+      scopes: ['user', 'profile'],
+      defaultScopes: ['user'],
       refreshGraceSeconds: 10,
     });
     await server.addClient({
@@ -115,6 +116,43 @@ describe.each(backends())('refresh races in one process on %s', (_name, backend)
     // The child is live and rotates normally.
     const next = await refresh(GRACE_CLIENT, child!, 'phone-2');
     expect(next.statusCode, next.body).toBe(200);
+  });
+
+  it('a grace retry of a narrowing refresh answers the scope of the access token it returns', async () => {
+    const username = `racer${userIndex++}`;
+    await server.addUser(username, PASSWORD);
+    const signIn = await server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/token',
+      headers: { 'x-device-id': 'phone-5' },
+      payload: {
+        grant_type: 'password',
+        client_id: GRACE_CLIENT,
+        username,
+        password: PASSWORD,
+        scope: 'user profile',
+      },
+    });
+    expect(signIn.json()).toMatchObject({ scope: 'user profile' });
+    const parent = signIn.json<{ refresh_token: string }>().refresh_token;
+    const narrow = (deviceId: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/auth/v1/token',
+        headers: { 'x-device-id': deviceId },
+        payload: {
+          grant_type: 'refresh_token',
+          client_id: GRACE_CLIENT,
+          refresh_token: parent,
+          scope: 'user',
+        },
+      });
+    const first = (await narrow('phone-5')).json<{ scope: string; access_token: string }>();
+    const retry = (await narrow('phone-5')).json<{ scope: string; access_token: string }>();
+    expect(retry.access_token).toBe(first.access_token);
+    expect(first.scope).toBe('user');
+    expect(retry.scope).toBe('user');
+    expect(server.app.lingpai.verifier.verify(retry.access_token)?.scope).toBe('user');
   });
 
   it('the rotated parent from another x-device-id inside the grace window ends the family', async () => {

@@ -107,7 +107,12 @@ export async function rotateRefreshToken(
     authTime: row.auth_time.getTime(),
     lifetimeSeconds: lifetime,
   });
-  const pair: SealedPair = { access_token: access.token, refresh_token: child, exp: access.exp };
+  const pair: SealedPair = {
+    access_token: access.token,
+    refresh_token: child,
+    exp: access.exp,
+    scope: scope.join(' '),
+  };
   const sealed =
     request.client.refreshGraceSeconds > 0 ? seal(graceKey(request.token), JSON.stringify(pair), hash) : null;
   const childExpires = new Date(now + services.config.lifetimes.refreshToken * 1_000);
@@ -161,7 +166,8 @@ async function reuse(services: Services, request: RotationRequest, row: TokenRow
     if (childRow && childRow.consumed_at === null) {
       try {
         const pair = JSON.parse(open(graceKey(request.token), row.child_sealed!, row.hash)) as SealedPair;
-        if (pair.exp * 1_000 > now) return response(pair, row, row.scope.split(' ').filter(Boolean), now);
+        const scope = (pair.scope ?? row.scope).split(' ').filter(Boolean);
+        if (pair.exp * 1_000 > now) return response(pair, row, scope, now);
       } catch {
         // Cannot open: not the parent's holder. Fall through to reuse.
       }

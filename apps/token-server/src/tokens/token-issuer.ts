@@ -43,6 +43,8 @@ export interface SealedPair {
   refresh_token: string;
   /** epoch seconds of the access token's `exp`. */
   exp: number;
+  /** The access token's scope (a refresh may narrow it), so a grace retry answers the same `scope`. */
+  scope?: string;
 }
 
 /** Issues access tokens (RFC 9068 JWTs), ID tokens and the first refresh token of a family. */
