@@ -91,8 +91,12 @@ export function signAliyunRpc(
     ALIYUN_ENV.accessKeySecret,
   );
   const method = requireInput(request.method, 'method', owner).toUpperCase();
-  const params: Record<string, string> = { ...request.params };
-  delete params['Signature'];
+  // Copied without `Signature` by a loop: `delete` on the copy would turn it into a slow
+  // dictionary-mode object, which cost more than the HMAC.
+  const params: Record<string, string> = {};
+  for (const name in request.params) {
+    if (name !== 'Signature') params[name] = request.params[name] as string;
+  }
   params['AccessKeyId'] = accessKeyId;
   params['SignatureMethod'] = 'HMAC-SHA1';
   params['SignatureVersion'] = '1.0';

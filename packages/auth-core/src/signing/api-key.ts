@@ -184,7 +184,10 @@ export function signApiKeyRequest(
   requireCredentialsObject(credentials, owner, 'keyId, secret');
   const keyId = requireCredential(credentials.keyId, 'keyId', owner);
   const secret = requireCredential(credentials.secret, 'secret', owner);
-  const names = { ...DEFAULT_API_KEY_HEADERS, ...options.headerNames };
+  const names =
+    options.headerNames === undefined
+      ? DEFAULT_API_KEY_HEADERS
+      : { ...DEFAULT_API_KEY_HEADERS, ...options.headerNames };
   const timestamp = String(Math.floor((options.clock ?? systemClock).now() / 1000));
   const nonce = requireInput((options.nonce ?? (() => hexNonce(16)))(), 'nonce');
   if (nonce.length > API_KEY_DEFAULTS.maxNonceLength) {

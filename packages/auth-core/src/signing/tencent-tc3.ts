@@ -2,7 +2,7 @@
 // and TencentCloud/signature-process-demo (see shared reference §2.3).
 import { systemClock } from '../clock.js';
 import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
-import { deriveHmacSha256Key, hmacHex, isoDate, sha256Hex } from './internal/encoding.js';
+import { cachedSigningKey, hmacHex, isoDate, sha256Hex } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
 export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
@@ -78,7 +78,7 @@ export function signTencentTc3(
   const canonicalRequest = `${method}\n/\n${request.query ?? ''}\n${canonicalHeaders}\n${signedHeaders}\n${sha256Hex(request.payload)}`;
   const scope = `${date}/${service}/tc3_request`;
   const stringToSign = `${TC3_ALGORITHM}\n${timestamp}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signingKey = deriveHmacSha256Key(`TC3${secretKey}`, [date, service, 'tc3_request']);
+  const signingKey = cachedSigningKey(`TC3${secretKey}`, [date, service, 'tc3_request']);
   const signature = hmacHex('sha256', signingKey, stringToSign);
 
   const headers: Record<string, string> = {

@@ -1,9 +1,10 @@
 // Twilio webhook signatures (X-Twilio-Signature), per Twilio "Webhooks security" and the behaviour
 // of twilio-node src/webhooks/webhooks.ts (reference §2.4).
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring';
 import { requireCredential } from './errors.js';
 import { constantTimeEqual, sha256Hex } from './internal/encoding.js';
+import { compareStrings, sortSmall } from './internal/sort.js';
 
 /** Form params of the webhook; an array is a param sent several times. */
 export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
@@ -14,16 +15,25 @@ export type TwilioParams = Readonly<Record<string, string | readonly string[]>>;
  */
 export function computeTwilioSignature(authToken: string, url: string, params?: TwilioParams): string {
   requireCredential(authToken, 'authToken', 'computeTwilioSignature', 'TWILIO_AUTH_TOKEN');
-  let data = url;
-  if (params !== undefined) {
-    for (const name of Object.keys(params).sort()) {
-      const value = params[name];
-      if (value === undefined) continue;
-      if (typeof value === 'string') data += name + value;
-      else for (const item of [...new Set(value)].sort()) data += name + item;
-    }
+  return createHmac('sha1', authToken)
+    .update(url + paramsText(params), 'utf8')
+    .digest('base64');
+}
+
+// Every param name followed by its value, names sorted; a repeated param's values de-duplicated and
+// sorted (what Twilio signs after the URL).
+function paramsText(params: TwilioParams | undefined): string {
+  if (params === undefined) return '';
+  let data = '';
+  const names = Object.keys(params);
+  if (names.length > 1) sortSmall(names, compareStrings);
+  for (const name of names) {
+    const value = params[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') data += name + value;
+    else for (const item of [...new Set(value)].sort()) data += name + item;
   }
-  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+  return data;
 }
 
 export interface VerifyTwilioSignatureInput {
@@ -38,26 +48,30 @@ export interface VerifyTwilioSignatureInput {
   signature: string | undefined;
 }
 
+/** A base64 HMAC-SHA1 is 28 characters. */
+const TWILIO_SIGNATURE_LENGTH = 28;
+
 const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
 
-// Adds `url` and, for http(s), its twin with the default port written out or left off. Works on the
-// text, not on `URL`, so the path and query keep the exact characters Twilio signed.
-function addPortForms(variants: Set<string>, url: string): void {
-  variants.add(url);
+// The URL's twin with the scheme's default port written out or left off (http(s) only), or
+// undefined. Works on the text, not on `URL`, so the path and query keep the exact characters
+// Twilio signed. A non-default port is never dropped: a signature for host:443 must not pass at
+// host:8443 (twilio-node drops any port).
+function defaultPortTwin(url: string): string | undefined {
   const match = AUTHORITY.exec(url);
-  if (match === null) return;
+  if (match === null) return undefined;
   const scheme = (match[1] as string).toLowerCase();
   const port = scheme === 'https://' ? ':443' : scheme === 'http://' ? ':80' : undefined;
-  if (port === undefined) return;
+  if (port === undefined) return undefined;
   const authority = match[2] as string;
   const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
   // A colon starts the port only after the closing bracket of an IPv6 literal.
   const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
   const rest = url.slice(match[0].length);
   const head = `${match[1]}${authority.slice(0, authority.length - hostAndPort.length)}`;
-  if (portStart === -1) variants.add(`${head}${hostAndPort}${port}${rest}`);
-  else if (hostAndPort.slice(portStart) === port)
-    variants.add(`${head}${hostAndPort.slice(0, portStart)}${rest}`);
+  if (portStart === -1) return `${head}${hostAndPort}${port}${rest}`;
+  if (hostAndPort.slice(portStart) === port) return `${head}${hostAndPort.slice(0, portStart)}${rest}`;
+  return undefined;
 }
 
 // The query re-encoded as Node's legacy `querystring` does (`+` and `%20` become `%20`, `%7E` becomes
@@ -68,32 +82,39 @@ function withLegacyQuerystring(url: string): string {
   return `${url.slice(0, queryStart)}?${stringifyQuerystring(parseQuerystring(url.slice(queryStart + 1)))}`;
 }
 
-// Twilio's backend is not consistent about the default port, so twilio-node accepts both forms, of
-// the URL as given, of its WHATWG-normalized form (`'` becomes `%27`, dot segments go) and of that
-// form's legacy query encoding. Unlike twilio-node, a non-default port is never dropped: a signature
-// for host:443 must not pass at host:8443.
-function urlVariants(url: string): string[] {
-  const variants = new Set<string>();
-  addPortForms(variants, url);
+// The URL forms Twilio may have signed besides the URL as given (tried first, as the form Twilio
+// signs when the console URL is what the app sees), most likely first: its default-port twin
+// (Twilio's backend is not consistent about the default port), then the WHATWG-normalized form
+// (`'` becomes `%27`, dot segments go), its twin, and both with the legacy query encoding.
+function otherUrlVariants(url: string): string[] {
+  const variants: string[] = [];
+  const twin = defaultPortTwin(url);
+  if (twin !== undefined) variants.push(twin);
   let normalized: string;
   try {
     normalized = new URL(url).toString();
   } catch {
-    return [...variants];
+    return variants;
   }
-  const normalizedForms = new Set<string>();
-  addPortForms(normalizedForms, normalized);
-  for (const form of normalizedForms) {
-    variants.add(form);
-    variants.add(withLegacyQuerystring(form));
+  const normalizedTwin = defaultPortTwin(normalized);
+  const later = [normalized, normalizedTwin, withLegacyQuerystring(normalized)];
+  if (normalizedTwin !== undefined) later.push(withLegacyQuerystring(normalizedTwin));
+  for (const form of later) {
+    if (form !== undefined && form !== url && !variants.includes(form)) variants.push(form);
   }
-  return [...variants];
+  return variants;
 }
 
 /**
- * Checks an `X-Twilio-Signature` in constant time against every URL form Twilio may have signed
- * (with and without the default port; as given, normalized, and with the legacy query encoding). With `body`, also requires the URL's
- * `bodySHA256` param to equal hex(sha256(body)), and signs the URL alone (JSON webhooks).
+ * Checks an `X-Twilio-Signature` against every URL form Twilio may have signed (as given, with and
+ * without the default port, normalized, and with the legacy query encoding). With `body`, also
+ * requires the URL's `bodySHA256` param to equal hex(sha256(body)), and signs the URL alone (JSON
+ * webhooks). Throws `SIGNATURE_MISSING_CREDENTIALS` for a missing `authToken` (a deployment
+ * mistake, not a forged request).
+ *
+ * Each comparison is constant-time. The forms are tried most likely first and the check stops at
+ * the first match: which form matched is not secret (the attacker chose the URL and knows which
+ * forms it has), only how much of a signature matched is, and timingSafeEqual hides that.
  */
 export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolean {
   const { authToken, url, signature } = input;
@@ -112,10 +133,19 @@ export function verifyTwilioSignature(input: VerifyTwilioSignatureInput): boolea
     if (bodyHash === null || !constantTimeEqual(bodyHash, sha256Hex(input.body))) return false;
     params = undefined;
   }
-  let valid = false;
-  // Every variant is checked (no early exit), so timing does not reveal which form matched.
-  for (const variant of urlVariants(url)) {
-    if (constantTimeEqual(signature, computeTwilioSignature(authToken, variant, params))) valid = true;
+  const provided = Buffer.from(signature, 'utf8');
+  // A base64 HMAC-SHA1 is 28 characters: a header of any other length matches no form.
+  if (provided.length !== TWILIO_SIGNATURE_LENGTH) return false;
+  const data = paramsText(params);
+  if (signatureMatches(provided, authToken, url + data)) return true;
+  for (const variant of otherUrlVariants(url)) {
+    if (signatureMatches(provided, authToken, variant + data)) return true;
   }
-  return valid;
+  return false;
+}
+
+// A top-level function, not a closure over `provided`: the closure measured 15 % slower.
+function signatureMatches(provided: Buffer, authToken: string, signed: string): boolean {
+  const expected = createHmac('sha1', authToken).update(signed, 'utf8').digest('base64');
+  return timingSafeEqual(provided, Buffer.from(expected, 'latin1'));
 }

@@ -2,6 +2,7 @@
 // Tencent TC3): one implementation of query/header canonicalization, so a fix lands everywhere.
 import { SIGNING_ERROR_CODES, SignatureError } from '../errors.js';
 import { percentEncode } from './encoding.js';
+import { compareStrings, sortSmall } from './sort.js';
 
 /** Query parameters; an array value sends the name once per value. */
 export type QueryInput = Readonly<Record<string, string | readonly string[]>>;
@@ -18,7 +19,7 @@ function comparePairs(a: readonly [string, string], b: readonly [string, string]
 
 /** Sorts encoded `[name, value]` pairs (in place) and joins them as `k=v&…`. */
 export function joinPairs(pairs: Array<[string, string]>): string {
-  if (pairs.length > 1) pairs.sort(comparePairs);
+  if (pairs.length > 1) sortSmall(pairs, comparePairs);
   let out = '';
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as [string, string];
@@ -48,7 +49,7 @@ export function canonicalQuerySortedRaw(query: QueryInput | undefined): string {
     if (typeof value === 'string') raw.push([name, value]);
     else for (const item of value) raw.push([name, item]);
   }
-  if (raw.length > 1) raw.sort(comparePairs);
+  if (raw.length > 1) sortSmall(raw, comparePairs);
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const [name, value] = raw[i] as [string, string];
@@ -128,7 +129,7 @@ export function formatCanonicalHeaders(
   grouped: Map<string, string[]>,
   joinValues: (values: string[]) => string,
 ): CanonicalHeaders {
-  const names = [...grouped.keys()].sort();
+  const names = sortSmall([...grouped.keys()], compareStrings);
   let canonical = '';
   let signed = '';
   for (let i = 0; i < names.length; i++) {

@@ -4,6 +4,7 @@
 // verify for a request that routes elsewhere. Anything a router could read two ways is refused.
 import { SIGNING_ERROR_CODES, SignatureError } from '../errors.js';
 import { percentEncode } from './encoding.js';
+import { compareStrings, sortSmall } from './sort.js';
 
 function refuse(message: string): never {
   throw new SignatureError(SIGNING_ERROR_CODES.SIGNATURE_INVALID_INPUT, message);
@@ -15,6 +16,7 @@ const HOST = /^(?:[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\])(?::[0-9]{
 // RFC 3986 pchar plus `/`, minus `%` (escapes are handled on their own).
 const PATH_KEEP = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+const SIMPLE_PATH = /^[A-Za-z0-9\-._~/]*$/;
 // Separators a server may decode before resolving dot segments: `/`, `%2F`, `\`, `%5C`.
 const SEGMENT_SEPARATOR = /\/|%2f/i;
 // `.`, `..` and their percent-encoded spellings, before any `;params` (Tomcat reads `..;x` as `..`).
@@ -77,6 +79,8 @@ export function canonicalHost(host: string): string {
  */
 export function canonicalPath(path: string): string {
   if (!path.startsWith('/')) refuse('the path must start with /');
+  // The common path: nothing to escape, no `%`, no segment starting with `.`, no leading `//`.
+  if (SIMPLE_PATH.test(path) && !path.includes('/.') && !path.startsWith('//')) return path;
   if (path.includes('\\') || /%5c/i.test(path)) refuse('a backslash in the path');
   const segments = path.split(SEGMENT_SEPARATOR);
   // segments[0] is the empty text before the leading `/`; segments[1] empty means `//` or `/%2F`.
@@ -108,6 +112,7 @@ export function canonicalPath(path: string): string {
 
 function formDecode(text: string): string {
   const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!spaced.includes('%')) return spaced;
   try {
     return decodeURIComponent(spaced);
   } catch {
@@ -127,7 +132,7 @@ export function canonicalQuery(pairs: ReadonlyArray<readonly [string, string | u
     const key = percentEncode(name);
     return [key, value === undefined ? key : `${key}=${percentEncode(value)}`] as const;
   });
-  if (encoded.length > 1) encoded.sort((a, b) => (a[0] === b[0] ? 0 : a[0] < b[0] ? -1 : 1));
+  if (encoded.length > 1) sortSmall(encoded, (a, b) => compareStrings(a[0], b[0]));
   return encoded.map((pair) => pair[1]).join('&');
 }
 

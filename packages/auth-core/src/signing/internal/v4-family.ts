@@ -8,7 +8,7 @@ import {
   type HeaderInput,
   joinTrimmedCollapsed,
 } from './canonical.js';
-import { compactIsoSeconds, deriveHmacSha256Key, hmacHex, type SignableBody, sha256Hex } from './encoding.js';
+import { cachedSigningKey, compactIsoSeconds, hmacHex, type SignableBody, sha256Hex } from './encoding.js';
 
 export interface V4Dialect {
   /** `AWS4-HMAC-SHA256` / `HMAC-SHA256`. */
@@ -102,7 +102,7 @@ export function signV4(dialect: V4Dialect, input: V4Input): V4Result {
   );
   const scope = `${date}/${input.region}/${input.service}/${dialect.terminator}`;
   const stringToSign = `${dialect.algorithm}\n${datetime}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signingKey = deriveHmacSha256Key(dialect.keyPrefix + input.secretAccessKey, [
+  const signingKey = cachedSigningKey(dialect.keyPrefix + input.secretAccessKey, [
     date,
     input.region,
     input.service,
