@@ -964,6 +964,42 @@ describe('documented differences (SDK quirks we do not copy)', () => {
     expect(sdkEncoded).toBe(ours.authorization);
   });
 
+  it('Aliyun ACS3: getAuthorization rewrites the FIRST `+`, `*` and `%7E` of the path before signing; we sign the canonical URI as given', () => {
+    // Decided: not copied. `pathname` is the canonical URI, already encoded; every encoder leaves
+    // nothing to rewrite (getEncodePath and signAliyunAcs3 encode `+` and `*` and keep `~`, so the
+    // properties above are byte-equal with the SDK on any raw path). Only a hand-encoded path with a
+    // raw `+`/`*` or a `%7E` differs, and there the SDK's `String#replace` with a string pattern
+    // rewrites the first occurrence only: it would sign `/a%20b+c` for `/a+b+c`, which is neither the
+    // doc's rule (every `+`, `*`, `%7E`) nor the path that is sent.
+    const headers = { host: 'oss.aliyuncs.com', 'x-acs-action': 'GetObject' };
+    const hashed = sha256Hex('');
+    const pathname = '/a+b+c/*x*/%7Ey%7E';
+    const ours = computeAcs3Authorization(
+      { method: 'GET', pathname, query: {}, headers },
+      hashed,
+      'ak',
+      'sk',
+    );
+    expect(ours.canonicalRequest.split('\n')[1]).toBe(pathname);
+    const sdk = aliyunAcs3Authorization({ method: 'GET', pathname, query: {}, headers }, hashed, 'ak', 'sk');
+    expect(sdk).not.toBe(ours.authorization);
+    // What the SDK signed: the first of each rewritten, the rest left.
+    const firstOnly = '/a%20b+c/%2Ax*/~y%7E';
+    expect(
+      computeAcs3Authorization({ method: 'GET', pathname: firstOnly, query: {}, headers }, hashed, 'ak', 'sk')
+        .authorization,
+    ).toBe(sdk);
+    // And on an encoder's path the two agree: nothing to rewrite.
+    const encoded = AliyunOpenApi.getEncodePath('/a+b/*x*/~y');
+    expect(encoded).toBe('/a%2Bb/%2Ax%2A/~y');
+    expect(
+      computeAcs3Authorization({ method: 'GET', pathname: encoded, query: {}, headers }, hashed, 'ak', 'sk')
+        .authorization,
+    ).toBe(
+      aliyunAcs3Authorization({ method: 'GET', pathname: encoded, query: {}, headers }, hashed, 'ak', 'sk'),
+    );
+  });
+
   it('Tencent: sign3 hashes JSON.stringify(payload) unless it is a Buffer, so a string body would be quoted', () => {
     const body = '{"PhoneNumberSet":["+8613711112222"]}';
     const ours = signTencentTc3(

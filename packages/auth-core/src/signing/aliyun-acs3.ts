@@ -79,7 +79,13 @@ function joinSortedTrimmed(values: string[]): string {
 
 /**
  * The ACS3 `Authorization` of a request whose headers are already complete: what Aliyun's
- * `OpenApiUtil.getAuthorization(request, 'ACS3-HMAC-SHA256', hashedPayload, ak, sk)` computes.
+ * `OpenApiUtil.getAuthorization(request, 'ACS3-HMAC-SHA256', hashedPayload, ak, sk)` computes for
+ * an encoded path (`OpenApiUtil.getEncodePath`, or what `signAliyunAcs3` sends).
+ *
+ * One documented difference: `pathname` is used as given. The SDK first rewrites the FIRST `+`,
+ * `*` and `%7E` of the path (`String#replace` with a string pattern), a no-op on any encoder's
+ * output; on a hand-encoded path it would sign neither the path sent nor the doc's rule (every
+ * occurrence), so it is not copied (test: signing-official-sdks "documented differences").
  */
 export function computeAcs3Authorization(
   request: Acs3CanonicalInput,
