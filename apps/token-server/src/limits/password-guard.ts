@@ -5,8 +5,12 @@ import { foldUsername } from '../users/username.js';
 import { ipBucket, limitKey } from './limit-key.js';
 import type { LimitStore } from './limit-store.js';
 
-/** The longest an attempt holds its slot: a process killed mid-check frees it after this. */
-const SLOT_TTL_MS = 30_000;
+/**
+ * The longest an attempt holds its slot: a process killed mid-check frees it after this. A late
+ * release landing in the next window only makes the count negative (permissive for that window),
+ * never blocks, since only a count above 1 refuses.
+ */
+const SLOT_TTL_MS = 10_000;
 
 /** Verifies a captcha answer (`x-captcha-token`); plug in the provider you use. */
 export type CaptchaVerifier = (token: string, context: { ip: string; action: string }) => Promise<boolean>;
@@ -36,6 +40,8 @@ export class PasswordGuard {
   readonly #limits: Limits;
   readonly #clock: Clock;
   readonly #captcha: CaptchaVerifier | undefined;
+  /** Slot releases that could not reach the store yet, per slot key (bounded by the slots' TTL). */
+  readonly #unreleased = new Map<string, number>();
 
   constructor(store: LimitStore, key: Buffer, limits: Limits, clock: Clock, captcha?: CaptchaVerifier) {
     this.#store = store;
@@ -96,12 +102,12 @@ export class PasswordGuard {
         throw new TokenServerError('captcha_required', 'solve the captcha and send it as x-captcha-token');
     }
     const slot = await this.#store.increment(keys.slot, SLOT_TTL_MS);
-    const release = () =>
-      this.#store.increment(keys.slot, SLOT_TTL_MS, -1).then(
-        () => undefined,
-        () => undefined, // the slot's TTL frees it anyway
-      );
-    if (slot.count !== 1) {
+    // An earlier attempt here could not give its slot back (the store was away): it is over, so
+    // land that release now rather than refuse this attempt until the background retry does.
+    const stale =
+      slot.count > 1 && (this.#unreleased.get(keys.slot) ?? 0) > 0 && (await this.#landRelease(keys.slot));
+    const release = () => this.#release(keys.slot, performance.now() + slot.ttlMs);
+    if (slot.count - (stale ? 1 : 0) > 1) {
       await release();
       throw new TokenServerError(
         'rate_limit_exceeded',
@@ -110,6 +116,48 @@ export class PasswordGuard {
       );
     }
     return release;
+  }
+
+  /**
+   * Gives the slot back. If the store is unreachable (the database went away mid-attempt) the
+   * request must not wait for it: the release is remembered and retried in the background until it
+   * lands or the slot's window has ended by itself, so the pair is not refused beyond the outage.
+   */
+  async #release(key: string, windowEnds: number): Promise<void> {
+    try {
+      await this.#store.increment(key, SLOT_TTL_MS, -1);
+      return;
+    } catch {
+      this.#unreleased.set(key, (this.#unreleased.get(key) ?? 0) + 1);
+    }
+    const retry = () => {
+      setTimeout(() => {
+        if ((this.#unreleased.get(key) ?? 0) === 0) return; // landed by the next attempt
+        if (performance.now() >= windowEnds) {
+          this.#forget(key);
+          return;
+        }
+        void this.#landRelease(key).then((landed) => landed || retry());
+      }, 250).unref();
+    };
+    retry();
+  }
+
+  /** Lands one remembered release of `key`; true when it did. */
+  async #landRelease(key: string): Promise<boolean> {
+    try {
+      await this.#store.increment(key, SLOT_TTL_MS, -1);
+    } catch {
+      return false;
+    }
+    this.#forget(key);
+    return true;
+  }
+
+  #forget(key: string): void {
+    const left = (this.#unreleased.get(key) ?? 0) - 1;
+    if (left > 0) this.#unreleased.set(key, left);
+    else this.#unreleased.delete(key);
   }
 
   async recordFailure(attempt: PasswordAttempt): Promise<void> {
