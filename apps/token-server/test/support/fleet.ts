@@ -19,6 +19,8 @@ import { createTestSchema, TEST_ARGON2 } from './test-app.js';
 
 const APP_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER_ENTRY = fileURLToPath(new URL('./fleet-server.ts', import.meta.url));
+// @lingpai/* from source in the children too (see the file), as vitest's alias does for the tests.
+const CHILD_TSCONFIG = fileURLToPath(new URL('./fleet-tsconfig.json', import.meta.url));
 
 export const FLEET_ISSUER = 'http://127.0.0.1:8080';
 export const FLEET_ENV_ID = 'fleet-env';
@@ -62,6 +64,7 @@ function envOf(config: InstanceEnv): NodeJS.ProcessEnv {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'test',
+    TSX_TSCONFIG_PATH: CHILD_TSCONFIG,
     DATABASE_URL: config.databaseUrl,
     DATABASE_SCHEMA: config.schema,
     LINGPAI_SECRET: config.secret,
