@@ -71,7 +71,7 @@ describe.skipIf(!built)(`built dist${missing}`, () => {
       ['StoreFullError', new core.StoreFullError('x')],
       ['SignatureError', new core.SignatureError('SIGNATURE_INVALID_INPUT', 'x')],
       ['ApiKeySignatureError', new core.ApiKeySignatureError('SIGNATURE_INVALID', 'x')],
-      ['TokenCacheError', new core.TokenCacheError('TOKEN_FETCH_FAILED', 'x')],
+      ['TokenCacheError', new core.TokenCacheError('TOKEN_FETCH_FAILED', 'k', 'x')],
       ['ConfigError', new core.ConfigError('key', 'x')],
     ];
     for (const [name, error] of names) expect(error.name, name).toBe(name);
