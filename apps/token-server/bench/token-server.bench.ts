@@ -12,12 +12,16 @@
 // - hand-rolled minimum token endpoint (RS256, EdDSA): Fastify, Basic auth against a client Map,
 //   async crypto.sign with a cached KeyObject, the audit row group-committed to PostgreSQL like ours;
 // - oidc-provider 9 client_credentials, JWT (resource indicator, RS256) and opaque (in-memory adapter);
-// - ours: client_credentials RS256/EdDSA on PostgreSQL, refresh rotation on PostgreSQL, the password
-//   grant against bare argon2id verifies, CloudBase's GET /auth/v1/token/introspect against bare.
+// - ours: client_credentials RS256/EdDSA on PostgreSQL (per-client counter in PostgreSQL, and again
+//   in process memory: the hand-rolled minimum has no rate limit), refresh rotation on PostgreSQL,
+//   the password grant against bare argon2id verifies, CloudBase's GET /auth/v1/token/introspect
+//   against bare.
+// Besides req/s and p99, each server reports its CPU per request (all threads, kernel included):
+// on a shared machine it moves less than throughput does.
 //
 // Environment: LINGPAI_BENCH_SECONDS (measured seconds per target, 10), LINGPAI_BENCH_ROUNDS (slices
 // they are cut into, 2), LINGPAI_BENCH_WARMUP (5), LINGPAI_BENCH_CONNECTIONS (32), LINGPAI_BENCH_ONLY
-// (comma-separated target ids), LINGPAI_BENCH_EXTRA=1 adds PGlite and the rate-limit-store variants,
+// (comma-separated target ids), LINGPAI_BENCH_EXTRA=1 adds PGlite, Redis-limit and password variants,
 // DATABASE_URL (postgres://postgres@127.0.0.1:5432/test).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -104,13 +108,27 @@ const TARGETS: Target[] = [
     label: 'oidc-provider client_credentials opaque',
     server: { script: 'oidc-provider-server.ts', config: { format: 'opaque' } },
   },
+  // The hand-rolled minimum has no rate limit at all; these show ours with its per-client counter
+  // in process memory (one instance), next to the PostgreSQL counter a fleet without Redis uses.
+  {
+    id: 'cc-rs256-memory',
+    group: 1,
+    label: 'ours client_credentials RS256, PostgreSQL + in-process limits',
+    server: pg('client_credentials', 'RS256', 'memory'),
+  },
+  {
+    id: 'cc-eddsa-memory',
+    group: 2,
+    label: 'ours client_credentials EdDSA, PostgreSQL + in-process limits',
+    server: pg('client_credentials', 'EdDSA', 'memory'),
+  },
   { id: 'argon2', group: 3, label: `bare argon2id verifies (OWASP), ${CONNECTIONS} in flight` },
   {
     id: 'password',
     group: 3,
     label: 'ours password grant (argon2id OWASP), PostgreSQL',
     server: pg('password', 'RS256'),
-    vary: 'device-id',
+    vary: 'account',
   },
 ];
 if (EXTRA) {
@@ -128,10 +146,11 @@ if (EXTRA) {
       server: pg('client_credentials', 'EdDSA', 'redis'),
     },
     {
-      id: 'cc-eddsa-memory',
-      group: 2,
-      label: 'ours client_credentials EdDSA, PostgreSQL + in-process limits',
-      server: pg('client_credentials', 'EdDSA', 'memory'),
+      id: 'password-memory',
+      group: 3,
+      label: 'ours password grant, PostgreSQL + in-process limits',
+      server: pg('password', 'RS256', 'memory'),
+      vary: 'account',
     },
     {
       id: 'cc-rs256-pglite',
@@ -240,7 +259,7 @@ interface Measured {
   statuses: Record<string, number>;
   /** Every response, warm-up included (for the server's CPU per request). */
   total: number;
-  /** Server CPU (µs) per response since it was ready; undefined for the in-process argon2 loop. */
+  /** Server CPU (µs) per response since it was ready (the argon2 loop: CPU per measured verify). */
   cpuPerRequest?: number;
 }
 
@@ -311,6 +330,8 @@ async function runGroup(targets: Target[]): Promise<Map<string, Measured>> {
         statuses,
         total: entry.total,
       };
+      const inProcessCpu = entry.slices.reduce((sum, s) => sum + (s.cpuMicros ?? 0), 0);
+      if (!entry.server && inProcessCpu > 0) measured.cpuPerRequest = inProcessCpu / ok;
       if (entry.server) {
         entry.server.proc.kill('SIGTERM');
         const cpu = await entry.server.lines.next(['CPU'], 15_000).catch(() => undefined);
@@ -385,7 +406,17 @@ const RATIOS: Array<{ label: string; of: string; over: string; target?: number }
     target: 0.8,
   },
   { label: 'password grant ÷ bare argon2id verifies', of: 'password', over: 'argon2', target: 0.9 },
+  {
+    label: 'password grant, in-process limits ÷ bare argon2id verifies',
+    of: 'password-memory',
+    over: 'argon2',
+  },
   { label: 'JWT introspection ÷ bare route', of: 'introspect', over: 'bare', target: 0.3 },
+  {
+    label: 'client_credentials RS256, in-process limits ÷ hand-rolled',
+    of: 'cc-rs256-memory',
+    over: 'hand-rs256',
+  },
   { label: 'client_credentials RS256, Redis limits ÷ hand-rolled', of: 'cc-rs256-redis', over: 'hand-rs256' },
   { label: 'client_credentials EdDSA, Redis limits ÷ hand-rolled', of: 'cc-eddsa-redis', over: 'hand-eddsa' },
   {

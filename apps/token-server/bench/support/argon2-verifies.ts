@@ -11,6 +11,7 @@ const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, ...DEFAULT_ARG
 
 serveCommands<{ concurrency: number; seconds: number }>(async ({ concurrency, seconds }) => {
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const end = started + seconds * 1_000;
   await Promise.all(
@@ -23,6 +24,7 @@ serveCommands<{ concurrency: number; seconds: number }>(async ({ concurrency, se
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
@@ -33,6 +35,7 @@ serveCommands<{ concurrency: number; seconds: number }>(async ({ concurrency, se
     p50: at(0.5),
     p99: at(0.99),
     statuses: {},
+    cpuMicros: used.user + used.system,
   };
   return slice;
 });

@@ -37,6 +37,8 @@ export interface OursConfig {
   limits: 'database' | 'redis' | 'memory';
   /** Refresh tokens to pre-create. */
   tokens?: number;
+  /** Accounts for the password target (at least the connection count). */
+  accounts?: number;
 }
 
 const config = configOf<OursConfig>();
@@ -104,19 +106,19 @@ switch (config.mode) {
     };
     break;
   }
-  case 'password':
-    await services.users.create({ username: 'bench-user', password: PASSWORD });
+  case 'password': {
+    // One account per connection: sign-ins of one account from one address run one at a time (the
+    // password guard's lock), and every connection here comes from 127.0.0.1.
+    const usernames = Array.from({ length: config.accounts ?? 64 }, (_, i) => `bench-user-${i}`);
+    await Promise.all(usernames.map((username) => services.users.create({ username, password: PASSWORD })));
     request = {
       method: 'POST',
       path: '/auth/v1/token',
       headers: { 'content-type': FORM },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: 'bench-user',
-        password: PASSWORD,
-      }).toString(),
+      accounts: { usernames, password: PASSWORD },
     };
     break;
+  }
   case 'introspect': {
     const user = await services.users.create({ username: 'bench-user', password: PASSWORD });
     const client = await services.clients.get(ENV_ID);

@@ -12,6 +12,8 @@ export interface ReadyMessage {
   body?: string;
   /** A file of live refresh tokens, one a line, for the refresh target. */
   tokensFile?: string;
+  /** Accounts for the password target: each connection signs in as its own. */
+  accounts?: { usernames: string[]; password: string };
 }
 
 let cpuAtReady: NodeJS.CpuUsage | undefined;
