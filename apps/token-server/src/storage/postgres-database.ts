@@ -210,9 +210,11 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
         },
       };
       try {
-        await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        // Lock first: concurrent CREATE SCHEMA IF NOT EXISTS is not safe (the losers get 23505), so
+        // instances starting together on a new schema create it one at a time.
         await tx.query('SELECT pg_advisory_lock($1)', [lockId]);
         try {
+          await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
           return await work(tx);
         } finally {
           await tx.query('SELECT pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
