@@ -420,7 +420,7 @@ const RATIOS: Array<{ label: string; of: string; over: string; target?: number }
   { label: 'client_credentials RS256, Redis limits ÷ hand-rolled', of: 'cc-rs256-redis', over: 'hand-rs256' },
   { label: 'client_credentials EdDSA, Redis limits ÷ hand-rolled', of: 'cc-eddsa-redis', over: 'hand-eddsa' },
   {
-    label: 'client_credentials EdDSA, memory limits ÷ hand-rolled',
+    label: 'client_credentials EdDSA, in-process limits ÷ hand-rolled',
     of: 'cc-eddsa-memory',
     over: 'hand-eddsa',
   },
