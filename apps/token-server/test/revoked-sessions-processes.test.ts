@@ -1,11 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceUrl } from '../../../test-support/services.js';
 import { buildApp } from '../src/app.js';
 import { createPostgresDatabase } from '../src/storage/postgres-database.js';
 import { createArgon2Hasher } from '../src/users/password-hasher.js';
-import { createTestSchema, ENV_ID, TEST_ARGON2, TEST_ISSUER, TEST_SECRET } from './support/test-app.js';
+import {
+  FLEET_ENV_ID,
+  FLEET_ISSUER,
+  type Instance,
+  killAllInstances,
+  startInstance,
+} from './support/fleet.js';
+import { createTestSchema, TEST_ARGON2, TEST_SECRET } from './support/test-app.js';
 
 /**
  * "Dead sids reach every instance": three real server processes on one PostgreSQL schema (and once
@@ -14,56 +19,10 @@ import { createTestSchema, ENV_ID, TEST_ARGON2, TEST_ISSUER, TEST_SECRET } from 
  * (or Redis pub/sub), long before the 30 s re-sync. Polled in a bounded loop (at most 2 s).
  */
 
-const APP_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('./support/server-process.ts', import.meta.url));
 const PASSWORD = 'DemoPass123!@#';
 const PROPAGATION_LIMIT_MS = 1_000;
 const POLL_BOUND_MS = 2_000;
-
-interface ServerProcess {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function startProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: APP_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server process did not start within 60 s: ${stderr}`));
-    }, 60_000);
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /LISTENING (\d+)/.exec(stdout);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({
-        url: `http://127.0.0.1:${match[1]}`,
-        async stop() {
-          if (child.exitCode !== null) return;
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 6_000);
-          await exited;
-          clearTimeout(killer);
-        },
-      });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server process exited (${code}) before listening: ${stderr}`));
-    });
-  });
-}
+const ENV_ID = FLEET_ENV_ID;
 
 async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${url}${path}`, {
@@ -102,7 +61,7 @@ async function msUntilRefused(url: string, accessToken: string, since: number): 
 
 function fleetSuite(label: string, databaseUrl: string, redisUrl: string | undefined): void {
   describe(`dead sids reach every instance: 3 processes on PostgreSQL${label}`, () => {
-    let servers: ServerProcess[] = [];
+    let servers: Instance[] = [];
     let dropSchema: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
@@ -111,7 +70,7 @@ function fleetSuite(label: string, databaseUrl: string, redisUrl: string | undef
       // Migrate, create the signing key and the user once, as an operator would before scaling out.
       const seed = await buildApp({
         secret: TEST_SECRET,
-        issuer: TEST_ISSUER,
+        issuer: FLEET_ISSUER,
         envId: ENV_ID,
         database: createPostgresDatabase({ url: databaseUrl, schema, poolSize: 2 }),
         passwordHasher: createArgon2Hasher(TEST_ARGON2),
@@ -120,19 +79,13 @@ function fleetSuite(label: string, databaseUrl: string, redisUrl: string | undef
       await seed.lingpai.users.create({ username: 'zhangsan', password: PASSWORD });
       await seed.close();
       await seed.lingpai.db.close();
-      const env = {
-        DATABASE_URL: databaseUrl,
-        DATABASE_SCHEMA: schema,
-        LINGPAI_SECRET: TEST_SECRET,
-        LINGPAI_ISSUER: TEST_ISSUER,
-        LINGPAI_ENV_ID: ENV_ID,
-        REDIS_URL: redisUrl ?? '',
-      };
-      servers = await Promise.all([startProcess(env), startProcess(env), startProcess(env)]);
+      const env = { databaseUrl, schema, secret: TEST_SECRET, ...(redisUrl ? { redisUrl } : {}) };
+      servers = await Promise.all(['A', 'B', 'C'].map((name) => startInstance(name, env)));
     }, 120_000);
 
     afterAll(async () => {
       await Promise.all(servers.map((server) => server.stop()));
+      await killAllInstances();
       await dropSchema?.();
     }, 30_000);
 
@@ -149,7 +102,7 @@ function fleetSuite(label: string, databaseUrl: string, redisUrl: string | undef
     }
 
     it('CloudBase sign-out (revoke {token}) on B: A and C refuse the access token within 1 s', async () => {
-      const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
+      const [a, b, c] = servers as [Instance, Instance, Instance];
       const tokens = await signInOn(a.url);
       expect(await accepts(c.url, tokens.access_token)).toEqual({ userinfo: true, introspect: true });
       const revoked = await post(b.url, `/auth/v1/revoke?client_id=${ENV_ID}`, {
@@ -167,7 +120,7 @@ function fleetSuite(label: string, databaseUrl: string, redisUrl: string | undef
     });
 
     it('user/signout on B with the Bearer token: C refuses it within 1 s', async () => {
-      const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
+      const [a, b, c] = servers as [Instance, Instance, Instance];
       const tokens = await signInOn(a.url);
       expect(await accepts(c.url, tokens.access_token)).toEqual({ userinfo: true, introspect: true });
       const signedOut = await post(
