@@ -1,7 +1,14 @@
 // Tencent Cloud API 3.0 signature TC3-HMAC-SHA256. Algorithm: cloud.tencent.com/document/api/382/52072
 // and TencentCloud/signature-process-demo (see shared reference §2.3).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
+import {
+  requireCredential,
+  requireCredentialsObject,
+  requireInput,
+  requireRequestObject,
+  SIGNING_ERROR_CODES,
+  SignatureError,
+} from './errors.js';
 import { cachedSigningKey, hmacHex, isoDate, sha256Hex } from './internal/encoding.js';
 import type { SigningOptions } from './options.js';
 
@@ -28,7 +35,10 @@ export interface TencentTc3Request {
   payload: string;
   /** `X-TC-Region`, e.g. `ap-guangzhou`; omitted when undefined. */
   region?: string;
-  /** Default: the first label of `host` (`sms`). */
+  /**
+   * Default: the first label of `host` (`sms`). Required when `host` is an IP address or `localhost`
+   * (a sandbox, a proxy): those name no service, so signing for "127" is refused.
+   */
   service?: string;
   /** Default `POST`. */
   method?: string;
@@ -64,7 +74,7 @@ export function signTencentTc3(
   const host = requireInput(request.host, 'host', owner);
   const action = requireInput(request.action, 'action', owner);
   const version = requireInput(request.version, 'version', owner);
-  const service = request.service ?? (host.split('.', 1)[0] as string);
+  const service = request.service ?? serviceFromHost(host, action, owner);
   const method = (request.method ?? 'POST').toUpperCase();
   const contentType = request.contentType ?? TC3_DEFAULT_CONTENT_TYPE;
   const signedHeaders = request.signedHeaders ?? 'content-type;host;x-tc-action';
@@ -92,4 +102,27 @@ export function signTencentTc3(
   if (request.region !== undefined) headers['X-TC-Region'] = request.region;
   if (credentials.token) headers['X-TC-Token'] = credentials.token;
   return { headers, canonicalRequest, stringToSign, signature, timestamp };
+}
+
+/**
+ * The first label of a `*.tencentcloudapi.com` host is its service. Pointed at a sandbox or proxy
+ * (`127.0.0.1:8080`, `localhost:3000`, `[::1]:8080`) it would be "127" or "localhost:3000", and
+ * Tencent (or a faithful fake) answers only "signature mismatch": refuse here, naming the fix.
+ * Only runs when `service` is not given, so the usual production call pays one regex test.
+ */
+function serviceFromHost(host: string, action: string, owner: string): string {
+  const label = host.split('.', 1)[0] as string;
+  // All digits: the first octet of an IPv4 address. A colon: a port (localhost:3000) or an IPv6 literal.
+  if (
+    /^\d+$/.test(label) ||
+    label.includes(':') ||
+    label.startsWith('[') ||
+    (label.length === 9 && label.toLowerCase() === 'localhost')
+  ) {
+    throw new SignatureError(
+      SIGNING_ERROR_CODES.SIGNATURE_INVALID_INPUT,
+      `${owner}: \`host\` "${host}" does not start with a service name (an IP address or localhost, as for a sandbox or a proxy), so \`service\` cannot be read from it — pass the service ${action} belongs to, e.g. service: 'sms' (the first label of sms.tencentcloudapi.com)`,
+    );
+  }
+  return label;
 }
