@@ -5,7 +5,7 @@
 //   live token);
 // - `password`: the password grant with the configured argon2id parameters (OWASP defaults);
 // - `introspect`: CloudBase's `GET /auth/v1/token/introspect` with a Bearer access token.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore, systemClock } from '@lingpai/auth-core';
@@ -146,6 +146,7 @@ if (typeof address !== 'object' || address === null) throw new Error('no address
 onStop(async () => {
   await app.close();
   await schema?.drop();
+  if (request.tokensFile) rmSync(request.tokensFile, { force: true });
 });
 if (config.mode === 'introspect') {
   // Another part of the server adds this route; until it exists the bench says so instead of measuring 404s.
