@@ -73,6 +73,10 @@ export async function authorizationCodeGrant(context: GrantContext): Promise<Tok
   if (row.redirect_uri !== redirectUri) {
     throw invalid('redirect_uri does not match the authorization request');
   }
+  // A redirect_uri the client has since stopped registering (a lost domain) redeems nothing.
+  if (!client.redirectUris.includes(row.redirect_uri)) {
+    throw invalid('redirect_uri is no longer registered for this client');
+  }
   if (row.code_challenge === null) {
     if (verifier !== undefined) {
       throw invalid('code_verifier sent, but the authorization request had no code_challenge');

@@ -64,11 +64,53 @@ interface PendingRow {
   scope: string;
 }
 
-function failureKeys(services: Services, ip: string) {
+/**
+ * How many per-address budgets one IPv6 /48 gets together. A /48 is one site's allocation and holds
+ * 65 536 /64s, so per-/64 counting alone would give whoever holds one 65 536 budgets; a /48 shared
+ * by many subscribers (an ISP handing out /56s) still gets sixteen of them before it is refused.
+ */
+export const USER_CODE_SITE_FACTOR = 16;
+
+interface AttemptBudget {
+  key: string;
+  limit: number;
+}
+
+/** The counters a lookup from `ip` spends: its address (IPv6: /64), and for IPv6 its /48 too. */
+function attemptBudgets(services: Services, ip: string): AttemptBudget[] {
+  const perIp = services.config.limits.userCodeFailuresPerIp;
   const bucket = ipBucket(ip);
-  return {
-    count: limitKey(services.hmacKey, 'uc-ip', bucket),
-    lock: limitKey(services.hmacKey, 'uc-lock', bucket),
+  const budgets = [{ key: limitKey(services.hmacKey, 'uc-ip', bucket), limit: perIp }];
+  if (bucket.endsWith('::/64')) {
+    const site = `${bucket.split(':').slice(0, 3).join(':')}::/48`;
+    budgets.push({ key: limitKey(services.hmacKey, 'uc-site', site), limit: perIp * USER_CODE_SITE_FACTOR });
+  }
+  return budgets;
+}
+
+/**
+ * Takes one guess from each budget of `ip` *before* the lookup, so a parallel burst cannot pass a
+ * "still under the limit?" check together: every request is counted atomically as it arrives, and
+ * the (limit + 1)th is refused whatever its timing. A budget already spent refuses without touching
+ * the wider one, so an address hammering after its refusal does not use up its neighbours' /48.
+ * Returns the give-back for a right code, which must not count against the address.
+ */
+async function takeAttempt(services: Services, ip: string): Promise<() => Promise<void>> {
+  const windowMs = services.config.limits.userCodeFailureWindow * 1_000;
+  const taken: string[] = [];
+  for (const budget of attemptBudgets(services, ip)) {
+    const counted = await services.limits.increment(budget.key, windowMs);
+    taken.push(budget.key);
+    if (counted.count > budget.limit) {
+      throw new TokenServerError('rate_limit_exceeded', 'too many wrong user codes; try again later', {
+        retryAfter: Math.max(1, Math.ceil(counted.ttlMs / 1_000)),
+      });
+    }
+  }
+  return async () => {
+    // Should the window end between the two calls, this starts the next one a guess richer: one
+    // guess per *right* code, which an attacker does not have.
+    for (const key of taken) await services.limits.increment(key, windowMs, -1);
   };
 }
 
@@ -83,35 +125,25 @@ async function pendingRow(services: Services, hash: string): Promise<PendingRow 
 
 /**
  * Looks up the pending, unexpired device authorization a person's user code names — the first step
- * of every approval page (the interaction API, `POST /auth/v1/user/device/authorize`). Wrong codes
- * are counted per IP (IPv6 per /64); past `limits.userCodeFailuresPerIp` in
- * `limits.userCodeFailureWindow` every lookup from there, right or wrong, is refused with
- * `rate_limit_exceeded` until the window ends, so the code space cannot be walked (RFC 8628 §5.1).
+ * of every approval page (the interaction API, `POST /auth/v1/user/device/authorize`). Every lookup
+ * takes a guess from its address's budget first (IPv6 per /64, and its /48 gets
+ * `USER_CODE_SITE_FACTOR` budgets together); a right code gives its guess back. Past
+ * `limits.userCodeFailuresPerIp` in `limits.userCodeFailureWindow` every lookup from there, right or
+ * wrong, is refused with `rate_limit_exceeded` until the window ends, so the code space cannot be
+ * walked (RFC 8628 §5.1) — not even by a burst sent all at once, or spread over instances (the
+ * counters live in the shared limit store).
  */
 export async function findPendingDevice(
   services: Services,
   userCode: string,
   ip: string,
 ): Promise<PendingDevice | undefined> {
-  const keys = failureKeys(services, ip);
-  const now = services.clock.now();
-  const lockedUntil = await services.limits.get(keys.lock);
-  if (lockedUntil !== undefined && Number(lockedUntil) > now) {
-    throw new TokenServerError('rate_limit_exceeded', 'too many wrong user codes; try again later', {
-      retryAfter: Math.max(1, Math.ceil((Number(lockedUntil) - now) / 1_000)),
-    });
-  }
+  const giveBack = await takeAttempt(services, ip);
   const normalized = normalizeUserCode(userCode);
   const row = normalized ? await pendingRow(services, userCodeHash(services.hmacKey, normalized)) : undefined;
   const client = row ? await services.clients.get(row.client_id) : undefined;
-  if (!row || !client) {
-    const windowMs = services.config.limits.userCodeFailureWindow * 1_000;
-    const counted = await services.limits.increment(keys.count, windowMs);
-    if (counted.count >= services.config.limits.userCodeFailuresPerIp) {
-      await services.limits.set(keys.lock, String(now + counted.ttlMs), Math.max(1, counted.ttlMs));
-    }
-    return undefined;
-  }
+  if (!row || !client) return undefined;
+  await giveBack();
   return { clientId: client.id, clientName: client.name, scope: parseScope(row.scope) ?? [] };
 }
 

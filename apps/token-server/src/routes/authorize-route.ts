@@ -14,6 +14,7 @@ import {
   resolveClientAndRedirect,
   validateAuthorizationRequest,
 } from '../interactions/authorization-request.js';
+import { authorizeErrorHandler } from '../interactions/authorize-error-page.js';
 import { ensureBrowser } from '../interactions/browser-binding.js';
 import { hasConsent } from '../interactions/consent-store.js';
 import { cookiePolicy } from '../interactions/cookies.js';
@@ -52,8 +53,8 @@ function redirect(reply: FastifyReply, location: string): FastifyReply {
 
 /**
  * `GET /auth/v1/authorize` (RFC 6749 §4.1.1, RFC 7636, RFC 9207, OIDC Core §3.1.2). An unknown
- * client or unregistered redirect_uri gets an error on our own origin (the error handler's JSON),
- * never a redirect; every other refusal goes back to the redirect_uri with `error`,
+ * client or unregistered redirect_uri gets an error on our own origin (a static HTML page for a
+ * browser, the error JSON otherwise: interactions/authorize-error-page.ts), never a redirect; every other refusal goes back to the redirect_uri with `error`,
  * `error_description`, `state` and `iss`. With a login session that the request accepts and consent
  * on record (or a first-party client), the code is issued at once; otherwise the browser goes to the
  * login page with an interaction bound to it.
@@ -71,14 +72,21 @@ export function createAuthorizeRoute(
           summary: 'Authorization endpoint (authorization code with PKCE)',
           description:
             'RFC 6749 §4.1.1, RFC 7636, RFC 9207 (iss), OIDC Core §3.1.2 (prompt, max_age, nonce). Answers 303 to the ' +
-            'client (code or error) or to the login page; an unknown client or redirect_uri gets a JSON error here.',
+            'client (code or error) or to the login page; an unknown client or redirect_uri gets an error here: ' +
+            'a static HTML page when Accept names text/html (and not JSON), else the JSON error.',
           tags: ['authorize'],
           querystring: AuthorizeQuery,
           response: { 303: EmptyObject, ...ERROR_RESPONSES },
         },
+        errorHandler: authorizeErrorHandler,
       },
       async (request, reply) => {
-        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        // The redirect's Location carries a code or an interaction id: whatever page the browser
+        // lands on next gets no Referer from this answer (RFC 9700 §4.2.4).
+        reply
+          .header('cache-control', 'no-store')
+          .header('pragma', 'no-cache')
+          .header('referrer-policy', 'no-referrer');
         const query = request.query as AuthorizationQuery;
         // Throws before anything can redirect: the error page.
         const { client, redirectUri } = await resolveClientAndRedirect(services, query);

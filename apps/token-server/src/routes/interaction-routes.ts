@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LoadedClient } from '../clients/client-registry.js';
 import { hashToken } from '../crypto/opaque-token.js';
@@ -31,6 +31,7 @@ import {
 } from '../interactions/interaction-store.js';
 import { type LoginSession, readLoginSession, startLoginSession } from '../interactions/login-session.js';
 import { assertJsonBody, assertSameOrigin } from '../interactions/same-origin.js';
+import { DEVICE_APPROVAL_MAX_AGE_SECONDS } from './device-routes.js';
 import { headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -128,8 +129,14 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
   const issuer = services.config.issuer;
   const policy = cookiePolicy(issuer);
 
-  const sameOriginGet = async (request: FastifyRequest) => assertSameOrigin(request, issuer);
-  const sameOriginJsonPost = async (request: FastifyRequest) => {
+  // Set before the origin checks so refusals carry them too. These answers are only ever read by our
+  // own page's fetch: never framed (clickjacking, RFC 9700 §4.16), never a Referer source (§4.2.4).
+  const sameOriginGet = async (request: FastifyRequest, reply: FastifyReply) => {
+    browserAnswerHeaders(reply);
+    assertSameOrigin(request, issuer);
+  };
+  const sameOriginJsonPost = async (request: FastifyRequest, reply: FastifyReply) => {
+    browserAnswerHeaders(reply);
     assertSameOrigin(request, issuer);
     assertJsonBody(request);
   };
@@ -158,6 +165,37 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     return view;
   }
 
+  /**
+   * Approving a device hands it a session of this user, so — as at
+   * `POST /auth/v1/user/device/authorize` — only a sign-in under `DEVICE_APPROVAL_MAX_AGE_SECONDS`
+   * old may give it. A weeks-old login session would otherwise turn a phished
+   * `verification_uri_complete` link into a one-click approval (RFC 8628 §5.4).
+   */
+  function freshForDevice(authTime: number): boolean {
+    return services.clock.now() - authTime < DEVICE_APPROVAL_MAX_AGE_SECONDS * 1_000;
+  }
+
+  /** Whether the page must (again) ask the user to log in before this interaction can be approved. */
+  function needsLogin(row: InteractionRow): boolean {
+    if (row.user_sub === null || row.auth_time === null) return true;
+    return row.kind === 'device' && !freshForDevice(row.auth_time.getTime());
+  }
+
+  /**
+   * The client's redirect_uri for this interaction, if the client still registers it: a URI removed
+   * while the interaction was open (its domain lost or compromised) must receive neither a code nor
+   * a refusal — sending the browser there would be an open redirect (RFC 9700 §4.11).
+   */
+  function stillRegistered(row: InteractionRow & { kind: 'authorize' }, client: LoadedClient): string {
+    if (!client.redirectUris.includes(row.params.redirect_uri)) {
+      throw new TokenServerError(
+        'interaction_expired',
+        'the client no longer accepts this redirect_uri; start again from the application',
+      );
+    }
+    return row.params.redirect_uri;
+  }
+
   async function consentNeeded(row: InteractionRow, client: LoadedClient): Promise<boolean> {
     // A device can be anywhere: its user always confirms (RFC 8628 §5.4, remote phishing).
     if (row.kind === 'device') return true;
@@ -173,7 +211,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       kind: row.kind,
       client: { id: client.id, name: client.name, first_party: client.firstParty },
       scopes: row.params.scope,
-      needs_login: row.user_sub === null,
+      needs_login: needsLogin(row),
       needs_consent: await consentNeeded(row, client),
       ...(user ? { user } : {}),
       ...(row.kind === 'device' ? { user_code: formatUserCode(openUserCode(id, row)) } : {}),
@@ -202,6 +240,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     scope: string[],
     client: LoadedClient,
   ): Promise<string> {
+    const redirectUri = stillRegistered(row, client);
     const code = await services.db.transaction(async (tx) => {
       const finished = await finishInteraction(services, tx, row, 'done', true);
       if (!finished || finished.user_sub === null) return undefined;
@@ -214,10 +253,15 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       });
     });
     if (code === undefined) throw alreadyDone();
-    return authorizationResponseUrl(row.params.redirect_uri, issuer, { code, state: row.params.state });
+    return authorizationResponseUrl(redirectUri, issuer, { code, state: row.params.state });
   }
 
-  function refusalUrl(row: InteractionRow & { kind: 'authorize' }, description: string): string {
+  function refusalUrl(
+    row: InteractionRow & { kind: 'authorize' },
+    client: LoadedClient | undefined,
+    description: string,
+  ): string | undefined {
+    if (client === undefined || !client.redirectUris.includes(row.params.redirect_uri)) return undefined;
     return authorizationResponseUrl(row.params.redirect_uri, issuer, {
       error: 'access_denied',
       error_description: description,
@@ -305,6 +349,12 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       const body = request.body as { scopes?: string[] };
       const row = await forPost(request, id);
       if (row.user_sub === null) throw new TokenServerError('login_required', 'log in before approving');
+      if (needsLogin(row)) {
+        throw new TokenServerError(
+          'login_required',
+          `log in again: approving a device needs a sign-in under ${DEVICE_APPROVAL_MAX_AGE_SECONDS / 60} minutes old`,
+        );
+      }
       const scope = chosenScope(row, body.scopes);
       const client = await clientOf(row);
       if (row.kind === 'authorize') {
@@ -350,7 +400,12 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       const finished = await finishInteraction(services, services.db, row, 'aborted', row.kind === 'device');
       if (!finished) throw alreadyDone();
       if (row.kind === 'authorize') {
-        return { status: 'denied', redirect_to: refusalUrl(row, 'the user denied the request') };
+        const redirectTo = refusalUrl(
+          row,
+          await services.clients.get(row.client_id),
+          'the user denied the request',
+        );
+        return { status: 'denied', ...(redirectTo === undefined ? {} : { redirect_to: redirectTo }) };
       }
       if (!(await denyDevice(services, openUserCode(id, row)))) {
         throw new TokenServerError(
@@ -379,7 +434,12 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       const finished = await finishInteraction(services, services.db, row, 'aborted', false);
       if (!finished) throw alreadyDone();
       if (row.kind === 'authorize') {
-        return { status: 'aborted', redirect_to: refusalUrl(row, 'the user aborted the interaction') };
+        const redirectTo = refusalUrl(
+          row,
+          await services.clients.get(row.client_id),
+          'the user aborted the interaction',
+        );
+        return { status: 'aborted', ...(redirectTo === undefined ? {} : { redirect_to: redirectTo }) };
       }
       return { status: 'aborted' };
     },
@@ -429,7 +489,13 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       ensureBrowser(request, reply, services, policy);
       const id = await createInteraction(
         services,
-        { kind: 'device', clientId: pending.clientId, browserHash: browser.hash, login: session },
+        {
+          kind: 'device',
+          clientId: pending.clientId,
+          browserHash: browser.hash,
+          // A login session too old to approve a device does not count as a login here.
+          login: session && freshForDevice(session.authTime) ? session : undefined,
+        },
         (interactionId) => ({
           scope: pending.scope,
           user_code_sealed: sealUserCode(interactionId, normalized),
@@ -444,4 +510,15 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
 /** The user code as the device shows it, `XXXX-XXXX` (what is sealed is already normalized). */
 function formatUserCode(normalized: string): string {
   return `${normalized.slice(0, 4)}-${normalized.slice(4)}`;
+}
+
+/**
+ * Headers for every interaction answer: no framing (`frame-ancestors 'none'` and, for browsers
+ * without CSP level 2, `X-Frame-Options`), no Referer from it, and nothing to load or run.
+ */
+function browserAnswerHeaders(reply: FastifyReply): void {
+  reply
+    .header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer');
 }
