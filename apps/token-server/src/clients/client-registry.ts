@@ -4,10 +4,19 @@ import { hashToken, newOpaqueToken, type RandomSource } from '../crypto/opaque-t
 import { ConfigError } from '../errors.js';
 import type { Database } from '../storage/database.js';
 import { SESSIONS_CHANNEL } from '../tokens/revoked-sessions.js';
-import { type Client, type ClientInput, GRANT_TYPES, validateClientInput } from './client.js';
+import {
+  CLIENT_ID_PATTERN,
+  type Client,
+  type ClientInput,
+  GRANT_TYPES,
+  validateClientInput,
+} from './client.js';
 import { compileAllowList } from './ip-allow-list.js';
 
 export const CLIENTS_CHANNEL = 'lingpai_clients';
+
+/** Unknown ids remembered (each at most 128 characters). */
+const MAX_CACHED_MISSES = 10_000;
 
 interface ClientRow {
   id: string;
@@ -61,7 +70,12 @@ export class ClientRegistry {
   readonly #db: Database;
   readonly #clock: Clock;
   readonly #random: RandomSource;
-  readonly #cache = new Map<string, { client: LoadedClient | undefined; at: number }>();
+  readonly #cache = new Map<string, { client: LoadedClient; at: number }>();
+  /**
+   * Ids looked up and not found, apart from the registered ones: a caller probing random ids must
+   * neither cost a query each nor, by filling one shared map, push the real clients out of it.
+   */
+  readonly #misses = new Map<string, number>();
   readonly #ttlMs: number;
   #origins: { at: number; set: Set<string> } | undefined;
 
@@ -76,19 +90,29 @@ export class ClientRegistry {
   invalidate(id?: string): void {
     if (id === undefined || id === '*') this.#cache.clear();
     else this.#cache.delete(id);
+    // A miss may have become a registration (or the other way round): forget them all, they are cheap.
+    this.#misses.clear();
     this.#origins = undefined;
   }
 
   async get(id: string): Promise<LoadedClient | undefined> {
+    // No registration can have any other id: a 10 KB id from a Basic header, a NUL, a case or
+    // Unicode look-alike is unknown without a query, and is never kept in memory.
+    if (!CLIENT_ID_PATTERN.test(id)) return undefined;
     const now = this.#clock.now();
     const hit = this.#cache.get(id);
     if (hit && now - hit.at < this.#ttlMs) return hit.client;
+    const missedAt = this.#misses.get(id);
+    if (missedAt !== undefined && now - missedAt < this.#ttlMs) return undefined;
     const rows = await this.#db.query<ClientRow>('SELECT * FROM clients WHERE id = $1', [id]);
-    const client = rows[0]
-      ? { ...fromRow(rows[0]), allowList: compileAllowList(rows[0].ip_allow) }
-      : undefined;
-    // Cache misses too (bounded), so probing unknown ids does not cost a query each.
-    if (this.#cache.size > 10_000) this.#cache.clear();
+    if (!rows[0]) {
+      // Misses are cached too (so probing unknown ids does not cost a query each), in a map of their
+      // own, bounded: a flood of them evicts only other misses.
+      if (this.#misses.size >= MAX_CACHED_MISSES) this.#misses.delete(this.#misses.keys().next().value!);
+      this.#misses.set(id, now);
+      return undefined;
+    }
+    const client = { ...fromRow(rows[0]), allowList: compileAllowList(rows[0].ip_allow) };
     this.#cache.set(id, { client, at: now });
     return client;
   }

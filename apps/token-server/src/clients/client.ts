@@ -57,6 +57,9 @@ export interface ClientInput {
   secret?: string;
 }
 
+/** What a client id may look like; anything else is refused before it reaches a query or a cache. */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 
 function exactUri(field: string, value: string): string {
@@ -90,7 +93,7 @@ function origin(field: string, value: string): string {
 
 /** Validates a client registration; every problem names the field. */
 export function validateClientInput(input: ClientInput): Omit<Client, 'secretHash' | 'serviceAccountSub'> {
-  if (typeof input.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(input.id)) {
+  if (typeof input.id !== 'string' || !CLIENT_ID_PATTERN.test(input.id)) {
     throw new ConfigError(
       `client id "${String(input.id)}" must be 1–128 characters of letters, digits, '.', '_', ':' or '-'`,
     );
@@ -114,6 +117,15 @@ export function validateClientInput(input: ClientInput): Omit<Client, 'secretHas
   for (const scope of [...scopes, ...(input.defaultScopes ?? [])]) {
     if (!SCOPE_TOKEN.test(scope))
       throw new ConfigError(`client ${input.id}: scope "${scope}" is not a valid scope token`);
+  }
+  // `admin` is the service account's scope (CloudBase's 超级管理员), granted by client_credentials.
+  // A client that also signs users in would hand it to every user by default (user grants fall back
+  // to the client's scopes): keep the two apart, one client for each.
+  const userGrants = grantTypes.filter((grant) => grant !== GRANT_TYPES.clientCredentials);
+  if (scopes.includes(ADMIN_SCOPE) && userGrants.length > 0) {
+    throw new ConfigError(
+      `client ${input.id}: the "${ADMIN_SCOPE}" scope is for client_credentials only, but this client also has ${userGrants.join(', ')}; register a separate client for user sign-in`,
+    );
   }
   const defaultScopes = [...new Set(input.defaultScopes ?? [])];
   for (const scope of defaultScopes) {

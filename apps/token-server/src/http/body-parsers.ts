@@ -1,5 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { TokenServerError } from '../errors.js';
+import { hasDuplicateKey } from './json-duplicate-keys.js';
+
+/**
+ * RFC 8259 §8.1: JSON is UTF-8, and form bodies are decoded as UTF-8 here. A body declared in any
+ * other charset would be read as something other than what its sender meant (and than what a
+ * charset-aware proxy in front of us inspected): refuse it rather than guess.
+ */
+function assertUtf8(contentType: string | undefined): void {
+  const match = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '');
+  if (match && !/^utf-?8$/i.test(match[1] ?? '')) {
+    throw new TokenServerError('unsupported_media_type', 'send the body as UTF-8 (charset=utf-8)');
+  }
+}
 
 /**
  * Bodies the server reads: JSON (`application/json`, and `text/plain` because CloudBase's official
@@ -24,14 +37,18 @@ export function registerBodyParsers(app: FastifyInstance): void {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TokenServerError('invalid_request', 'the body must be a JSON object');
     }
+    if (hasDuplicateKey(body)) {
+      throw new TokenServerError('invalid_request', 'a parameter is given more than once (RFC 6749 §3.2)');
+    }
     return value;
   };
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     ['application/json', 'text/plain'],
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (request, body, done) => {
       try {
+        assertUtf8(request.headers['content-type']);
         done(null, parseJson(body as string));
       } catch (error) {
         done(error as Error, undefined);
@@ -41,7 +58,13 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
-    (_request, body, done) => {
+    (request, body, done) => {
+      try {
+        assertUtf8(request.headers['content-type']);
+      } catch (error) {
+        done(error as Error, undefined);
+        return;
+      }
       const out: Record<string, string | string[]> = Object.create(null);
       for (const [name, value] of new URLSearchParams(body as string)) {
         const existing = out[name];

@@ -1,5 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { StorageUnavailableError, TokenServerError } from '../errors.js';
+import { pgErrorCode } from '../storage/database.js';
+
+/**
+ * SQLSTATEs that mean "PostgreSQL cannot store these characters": a NUL (`\u0000`, which JSON and
+ * percent-encoding both carry) in a text parameter is 22021, in a jsonb value 22P05. The input is the
+ * caller's fault, so it is a 400 — not a 500 that pages someone, on every route at once.
+ */
+const UNSTORABLE_TEXT_SQLSTATES = new Set(['22021', '22P05']);
 
 function send(reply: FastifyReply, error: TokenServerError): FastifyReply {
   reply.code(error.status ?? 500);
@@ -18,6 +26,12 @@ export function toTokenServerError(error: unknown): TokenServerError {
       'the service is temporarily unavailable; retry shortly',
       { retryAfter: 1, cause: error },
     );
+  }
+  const sqlState = pgErrorCode(error);
+  if (sqlState !== undefined && UNSTORABLE_TEXT_SQLSTATES.has(sqlState)) {
+    return new TokenServerError('invalid_request', 'the request contains characters that cannot be stored', {
+      cause: error,
+    });
   }
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
   if (fastifyError.validation) {

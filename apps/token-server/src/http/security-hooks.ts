@@ -16,6 +16,28 @@ const CREDENTIAL_PARAMS = [
 /** Paths that browsers use with cookies: no CORS ever (the login page is same-origin). */
 export const INTERACTION_PREFIX = '/auth/v1/interaction';
 
+/**
+ * Whether a request is for an interaction route, judged on the path the router matches: it
+ * percent-decodes (`/auth/v1/%69nteraction/…` is routed to the interaction handlers), so the raw URL
+ * is not enough. A preflight has no route of its own, so its path is decoded the same way.
+ */
+export function isInteractionPath(request: {
+  url: string;
+  routeOptions: { url?: string | undefined };
+}): boolean {
+  const routed = request.routeOptions.url;
+  if (routed !== undefined) return routed.startsWith(INTERACTION_PREFIX);
+  const question = request.url.indexOf('?');
+  const path = question === -1 ? request.url : request.url.slice(0, question);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true; // undecodable: no CORS for it
+  }
+  return decoded.replace(/\/{2,}/g, '/').startsWith(INTERACTION_PREFIX);
+}
+
 export function registerSecurityHooks(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request) => {
     const question = request.url.indexOf('?');
@@ -34,7 +56,7 @@ export function registerSecurityHooks(app: FastifyInstance, services: Services):
   // CORS only for origins some client registered, without credentials, never on interaction routes.
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
-    if (typeof origin !== 'string' || request.url.startsWith(INTERACTION_PREFIX)) return;
+    if (typeof origin !== 'string' || isInteractionPath(request)) return;
     const allowed = await services.clients.corsOrigins();
     if (!allowed.has(origin)) return;
     reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
@@ -54,7 +76,11 @@ export function registerSecurityHooks(app: FastifyInstance, services: Services):
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (request.url.startsWith('/auth/v1/') && !reply.hasHeader('cache-control'))
+    // The routed path, not the raw URL: `/%61uth/v1/…` reaches the same handlers.
+    if (
+      (request.routeOptions.url ?? request.url).startsWith('/auth/v1/') &&
+      !reply.hasHeader('cache-control')
+    )
       reply.header('cache-control', 'no-store');
     return payload;
   });

@@ -1,7 +1,7 @@
 import type { Clock } from '@lingpai/auth-core';
 import type { Limits } from '../config.js';
 import { TokenServerError } from '../errors.js';
-import { foldUsername } from '../users/username.js';
+import { signInLimitIdentity } from '../users/username.js';
 import { ipBucket, limitKey } from './limit-key.js';
 import type { LimitStore } from './limit-store.js';
 
@@ -52,7 +52,7 @@ export class PasswordGuard {
   }
 
   #keys(attempt: PasswordAttempt) {
-    const user = foldUsername(attempt.username);
+    const user = signInLimitIdentity(attempt.username);
     const ip = ipBucket(attempt.ip);
     return {
       userIp: limitKey(this.#key, 'pw-ui', user, ip),

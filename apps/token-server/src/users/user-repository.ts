@@ -3,7 +3,7 @@ import type { RandomSource } from '../crypto/opaque-token.js';
 import { ConfigError } from '../errors.js';
 import { type Database, PG_UNIQUE_VIOLATION, pgErrorCode, type Queryable } from '../storage/database.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { foldUsername, isAcceptableUsername } from './username.js';
+import { foldUsername, isAcceptableUsername, normalizePhonePrefix } from './username.js';
 
 export interface User {
   sub: string;
@@ -99,7 +99,7 @@ export class UserRepository {
     const folded = foldUsername(identifier);
     const rows = await this.#db.query<UserRow>(
       'SELECT * FROM users WHERE username = $1 OR email = $2 OR phone_number = $3 LIMIT 2',
-      [folded, identifier.toLowerCase(), identifier.replace(/^\+86\s*/, '+86 ')],
+      [folded, identifier.toLowerCase(), normalizePhonePrefix(identifier)],
     );
     // Two different users matching one identifier would be ambiguous: refuse rather than guess.
     return rows.length === 1 ? rows[0] : undefined;

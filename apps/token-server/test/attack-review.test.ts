@@ -1,0 +1,423 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { createManualClock } from '@lingpai/auth-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRANT_TYPES } from '../src/clients/client.js';
+import { ClientRegistry } from '../src/clients/client-registry.js';
+import { ConfigError } from '../src/errors.js';
+import { hasDuplicateKey } from '../src/http/json-duplicate-keys.js';
+import type { Database } from '../src/storage/database.js';
+import { backends, basic, ENV_ID, startTestServer, type TestServer } from './support/test-app.js';
+
+/**
+ * An adversary's review of the token server: one test per attack, named after it. Those marked
+ * "fixed" failed on the code before the fix; the rest pin what held.
+ */
+
+const PASSWORD = 'DemoPass123!@#';
+const PHONE = '+86 13800138000';
+
+type Headers = Record<string, string>;
+
+describe.each(backends())('attack review on %s', (_name, backend) => {
+  let server: TestServer;
+  let confSecret: string;
+  let otherSecret: string;
+
+  const post = (url: string, payload: unknown, headers: Headers = {}, remoteAddress?: string) =>
+    server.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      ...(remoteAddress ? { remoteAddress } : {}),
+    });
+  const password = (username: string, pass: string, headers: Headers = {}, remoteAddress?: string) =>
+    post(
+      `/auth/v1/token?client_id=${ENV_ID}`,
+      { grant_type: 'password', username, password: pass },
+      headers,
+      remoteAddress,
+    );
+  const confSignIn = async (deviceId: string) => {
+    const response = await post(
+      '/auth/v1/token',
+      { grant_type: 'password', username: 'zhangsan', password: PASSWORD, scope: 'user' },
+      { authorization: basic('conf', confSecret), 'x-device-id': deviceId },
+    );
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as { access_token: string; refresh_token: string };
+  };
+  const confRefresh = (refreshToken: string, deviceId: string) =>
+    post(
+      '/auth/v1/token',
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      { authorization: basic('conf', confSecret), 'x-device-id': deviceId },
+    );
+  const introspectOwn = async (accessToken: string) =>
+    (
+      await server.app.inject({
+        method: 'GET',
+        url: '/auth/v1/token/introspect',
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
+    ).json() as Record<string, unknown>;
+
+  beforeAll(async () => {
+    server = await startTestServer(backend);
+    await server.addUser('zhangsan', PASSWORD);
+    await server.app.lingpai.users.create({ phoneNumber: PHONE, password: PASSWORD });
+    confSecret = (await server.addClient({
+      id: 'conf',
+      kind: 'confidential',
+      grantTypes: [GRANT_TYPES.password, GRANT_TYPES.refreshToken, GRANT_TYPES.clientCredentials],
+      scopes: ['user', 'api'],
+      refreshGraceSeconds: 10,
+      corsOrigins: ['https://app.example.com'],
+    })) as string;
+    otherSecret = (await server.addClient({
+      id: 'other',
+      kind: 'confidential',
+      grantTypes: [GRANT_TYPES.password, GRANT_TYPES.refreshToken],
+      scopes: ['user'],
+    })) as string;
+    await server.addClient({
+      id: 'pub',
+      kind: 'public',
+      grantTypes: [GRANT_TYPES.password, GRANT_TYPES.refreshToken],
+      scopes: ['user'],
+    });
+  });
+  afterAll(async () => server?.close());
+
+  // ── fixed ────────────────────────────────────────────────────────────────────────────────────
+
+  it('NUL byte injection: a \\u0000 in a username or a client_id (body, query, Basic) is a 400, not a 500', async () => {
+    const answers = [
+      await password('zhang\u0000san', 'x'),
+      await post('/auth/v1/token', {
+        grant_type: 'password',
+        client_id: 'a\u0000',
+        username: 'a',
+        password: 'x',
+      }),
+      await post('/auth/v1/token?client_id=%00', { grant_type: 'password', username: 'a', password: 'x' }),
+      await post(
+        '/auth/v1/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic('conf\u0000', confSecret) },
+      ),
+    ];
+    for (const answer of answers) {
+      expect(answer.statusCode, answer.body).toBeLessThan(500);
+      expect(answer.json()).toHaveProperty('error');
+    }
+    expect(answers[0]!.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('lockout bypass by respelling a phone number (+86, +86␠, +86\\t, +86\\u3000…): one identity, no fresh guesses', async () => {
+    const ip = '198.51.100.7';
+    for (let i = 0; i < 5; i++) {
+      expect((await password('+8613800138000', `wrong-${i}`, {}, ip)).statusCode).toBe(400);
+    }
+    // Each of these reaches the same account; before, each one opened a fresh (username, IP) budget.
+    for (const spelling of [
+      '+86 13800138000',
+      '+86  13800138000',
+      '+86\t13800138000',
+      '+86\ufeff13800138000',
+    ]) {
+      const answer = await password(spelling, PASSWORD, {}, ip);
+      expect(answer.statusCode, spelling).toBe(429);
+      expect(answer.json()).toMatchObject({ error: 'rate_limit_exceeded' });
+    }
+  });
+
+  it('CORS on interaction routes through a percent-encoded path (/auth/v1/%69nteraction): no CORS headers', async () => {
+    for (const method of ['OPTIONS', 'GET'] as const) {
+      const answer = await server.app.inject({
+        method,
+        url: '/auth/v1/%69nteraction/abc',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(answer.headers['access-control-allow-origin'], method).toBeUndefined();
+    }
+    // The token endpoint still answers the registered origin.
+    const token = await server.app.inject({
+      method: 'OPTIONS',
+      url: '/auth/v1/token',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(token.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+
+  it('duplicate JSON keys ({"grant_type":"password","grant_type":"client_credentials"}) are refused like duplicate form parameters', async () => {
+    for (const body of [
+      '{"grant_type":"password","grant_type":"client_credentials"}',
+      '{"grant_type":"password","grant_typ\\u0065":"client_credentials"}',
+    ]) {
+      const answer = await post('/auth/v1/token', body, { authorization: basic('conf', confSecret) });
+      expect(answer.statusCode, body).toBe(400);
+      expect(answer.json()).toMatchObject({ error: 'invalid_request' });
+    }
+    const form = await server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic('conf', confSecret),
+      },
+      payload: 'grant_type=password&grant_type=client_credentials',
+    });
+    expect(form.statusCode).toBe(400);
+  });
+
+  it('charset confusion: a body declared as UTF-16 or latin1 is refused (415), UTF-8 in any spelling is read', async () => {
+    const body = JSON.stringify({ grant_type: 'client_credentials' });
+    for (const type of ['application/json; charset=utf-16', 'text/plain;charset=latin1']) {
+      const answer = await post('/auth/v1/token', body, {
+        'content-type': type,
+        authorization: basic('conf', confSecret),
+      });
+      expect(answer.statusCode, type).toBe(415);
+    }
+    for (const type of ['application/json; charset="UTF-8"', 'text/plain;charset=utf8', 'APPLICATION/JSON']) {
+      const answer = await post('/auth/v1/token', body, {
+        'content-type': type,
+        authorization: basic('conf', confSecret),
+      });
+      expect(answer.statusCode, type).toBe(200);
+    }
+  });
+
+  it('scope widening to admin through a user grant: a client that signs users in cannot hold the admin scope', async () => {
+    await expect(
+      server.app.lingpai.clients.add({
+        id: 'mixed-admin',
+        kind: 'confidential',
+        grantTypes: [GRANT_TYPES.password, GRANT_TYPES.clientCredentials],
+        scopes: ['admin', 'user'],
+      }),
+    ).rejects.toThrow(ConfigError);
+  });
+
+  // ── held (regressions) ──────────────────────────────────────────────────────────────────────
+
+  it('client impersonation: public client with a secret, Basic id vs body client_id, case and look-alike ids', async () => {
+    const attempts: Array<[string, Headers, Record<string, string>, string?]> = [
+      ['public client presenting a secret', {}, { client_id: 'pub', client_secret: 'x'.repeat(24) }],
+      [
+        'Basic confidential id, body client_id of the env client',
+        { authorization: basic('conf', confSecret) },
+        { client_id: ENV_ID },
+      ],
+      [
+        'Basic confidential id, query client_id of the env client',
+        { authorization: basic('conf', confSecret) },
+        {},
+        `/auth/v1/token?client_id=${ENV_ID}`,
+      ],
+      [
+        'Basic env id (no secret), confidential secret in the body',
+        { authorization: basic(ENV_ID, '') },
+        { client_secret: confSecret },
+      ],
+      ['upper-case id', { authorization: basic('CONF', confSecret) }, {}],
+      ['zero-width look-alike id', { authorization: basic('conf\u200b', confSecret) }, {}],
+      ['10 KB id', { authorization: basic('c'.repeat(10_000), confSecret) }, {}],
+      ['another client’s secret', { authorization: basic('conf', otherSecret) }, {}],
+    ];
+    for (const [name, headers, extra, url] of attempts) {
+      const answer = await post(
+        url ?? '/auth/v1/token',
+        { grant_type: 'client_credentials', ...extra },
+        headers,
+      );
+      expect([400, 401], name).toContain(answer.statusCode);
+    }
+  });
+
+  it('X-Forwarded-For rotation with TRUST_PROXY off, and IPv6 rotation inside one /64, share one lockout', async () => {
+    for (let i = 0; i < 5; i++) {
+      await password('zhangsan', `wrong-${i}`, { 'x-forwarded-for': `203.0.113.${i}` }, '192.0.2.1');
+    }
+    expect(
+      (await password('zhangsan', PASSWORD, { 'x-forwarded-for': '203.0.113.99' }, '192.0.2.1')).statusCode,
+    ).toBe(429);
+    for (let i = 1; i <= 5; i++) await password('zhangsan', `wrong-${i}`, {}, `2001:db8:1:2::${i}`);
+    expect((await password('zhangsan', PASSWORD, {}, '2001:db8:1:2:ffff::9')).statusCode).toBe(429);
+  });
+
+  it('refresh token theft across clients: another client (confidential or public) cannot use, introspect or revoke it', async () => {
+    const tokens = await confSignIn('theft-device');
+    const byOther = await post(
+      '/auth/v1/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+      { authorization: basic('other', otherSecret) },
+    );
+    const byPublic = await post('/auth/v1/token?client_id=pub', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+    });
+    expect(byOther.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(byPublic.json()).toMatchObject({ error: 'invalid_grant' });
+    for (const token of [tokens.access_token, tokens.refresh_token]) {
+      const seen = await post(
+        '/auth/v1/token/introspect',
+        { token },
+        { authorization: basic('other', otherSecret) },
+      );
+      expect(seen.json()).toEqual({ active: false });
+      expect(
+        (await post('/auth/v1/revoke', { token }, { authorization: basic('other', otherSecret) })).json(),
+      ).toEqual({});
+      // CloudBase's unauthenticated {token} revoke, under another public client's id or the env default.
+      expect((await post('/auth/v1/revoke?client_id=pub', { token })).json()).toEqual({});
+      expect((await post('/auth/v1/revoke', { token })).json()).toEqual({});
+    }
+    // Not treated as reuse either: the owner still holds a live session.
+    expect(await introspectOwn(tokens.access_token)).toMatchObject({ client_id: 'conf' });
+    expect((await confRefresh(tokens.refresh_token, 'theft-device')).statusCode).toBe(200);
+  });
+
+  it('grace-window abuse: another x-device-id, the grandparent, or after the window each end the family', async () => {
+    // Another device presenting the immediate parent inside the window.
+    const a = await confSignIn('grace-a');
+    const a1 = (await confRefresh(a.refresh_token, 'grace-a')).json();
+    expect((await confRefresh(a.refresh_token, 'grace-thief')).json()).toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect((await confRefresh(a1.refresh_token, 'grace-a')).json()).toMatchObject({ error: 'invalid_grant' });
+
+    // The parent of the parent, inside the window.
+    const b = await confSignIn('grace-b');
+    const b1 = (await confRefresh(b.refresh_token, 'grace-b')).json();
+    const b2 = (await confRefresh(b1.refresh_token, 'grace-b')).json();
+    expect((await confRefresh(b.refresh_token, 'grace-b')).json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await introspectOwn(b2.access_token)).toEqual({});
+
+    // The parent after the window.
+    const c = await confSignIn('grace-c');
+    const c1 = (await confRefresh(c.refresh_token, 'grace-c')).json();
+    server.clock.advance(10_001);
+    expect((await confRefresh(c.refresh_token, 'grace-c')).json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await introspectOwn(c1.access_token)).toEqual({});
+  });
+
+  it('a grace replay racing a further rotation never leaves two live refresh tokens in the family', async () => {
+    const d = await confSignIn('grace-race');
+    const d1 = (await confRefresh(d.refresh_token, 'grace-race')).json();
+    const answers = await Promise.all([
+      confRefresh(d.refresh_token, 'grace-race'),
+      confRefresh(d1.refresh_token, 'grace-race'),
+      confRefresh(d.refresh_token, 'grace-race'),
+    ]);
+    const handedOut = new Set(
+      answers.filter((a) => a.statusCode === 200).map((a) => a.json().refresh_token as string),
+    );
+    const live = await server.db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+       WHERE t.family_id = (SELECT family_id FROM refresh_tokens WHERE hash = $1)
+         AND t.consumed_at IS NULL AND f.revoked_at IS NULL`,
+      [(await import('../src/crypto/opaque-token.js')).hashToken(d.refresh_token)],
+    );
+    expect(Number(live[0]!.n)).toBeLessThanOrEqual(1);
+    // Every success hands out d1 (a grace answer) or the one live head, never a branch of its own.
+    expect(handedOut.size).toBeLessThanOrEqual(2);
+  });
+
+  it('JWT confusion: another key with our kid, alg none, typ missing, a revoked kid — refused on every check', async () => {
+    const tokens = await confSignIn('jwt-device');
+    const [h, p] = tokens.access_token.split('.') as [string, string];
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, string>;
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const foreignInput = `${h}.${p}`;
+    const forged = {
+      'another issuer’s key, our kid': `${foreignInput}.${sign('sha256', Buffer.from(foreignInput), privateKey).toString('base64url')}`,
+      'alg none': `${b64({ ...header, alg: 'none' })}.${p}.`,
+      'typ missing': `${b64({ alg: header.alg, kid: header.kid })}.${p}.${tokens.access_token.split('.')[2]}`,
+      huge: `${h}.${'A'.repeat(9_000)}.AAAA`,
+    };
+    for (const [name, token] of Object.entries(forged)) {
+      expect(await introspectOwn(token), name).toEqual({});
+      const rfc = await post(
+        '/auth/v1/token/introspect',
+        { token: token.slice(0, 8_192) },
+        { authorization: basic('conf', confSecret) },
+      );
+      expect(rfc.json(), name).toEqual({ active: false });
+    }
+    expect(await introspectOwn(tokens.access_token)).toMatchObject({ client_id: 'conf' });
+    await server.app.lingpai.keys.revoke(header.kid!);
+    expect(await introspectOwn(tokens.access_token)).toEqual({});
+  });
+});
+
+// ── storage-free units ──────────────────────────────────────────────────────────────────────────
+
+/** Answers the registry's one lookup from a fixed set of ids, counting the queries it sees. */
+function countingClientsDatabase(known: string[]): { db: Database; queries: () => number } {
+  let queries = 0;
+  const row = (id: string) => ({
+    id,
+    name: id,
+    kind: 'public',
+    secret_hash: null,
+    auth_methods: ['none'],
+    grant_types: ['password'],
+    scopes: ['user'],
+    default_scopes: [],
+    redirect_uris: [],
+    logout_uris: [],
+    cors_origins: [],
+    refresh_grace_seconds: 0,
+    first_party: false,
+    ip_allow: [],
+    rate_limit_per_minute: null,
+    service_account_sub: null,
+  });
+  const db = {
+    kind: 'pglite',
+    async query(_sql: string, params?: readonly unknown[]) {
+      queries++;
+      const id = String(params?.[0]);
+      return (known.includes(id) ? [row(id)] : []) as never[];
+    },
+  } as unknown as Database;
+  return { db, queries: () => queries };
+}
+
+describe('client registry under id probing', () => {
+  const clock = createManualClock(0);
+  const random = (n: number) => Buffer.alloc(n, 7);
+
+  it('ids no registration can have (10 KB, NUL, look-alikes) cost no query and are not kept', async () => {
+    const { db, queries } = countingClientsDatabase(['web']);
+    const registry = new ClientRegistry(db, clock, random);
+    for (const id of ['w'.repeat(10_000), 'web\u0000', 'web\u200b', 'wéb', '']) {
+      expect(await registry.get(id)).toBeUndefined();
+    }
+    expect(queries()).toBe(0);
+  });
+
+  it('a flood of 10,001 unknown ids does not push a registered client out of the cache', async () => {
+    const { db, queries } = countingClientsDatabase(['web']);
+    const registry = new ClientRegistry(db, clock, random);
+    expect(await registry.get('web')).toBeDefined();
+    for (let i = 0; i <= 10_000; i++) await registry.get(`probe-${i}`);
+    const before = queries();
+    expect(await registry.get('web')).toBeDefined();
+    expect(queries()).toBe(before);
+  });
+});
+
+describe('duplicate JSON member names', () => {
+  it('are found at any depth and after unescaping; the same name in sibling objects is fine', () => {
+    expect(hasDuplicateKey('{"a":1,"a":2}')).toBe(true);
+    expect(hasDuplicateKey('{"a":1,"\\u0061":2}')).toBe(true);
+    expect(hasDuplicateKey('{"x":{"b":1,"b":2}}')).toBe(true);
+    expect(hasDuplicateKey('{"x":[{"a":1},{"a":2}],"a":"a"}')).toBe(false);
+    expect(hasDuplicateKey('{"a":"\\"a\\":","b":"a"}')).toBe(false);
+    expect(hasDuplicateKey('{}')).toBe(false);
+  });
+});
