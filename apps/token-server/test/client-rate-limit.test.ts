@@ -144,3 +144,52 @@ describe.each(backends())('client_credentials over its limit on %s', (_name, bac
     expect(signatures).toBe(1);
   });
 });
+
+describe('leased counts for a hot client', () => {
+  /** A shared counter as several instances see it: one atomic integer. */
+  function sharedStore() {
+    let count = 0;
+    const calls: number[] = [];
+    const store: CounterStore = {
+      increment: async (_key, ttlMs, by = 1) => {
+        calls.push(by);
+        count += by;
+        return { count, ttlMs };
+      },
+    };
+    return { store, calls };
+  }
+
+  it('reserves ahead with growing leases, so most counts need no round trip', async () => {
+    const { store, calls } = sharedStore();
+    const counter = new CoalescingCounter(store, systemClock);
+    const counts: number[] = [];
+    for (let i = 0; i < 1_000; i++) counts.push((await counter.increment('hot', 60_000, 6_400)).count);
+    expect(counts).toEqual(Array.from({ length: 1_000 }, (_, index) => index + 1));
+    expect(calls.length).toBeLessThan(20);
+    expect(Math.max(...calls)).toBeLessThanOrEqual(200); // a lease is at most 1/32 of the limit
+  });
+
+  it('several instances leasing from one counter never admit more than the limit together', async () => {
+    const { store } = sharedStore();
+    const limit = 640;
+    const instances = Array.from({ length: 3 }, () => new CoalescingCounter(store, systemClock));
+    let admitted = 0;
+    await Promise.all(
+      instances.map(async (counter) => {
+        for (let i = 0; i < 400; i++)
+          if ((await counter.increment('shared', 60_000, limit)).count <= limit) admitted++;
+      }),
+    );
+    expect(admitted).toBeLessThanOrEqual(limit);
+    // What leases leave unused is bounded: at most one lease (≤ limit/32) per instance.
+    expect(admitted).toBeGreaterThanOrEqual(limit - 3 * (limit / 32));
+  });
+
+  it('small limits (under 64 a window) are counted one by one, never leased', async () => {
+    const { store, calls } = sharedStore();
+    const counter = new CoalescingCounter(store, systemClock);
+    for (let i = 0; i < 10; i++) await counter.increment('small', 60_000, 63);
+    expect(calls).toEqual(Array.from({ length: 10 }, () => 1));
+  });
+});

@@ -23,7 +23,7 @@ export async function clientCredentialsGrant(context: GrantContext): Promise<Tok
   const perMinute = client.rateLimitPerMinute ?? services.config.limits.clientCredentialsPerMinute;
   const counters = coalescingCounter(services.limits, services.clock);
   const limitKey = clientCredentialsLimitKey(services.hmacKey, client.id);
-  const counting = counters.increment(limitKey, 60_000);
+  const counting = counters.increment(limitKey, 60_000, perMinute);
   const lifetime = services.config.lifetimes.clientCredentials;
   let scope: string[] = [];
   let scopeError: unknown;

@@ -16,25 +16,52 @@ interface Waiter {
  * (row lock held until the WAL flush), so one statement per request serializes a client's issuances
  * behind the disk; batched, that cost is paid once per round trip instead of once per request.
  */
+/**
+ * With a `limit`, a hot key also leases slots ahead: a batch reserves up to `chunk` counts more than
+ * its callers need, and later callers take the reserved counts from memory without a round trip.
+ * The reservation is itself an atomic increment of the shared counter, so the instances together
+ * never admit more than the limit; at most the unused part of each instance's last lease (≤ 1/32 of
+ * the limit) goes unused in a window. The lease doubles (from 1) with each round trip inside one
+ * window and starts again from one in the next, so a quiet client counts exactly; limits under 64
+ * per window never lease.
+ */
+interface Lease {
+  next: number;
+  last: number;
+  until: number;
+}
+
 export class CoalescingCounter {
   readonly #store: CounterStore;
   readonly #clock: Clock;
-  readonly #queued = new Map<string, { ttlMs: number; waiters: Waiter[] }>();
+  readonly #queued = new Map<string, { ttlMs: number; waiters: Waiter[]; limit: number | undefined }>();
   readonly #inFlight = new Set<string>();
   /** The highest count each key reached, and until when (epoch ms) its window lasts. */
   readonly #last = new Map<string, { count: number; until: number }>();
+  readonly #leases = new Map<string, Lease>();
+  /** The next lease size per key, and the window it was earned in. */
+  readonly #chunks = new Map<string, { size: number; until: number }>();
 
   constructor(store: CounterStore, clock: Clock) {
     this.#store = store;
     this.#clock = clock;
   }
 
-  /** Adds one. The window (`ttlMs`) of the key's first queued caller applies to its batch. */
-  increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+  /**
+   * Adds one. The window (`ttlMs`) of the key's first queued caller applies to its batch. With
+   * `limit`, counts may come from a lease (see above).
+   */
+  increment(key: string, ttlMs: number, limit?: number): Promise<{ count: number; ttlMs: number }> {
+    const now = this.#clock.now();
+    const lease = this.#leases.get(key);
+    if (lease && lease.until > now && lease.next <= lease.last) {
+      const count = lease.next++;
+      return Promise.resolve({ count, ttlMs: lease.until - now });
+    }
     return new Promise((resolve, reject) => {
       let queued = this.#queued.get(key);
       if (!queued) {
-        queued = { ttlMs, waiters: [] };
+        queued = { ttlMs, waiters: [], limit };
         this.#queued.set(key, queued);
       }
       queued.waiters.push({ resolve, reject });
@@ -52,20 +79,43 @@ export class CoalescingCounter {
     return last !== undefined && last.until > this.#clock.now() && last.count >= limit;
   }
 
+  /** How many counts to reserve beyond the callers: doubles while leases run out inside one window. */
+  #extra(key: string, limit: number | undefined, callers: number): number {
+    if (limit === undefined) return 0;
+    const max = Math.min(256, Math.floor(limit / 32));
+    if (max <= 1) return 0;
+    const now = this.#clock.now();
+    const chunk = this.#chunks.get(key);
+    // Each further round trip inside one window doubles the reservation; a new window starts from one.
+    const size = chunk && chunk.until > now ? Math.min(max, chunk.size * 2) : 1;
+    if (this.#chunks.size >= 10_000) this.#chunks.clear();
+    this.#chunks.set(key, { size, until: chunk && chunk.until > now ? chunk.until : now + 60_000 });
+    return Math.max(0, size - callers);
+  }
+
   #send(key: string): void {
     const queued = this.#queued.get(key);
     if (!queued) return;
     this.#queued.delete(key);
     this.#inFlight.add(key);
-    const n = queued.waiters.length;
+    const callers = queued.waiters.length;
+    const n = callers + this.#extra(key, queued.limit, callers);
     this.#store
       .increment(key, queued.ttlMs, n)
       .then(
         ({ count, ttlMs }) => {
+          const until = this.#clock.now() + ttlMs;
           if (this.#last.size >= 10_000) this.#last.clear();
-          this.#last.set(key, { count, until: this.#clock.now() + ttlMs });
+          this.#last.set(key, { count, until });
+          const first = count - n + 1;
           for (const [index, waiter] of queued.waiters.entries())
-            waiter.resolve({ count: count - n + 1 + index, ttlMs });
+            waiter.resolve({ count: first + index, ttlMs });
+          if (n > callers) {
+            if (this.#leases.size >= 10_000) this.#leases.clear();
+            this.#leases.set(key, { next: first + callers, last: count, until });
+          }
+          const chunk = this.#chunks.get(key);
+          if (chunk) chunk.until = until;
         },
         (error: unknown) => {
           for (const waiter of queued.waiters) waiter.reject(error);
