@@ -4,9 +4,9 @@
 // `keepNames` build put all of auth-core into an app that imports one signer). Needs
 // `pnpm --filter @lingpai/auth-core build` (CI builds before testing); skipped, saying so, without it.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
@@ -28,24 +28,8 @@ const BUDGETS = {
   'TokenCache alone': { contents: `export { TokenCache } from './dist/index.js';`, bytes: 20_000 },
 } as const;
 
-interface Esbuild {
-  build(
-    options: Record<string, unknown>,
-  ): Promise<{ metafile: { outputs: Record<string, { bytes: number }> } }>;
-}
-
-// esbuild is not a dependency of this package: it comes with tsup (a root devDependency).
-function loadEsbuild(): Esbuild {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('esbuild') as Esbuild;
-  } catch {
-    return createRequire(require.resolve('tsup'))('esbuild') as Esbuild;
-  }
-}
-
 async function bundleBytes(contents: string): Promise<number> {
-  const result = await loadEsbuild().build({
+  const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
     bundle: true,
     platform: 'node',

@@ -3,8 +3,8 @@
 // never loads nodemailer (209 KB of a 220 KB TOTP-only bundle before), the tarball ships `dist`
 // only, and each bundle stays inside the budget the README states.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,24 +23,6 @@ const BUNDLES = [
   { name: '@lingpai/otp/email', budget: 230_000, contents: "export * from './dist/email.js';" },
 ] as const;
 
-interface Metafile {
-  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
-}
-interface Esbuild {
-  build(options: Record<string, unknown>): Promise<{ metafile: Metafile }>;
-}
-
-// esbuild is not a dependency of this package: it comes with tsup (a root devDependency), so it is
-// resolved through tsup rather than imported by name.
-function loadEsbuild(): Esbuild {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('esbuild') as Esbuild;
-  } catch {
-    return createRequire(require.resolve('tsup'))('esbuild') as Esbuild;
-  }
-}
-
 /**
  * Bytes of a minified bundle of `contents`, and which packages they come from. Bundles import the
  * built dist, what an app gets: a source bundle hides what the build adds (a `keepNames` build
@@ -49,7 +31,7 @@ function loadEsbuild(): Esbuild {
 export async function bundleSize(
   contents: string,
 ): Promise<{ bytes: number; byPackage: Map<string, number> }> {
-  const result = await loadEsbuild().build({
+  const result = await build({
     stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
     bundle: true,
     platform: 'node',
