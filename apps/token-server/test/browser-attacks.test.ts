@@ -4,10 +4,12 @@ import { findPendingDevice, USER_CODE_SITE_FACTOR } from '../src/grants/device-a
 import { ERROR_PAGE_CSP, errorPageHtml } from '../src/interactions/authorize-error-page.js';
 import {
   ALICE,
+  BOB,
   type CodeFlowServer,
   codeOf,
   describeInteraction,
   exchange,
+  FIRST,
   loginAndConsent,
   startCodeFlowServer,
   startFlow,
@@ -195,6 +197,75 @@ describe.each(backends())('browser-facing attacks on %s', (_name, backend) => {
         expect(response.headers['referrer-policy']).toBe('no-referrer');
         expect(response.headers['cache-control']).toBe('no-store');
       }
+    });
+  });
+
+  describe('a consent page that outlives its sign-in (shared computer)', () => {
+    it('after another user logs in on the browser, the open consent mints no code for the user who left', async () => {
+      const left = await startFlow(server, { scope: 'user' });
+      const { csrf_token } = await describeInteraction(left.browser, left.interaction);
+      const login = await left.browser.fetchPost(path(left.interaction, 'login'), ALICE, {
+        'x-csrf-token': csrf_token,
+      });
+      expect(login.json()).toMatchObject({ status: 'logged_in', needs_consent: true });
+      // The next person at the browser signs in as themselves (ending ALICE's login session)…
+      const next = await startFlow(server, {
+        browser: left.browser,
+        client: FIRST.id,
+        redirectUri: FIRST.redirectUri,
+        extra: { prompt: 'login' },
+      });
+      await loginAndConsent(next, BOB);
+      // …then reopens ALICE's consent page from the history.
+      const shown = await describeInteraction(left.browser, left.interaction);
+      expect(shown).toMatchObject({ needs_login: true });
+      expect(shown.user).toBeUndefined();
+      const consent = await left.browser.fetchPost(
+        path(left.interaction, 'consent'),
+        {},
+        {
+          'x-csrf-token': csrf_token,
+        },
+      );
+      expect(consent.statusCode).toBe(403);
+      expect(consent.json()).toMatchObject({ error: 'login_required' });
+      expect(consent.body).not.toContain('code=');
+    });
+
+    it('after the login session ends (signed out, revoked), neither an authorize consent nor a device answer goes through', async () => {
+      const flow = await startFlow(server, { scope: 'user' });
+      const { csrf_token } = await describeInteraction(flow.browser, flow.interaction);
+      await flow.browser.fetchPost(path(flow.interaction, 'login'), ALICE, { 'x-csrf-token': csrf_token });
+      const device = await startDevice(server.app);
+      const started = await enterCode(flow.browser, device.user_code);
+      expect(started.json()).toMatchObject({ needs_login: false });
+      // What a browser sign-out does to the login session.
+      await server.db.query('UPDATE login_sessions SET revoked_at = $1 WHERE revoked_at IS NULL', [
+        new Date(server.clock.now()),
+      ]);
+      const consent = await flow.browser.fetchPost(
+        path(flow.interaction, 'consent'),
+        {},
+        {
+          'x-csrf-token': csrf_token,
+        },
+      );
+      expect(consent.statusCode).toBe(403);
+      expect(consent.json()).toMatchObject({ error: 'login_required' });
+      const { interaction, csrf_token: deviceCsrf } = started.json();
+      for (const action of ['consent', 'deny']) {
+        const answer = await flow.browser.fetchPost(
+          path(interaction, action),
+          {},
+          { 'x-csrf-token': deviceCsrf },
+        );
+        expect(answer.statusCode).toBe(403);
+        expect(answer.json()).toMatchObject({ error: 'login_required' });
+      }
+      server.clock.advance(device.interval * 1_000);
+      expect((await poll(server.app, device.device_code)).body).toMatchObject({
+        error: 'authorization_pending',
+      });
     });
   });
 

@@ -175,9 +175,20 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     return services.clock.now() - authTime < DEVICE_APPROVAL_MAX_AGE_SECONDS * 1_000;
   }
 
+  /**
+   * Whether the interaction's user is still who this browser is signed in as. An interaction's login
+   * is only as good as the login session it started (or came from): once that session has ended —
+   * replaced by another user's login, revoked, expired, the user blocked — the open interaction must
+   * not mint a code or approve a device for the user who left (a shared computer's next user reopening
+   * the consent page from history).
+   */
+  function signedInAsUser(row: InteractionRow, session: LoginSession | undefined): boolean {
+    return row.user_sub !== null && session?.userSub === row.user_sub;
+  }
+
   /** Whether the page must (again) ask the user to log in before this interaction can be approved. */
-  function needsLogin(row: InteractionRow): boolean {
-    if (row.user_sub === null || row.auth_time === null) return true;
+  function needsLogin(row: InteractionRow, session: LoginSession | undefined): boolean {
+    if (row.auth_time === null || !signedInAsUser(row, session)) return true;
     return row.kind === 'device' && !freshForDevice(row.auth_time.getTime());
   }
 
@@ -204,14 +215,15 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     return row.user_sub === null || !(await hasConsent(services, row.user_sub, client.id, row.params.scope));
   }
 
-  async function view(id: string, row: InteractionRow) {
+  async function view(id: string, row: InteractionRow, session: LoginSession | undefined) {
     const client = await clientOf(row);
-    const user = await userView(row.user_sub);
+    // Who left this browser is not shown to whoever sits at it now.
+    const user = signedInAsUser(row, session) ? await userView(row.user_sub) : undefined;
     return {
       kind: row.kind,
       client: { id: client.id, name: client.name, first_party: client.firstParty },
       scopes: row.params.scope,
-      needs_login: needsLogin(row),
+      needs_login: needsLogin(row, session),
       needs_consent: await consentNeeded(row, client),
       ...(user ? { user } : {}),
       ...(row.kind === 'device' ? { user_code: formatUserCode(openUserCode(id, row)) } : {}),
@@ -294,7 +306,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     async (request) => {
       const { id } = request.params as { id: string };
       const row = await requireLiveInteraction(services, id, currentBrowser(request, policy)?.hash);
-      return view(id, row);
+      return view(id, row, await readLoginSession(request, services, policy));
     },
   );
 
@@ -349,7 +361,14 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       const body = request.body as { scopes?: string[] };
       const row = await forPost(request, id);
       if (row.user_sub === null) throw new TokenServerError('login_required', 'log in before approving');
-      if (needsLogin(row)) {
+      const session = await readLoginSession(request, services, policy);
+      if (!signedInAsUser(row, session)) {
+        throw new TokenServerError(
+          'login_required',
+          'log in again: this browser is no longer signed in as this user',
+        );
+      }
+      if (needsLogin(row, session)) {
         throw new TokenServerError(
           'login_required',
           `log in again: approving a device needs a sign-in under ${DEVICE_APPROVAL_MAX_AGE_SECONDS / 60} minutes old`,
@@ -393,8 +412,8 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     async (request): Promise<InteractionResultBody> => {
       const { id } = request.params as { id: string };
       const row = await forPost(request, id);
-      // Denying a device is an answer on some account's behalf: only a logged-in user gives it.
-      if (row.kind === 'device' && row.user_sub === null) {
+      // Denying a device is an answer on some account's behalf: only its logged-in user gives it.
+      if (row.kind === 'device' && !signedInAsUser(row, await readLoginSession(request, services, policy))) {
         throw new TokenServerError('login_required', 'log in before denying a device');
       }
       const finished = await finishInteraction(services, services.db, row, 'aborted', row.kind === 'device');
@@ -502,7 +521,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
         }),
       );
       const row = await requireLiveInteraction(services, id, browser.hash);
-      return { interaction: id, ...(await view(id, row)) };
+      return { interaction: id, ...(await view(id, row, session)) };
     },
   );
 };
