@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { createManualClock } from '@lingpai/auth-core';
+import { createManualClock, MemoryStore } from '@lingpai/auth-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPES } from '../src/clients/client.js';
 import { ClientRegistry } from '../src/clients/client-registry.js';
@@ -350,6 +350,56 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect(await introspectOwn(tokens.access_token)).toMatchObject({ client_id: 'conf' });
     await server.app.lingpai.keys.revoke(header.kid!);
     expect(await introspectOwn(tokens.access_token)).toEqual({});
+  });
+});
+
+/**
+ * One embedded server (limits in memory, as `serve` without DATABASE_URL runs them) with a small
+ * store and a low per-address budget, so rotation and flooding are cheap to drive.
+ */
+describe('password limits under address rotation and floods (embedded, in-memory limits)', () => {
+  let server: TestServer;
+  const attempt = (username: string, remoteAddress: string) =>
+    server.app.inject({
+      method: 'POST',
+      url: `/auth/v1/token?client_id=${ENV_ID}`,
+      payload: { grant_type: 'password', username, password: 'guess' },
+      remoteAddress,
+    });
+  beforeAll(async () => {
+    const clock = createManualClock(Date.parse('2026-12-01T00:00:00Z'));
+    server = await startTestServer(
+      { kind: 'pglite' },
+      {
+        limits: { passwordFailuresPerIp: 2, passwordFailuresPerUser: 1_000 },
+        limitStore: new MemoryStore({ clock, maxEntries: 200 }),
+      },
+    );
+  });
+  afterAll(async () => server?.close());
+
+  it('IPv6 /64 rotation across one /48 (fixed): the /48 gets 16 per-address budgets together, then is refused', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 33; i++) {
+      statuses.push((await attempt(`nobody-${i}`, `2001:db8:7:${i.toString(16)}::1`)).statusCode);
+    }
+    expect(statuses.slice(0, 32).every((status) => status === 400)).toBe(true);
+    expect(statuses[32]).toBe(429);
+    // Another /48 is untouched.
+    expect((await attempt('nobody', '2001:db8:8::1')).statusCode).toBe(400);
+  });
+
+  it('a flood of new usernames that fills the limit store (fixed): 503 with Retry-After, never a 500', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof attempt>> | undefined;
+    for (let i = 0; i < 60 && last?.statusCode !== 503; i++) {
+      last = await attempt(`flood-${i}`, `192.0.2.${i}`);
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).not.toContain(500);
+    expect(last!.statusCode).toBe(503);
+    expect(last!.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(last!.headers['retry-after']).toBeDefined();
   });
 });
 

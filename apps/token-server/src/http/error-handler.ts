@@ -1,3 +1,4 @@
+import { StoreFullError } from '@lingpai/auth-core';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { StorageUnavailableError, TokenServerError } from '../errors.js';
 import { pgErrorCode } from '../storage/database.js';
@@ -26,6 +27,14 @@ export function toTokenServerError(error: unknown): TokenServerError {
       'the service is temporarily unavailable; retry shortly',
       { retryAfter: 1, cause: error },
     );
+  }
+  if (error instanceof StoreFullError) {
+    // The in-memory limit store refuses new keys rather than evict live counters (a flood must not
+    // wipe lockouts): the service is saturated, not broken, and entries expire within a window.
+    return new TokenServerError('temporarily_unavailable', 'the service is busy; retry shortly', {
+      retryAfter: 30,
+      cause: error,
+    });
   }
   const sqlState = pgErrorCode(error);
   if (sqlState !== undefined && UNSTORABLE_TEXT_SQLSTATES.has(sqlState)) {

@@ -19,6 +19,15 @@ export function ipBucket(ip: string): string {
   return `${expanded.slice(0, 4).join(':')}::/64`;
 }
 
+/**
+ * The IPv6 /48 an address belongs to (one site's allocation: 65 536 /64s), or undefined for IPv4.
+ * Per-/64 counting alone gives whoever holds a /48 that many budgets, so limits also count the /48.
+ */
+export function ipSiteBucket(ip: string): string | undefined {
+  const bucket = ipBucket(ip);
+  return bucket.endsWith('::/64') ? `${bucket.split(':').slice(0, 3).join(':')}::/48` : undefined;
+}
+
 function expandIpv6(address: string): string[] {
   const [head = '', tail = ''] = address.split('::');
   const left = head ? head.split(':') : [];

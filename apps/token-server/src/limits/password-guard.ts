@@ -2,7 +2,7 @@ import type { Clock } from '@lingpai/auth-core';
 import type { Limits } from '../config.js';
 import { TokenServerError } from '../errors.js';
 import { signInLimitIdentity } from '../users/username.js';
-import { ipBucket, limitKey } from './limit-key.js';
+import { ipBucket, ipSiteBucket, limitKey } from './limit-key.js';
 import type { LimitStore } from './limit-store.js';
 
 /**
@@ -11,6 +11,13 @@ import type { LimitStore } from './limit-store.js';
  * never blocks, since only a count above 1 refuses.
  */
 const SLOT_TTL_MS = 10_000;
+
+/**
+ * How many per-address budgets (`passwordFailuresPerIp`) one IPv6 /48 gets together: walking the
+ * 65 536 /64s of one allocation must not multiply the budget, while a /48 an ISP shares between
+ * subscribers still gets sixteen of them (the device flow's user codes count the same way).
+ */
+export const PASSWORD_SITE_FACTOR = 16;
 
 /** Verifies a captcha answer (`x-captcha-token`); plug in the provider you use. */
 export type CaptchaVerifier = (token: string, context: { ip: string; action: string }) => Promise<boolean>;
@@ -29,7 +36,8 @@ export interface PasswordAttempt {
  *   lock the real user out;
  * - per username alone: past `passwordFailuresPerUser` failures from anywhere, a captcha is required
  *   (CloudBase 4028) — a throttle, not a lockout;
- * - per IP: past `passwordFailuresPerIp` failures, the IP is refused until the window ends.
+ * - per IP: past `passwordFailuresPerIp` failures, the IP is refused until the window ends (IPv6
+ *   per /64, and per /48 past `PASSWORD_SITE_FACTOR` times that).
  *
  * Unknown users and wrong passwords are counted alike. Never keyed on `x-device-id`, which the
  * client chooses.
@@ -54,7 +62,9 @@ export class PasswordGuard {
   #keys(attempt: PasswordAttempt) {
     const user = signInLimitIdentity(attempt.username);
     const ip = ipBucket(attempt.ip);
+    const site = ipSiteBucket(attempt.ip);
     return {
+      site: site === undefined ? undefined : limitKey(this.#key, 'pw-site', site),
       userIp: limitKey(this.#key, 'pw-ui', user, ip),
       lock: limitKey(this.#key, 'pw-lock', user, ip),
       user: limitKey(this.#key, 'pw-u', user),
@@ -72,10 +82,11 @@ export class PasswordGuard {
    */
   async check(attempt: PasswordAttempt): Promise<() => Promise<void>> {
     const keys = this.#keys(attempt);
-    const [lockedUntil, userCount, ipCount] = await Promise.all([
+    const [lockedUntil, userCount, ipCount, siteCount] = await Promise.all([
       this.#store.get(keys.lock),
       this.#store.get(keys.user),
       this.#store.get(keys.ip),
+      keys.site === undefined ? undefined : this.#store.get(keys.site),
     ]);
     const now = this.#clock.now();
     if (lockedUntil !== undefined && Number(lockedUntil) > now) {
@@ -90,6 +101,16 @@ export class PasswordGuard {
         {
           retryAfter: this.#limits.passwordFailureWindow,
         },
+      );
+    }
+    if (
+      siteCount !== undefined &&
+      Number(siteCount) >= this.#limits.passwordFailuresPerIp * PASSWORD_SITE_FACTOR
+    ) {
+      throw new TokenServerError(
+        'rate_limit_exceeded',
+        'too many failed sign-in attempts from this network',
+        { retryAfter: this.#limits.passwordFailureWindow },
       );
     }
     if (userCount !== undefined && Number(userCount) >= this.#limits.passwordFailuresPerUser) {
@@ -167,6 +188,7 @@ export class PasswordGuard {
       this.#store.increment(keys.userIp, windowMs),
       this.#store.increment(keys.user, windowMs),
       this.#store.increment(keys.ip, windowMs),
+      keys.site === undefined ? undefined : this.#store.increment(keys.site, windowMs),
     ]);
     const over = userIp.count - this.#limits.passwordFailuresPerUserIp;
     if (over >= 0) {
