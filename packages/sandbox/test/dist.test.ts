@@ -2,38 +2,29 @@
 // which does not exist when a workspace installs, so pnpm printed "Failed to create bin"; it is now
 // a committed file that loads dist/cli.js. Needs a build (CI builds first); skipped, saying so, without.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { builtPackage, expectNoSourceMaps } from '../../../test-support/package-output.js';
 
 const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
-const dist = join(root, 'dist');
-const built = existsSync(join(dist, 'index.js')) && existsSync(join(dist, 'cli.js'));
-const missing = built ? '' : ' — SKIPPED: dist is missing, run `pnpm --filter @lingpai/sandbox build` first';
-
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  bin: Record<string, string>;
-  files: string[];
-};
+const pkg = builtPackage(new URL('..', import.meta.url), ['index.js', 'cli.js']);
+const { root, manifest } = pkg;
 
 describe('the bin', () => {
   it('is a committed file outside dist, executable, and shipped', () => {
     expect(manifest.bin).toEqual({ 'lingpai-sandbox': './bin/lingpai-sandbox.js' });
-    const bin = join(root, manifest.bin['lingpai-sandbox'] as string);
+    const bin = join(root, manifest.bin?.['lingpai-sandbox'] as string);
     expect(readFileSync(bin, 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n[\s\S]*from '..\/dist\/cli.js'/);
     expect(statSync(bin).mode & 0o111).not.toBe(0);
     expect(manifest.files).toEqual(['bin', 'dist']);
   });
 });
 
-describe.skipIf(!built)(`built dist${missing}`, () => {
+describe.skipIf(!pkg.built)(`built dist${pkg.missing}`, () => {
   it('keeps class names (keepNames)', async () => {
-    const sandbox = (await import(
-      pathToFileURL(join(dist, 'index.js')).href
-    )) as typeof import('../src/index.js');
+    const sandbox = await pkg.load<typeof import('../src/index.js')>('index.js');
     expect(new sandbox.SandboxError('SANDBOX_CONFIG_INVALID', 'x').name).toBe('SandboxError');
     expect(new sandbox.FaultSwitches().constructor.name).toBe('FaultSwitches');
   });
@@ -49,6 +40,6 @@ describe.skipIf(!built)(`built dist${missing}`, () => {
   });
 
   it('ships no source maps', () => {
-    expect(readFileSync(join(dist, 'index.js'), 'utf8')).not.toContain('sourceMappingURL');
+    expectNoSourceMaps(pkg);
   });
 });
