@@ -247,6 +247,75 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect((await password('zhangsan', PASSWORD, {}, '2001:db8:1:2:ffff::9')).statusCode).toBe(429);
   });
 
+  it('a client IP allow-list entry that is not an address (fixed) is refused at registration, not a 500 on every request', async () => {
+    await expect(
+      server.app.lingpai.clients.add({
+        id: 'bad-allow',
+        kind: 'confidential',
+        grantTypes: [GRANT_TYPES.clientCredentials],
+        scopes: ['api'],
+        ipAllow: ['10.0.0.0/8', 'intranet'],
+      }),
+    ).rejects.toThrow(ConfigError);
+  });
+
+  it('lockout key variants: case and NFKC spellings of a username share one (username, IP) lockout', async () => {
+    const ip = '198.51.100.77';
+    for (let i = 0; i < 5; i++) await password('zhangsan', `wrong-${i}`, {}, ip);
+    for (const spelling of [
+      'ZHANGSAN',
+      'Zhangsan',
+      '\uff3ahangsan',
+      '\uff3a\uff28\uff21\uff2e\uff27\uff33\uff21\uff2e',
+    ]) {
+      expect((await password(spelling, PASSWORD, {}, ip)).statusCode, spelling).toBe(429);
+    }
+  });
+
+  it('prototype pollution through JSON and form bodies (__proto__, constructor.prototype) changes nothing', async () => {
+    const bodies: Array<[string, string]> = [
+      ['application/json', '{"grant_type":"client_credentials","__proto__":{"polluted":1}}'],
+      ['application/json', '{"grant_type":"client_credentials","constructor":{"prototype":{"polluted":1}}}'],
+      ['application/json', '{"grant_type":"client_credentials","x":{"__proto__":{"polluted":1}}}'],
+      [
+        'application/x-www-form-urlencoded',
+        'grant_type=client_credentials&__proto__=polluted&constructor=polluted&__proto__%5Bpolluted%5D=1',
+      ],
+    ];
+    for (const [type, body] of bodies) {
+      const answer = await post('/auth/v1/token', body, {
+        'content-type': type,
+        authorization: basic('conf', confSecret),
+      });
+      expect(answer.statusCode, body).toBeLessThan(500);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('CORS for the null origin and for the origin of a removed client: none', async () => {
+    await server.addClient({
+      id: 'spa-gone',
+      kind: 'public',
+      grantTypes: [GRANT_TYPES.refreshToken],
+      corsOrigins: ['https://gone.example.com'],
+    });
+    const preflight = (origin: string) =>
+      server.app.inject({
+        method: 'OPTIONS',
+        url: '/auth/v1/token',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    expect((await preflight('https://gone.example.com')).headers['access-control-allow-origin']).toBe(
+      'https://gone.example.com',
+    );
+    await server.app.lingpai.clients.remove('spa-gone');
+    expect(
+      (await preflight('https://gone.example.com')).headers['access-control-allow-origin'],
+    ).toBeUndefined();
+    expect((await preflight('null')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('refresh token theft across clients: another client (confidential or public) cannot use, introspect or revoke it', async () => {
     const tokens = await confSignIn('theft-device');
     const byOther = await post(

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { compileAllowList } from './ip-allow-list.js';
 
 export const GRANT_TYPES = {
   password: 'password',
@@ -151,6 +152,9 @@ export function validateClientInput(input: ClientInput): Omit<Client, 'secretHas
   ) {
     throw new ConfigError(`client ${input.id}: rateLimitPerMinute must be a positive integer`);
   }
+  // Compiled here so a bad entry is refused at registration (CLI, config file, API alike), not
+  // thrown by every later lookup of the client as a 500 on each of its token requests.
+  compileAllowList(input.ipAllow ?? []);
   return {
     id: input.id,
     name: input.name ?? input.id,
