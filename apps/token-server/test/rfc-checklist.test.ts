@@ -619,3 +619,31 @@ describe.each(backends())('removing a client on %s', (_name, backend) => {
     }
   });
 });
+
+describe.each(backends())('parallel sign-ins on one device on %s', (_name, backend) => {
+  it('all succeed and exactly one session stays live there', async () => {
+    const server = await startTestServer(backend);
+    try {
+      await server.addUser('racer', PASSWORD);
+      // From different addresses, so the per-(username, IP) attempt slot lets them all run at once.
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, index) =>
+          server.app.inject({
+            method: 'POST',
+            url: '/auth/v1/token',
+            remoteAddress: `198.51.100.${index + 10}`,
+            headers: { 'x-device-id': 'one-device' },
+            payload: { grant_type: 'password', username: 'racer', password: PASSWORD },
+          }),
+        ),
+      );
+      for (const answer of answers) expect(answer.statusCode, answer.body).toBe(200);
+      const live = await server.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM refresh_families WHERE device_id = 'one-device' AND revoked_at IS NULL",
+      );
+      expect(live[0]!.n).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -153,37 +153,38 @@ export class TokenIssuer {
     const now = this.#clock.now();
     const familyId = this.#random(16).toString('base64url');
     const refreshToken = this.newRefreshToken();
-    const ended = await tx.query<{ id: string }>(
-      `UPDATE refresh_families SET revoked_at = $4, revoked_reason = 'superseded'
-       WHERE user_sub = $1 AND client_id = $2 AND device_id = $3 AND revoked_at IS NULL RETURNING id`,
-      [input.userSub, input.clientId, input.deviceId, new Date(now)],
-    );
     const familyExpires = now + this.#lifetimes.refreshFamily * 1_000;
-    await tx.query(
-      `INSERT INTO refresh_families (id, user_sub, client_id, device_id, scope, auth_time, amr, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    // One statement (one round trip, on the hot path of every sign-in): end the device's live family,
+    // then — ordered after it by reading its result — insert the new family and its first token.
+    const rows = await tx.query<{ ended: string[] | null }>(
+      `WITH ended AS (
+         UPDATE refresh_families SET revoked_at = $4, revoked_reason = 'superseded'
+         WHERE user_sub = $1 AND client_id = $2 AND device_id = $3 AND revoked_at IS NULL RETURNING id
+       ), family AS (
+         INSERT INTO refresh_families (id, user_sub, client_id, device_id, scope, auth_time, amr, created_at, expires_at)
+         SELECT $5, $1, $2, $3, $6, $7, $8, $4, $9 FROM (SELECT count(*) FROM ended) AS after_ended
+         RETURNING id
+       ), token AS (
+         INSERT INTO refresh_tokens (hash, family_id, issued_at, expires_at)
+         SELECT $10, id, $4, $11 FROM family RETURNING hash
+       )
+       SELECT (SELECT json_agg(id) FROM ended) AS ended, (SELECT count(*) FROM token) AS tokens`,
       [
-        familyId,
         input.userSub,
         input.clientId,
         input.deviceId,
+        new Date(now),
+        familyId,
         input.scope.join(' '),
         new Date(input.authTime),
         JSON.stringify(input.amr),
-        new Date(now),
         new Date(familyExpires),
-      ],
-    );
-    await tx.query(
-      'INSERT INTO refresh_tokens (hash, family_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)',
-      [
         hashToken(refreshToken),
-        familyId,
-        new Date(now),
         new Date(Math.min(now + this.#lifetimes.refreshToken * 1_000, familyExpires)),
       ],
     );
-    return { familyId, refreshToken, ended: ended.map((row) => row.id) };
+    const ended = rows[0]?.ended ?? [];
+    return { familyId, refreshToken, ended };
   }
 
   /**
@@ -243,13 +244,19 @@ export class TokenIssuer {
     return response;
   }
 
-  /** Two sign-ins racing on one device both end the old family; the loser of the unique index retries once. */
+  /**
+   * Sign-ins racing on one device: each ends the live family it sees and inserts its own; the
+   * partial unique index lets one win and the others fail, and each loser tries again against the
+   * new winner (one statement per try). Bounded: a device hammered by more parallel sign-ins than
+   * this gets a 500 from the last one rather than a loop.
+   */
   async #startWithRetry<T>(start: (q: Queryable) => Promise<T>): Promise<T> {
-    try {
-      return await this.#db.transaction(start);
-    } catch (error) {
-      if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION) throw error;
-      return this.#db.transaction(start);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start(this.#db);
+      } catch (error) {
+        if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION || attempt >= 32) throw error;
+      }
     }
   }
 }
