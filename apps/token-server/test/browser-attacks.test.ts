@@ -16,7 +16,7 @@ import {
   WEB,
 } from './authorization-code-fixtures.js';
 import { poll, startDevice, TV_CLIENT } from './device-support.js';
-import { pkcePair, TestBrowser } from './interaction-browser.js';
+import { jwtClaims, pkcePair, TestBrowser } from './interaction-browser.js';
 import { backends } from './support/test-app.js';
 
 /**
@@ -266,6 +266,51 @@ describe.each(backends())('browser-facing attacks on %s', (_name, backend) => {
       expect((await poll(server.app, device.device_code)).body).toMatchObject({
         error: 'authorization_pending',
       });
+    });
+  });
+
+  describe('OIDC max_age while the consent page is open', () => {
+    it('a login session young enough when the request came but older than max_age at consent must log in again', async () => {
+      const signIn = await startFlow(server, { client: FIRST.id, redirectUri: FIRST.redirectUri });
+      await loginAndConsent(signIn);
+      server.clock.advance(50_000);
+      const flow = await startFlow(server, {
+        browser: signIn.browser,
+        scope: 'openid email',
+        extra: { max_age: '60' },
+      });
+      const { csrf_token, needs_login } = await describeInteraction(flow.browser, flow.interaction);
+      expect(needs_login).toBe(false);
+      server.clock.advance(30_000);
+      expect(await describeInteraction(flow.browser, flow.interaction)).toMatchObject({ needs_login: true });
+      const late = await flow.browser.fetchPost(
+        path(flow.interaction, 'consent'),
+        {},
+        {
+          'x-csrf-token': csrf_token,
+        },
+      );
+      expect(late.statusCode).toBe(403);
+      expect(late.json()).toMatchObject({ error: 'login_required' });
+      // A login inside the interaction satisfies it, however long the consent then takes.
+      const loginAt = server.clock.now();
+      await flow.browser.fetchPost(path(flow.interaction, 'login'), ALICE, { 'x-csrf-token': csrf_token });
+      server.clock.advance(90_000);
+      const approved = await flow.browser.fetchPost(
+        path(flow.interaction, 'consent'),
+        {},
+        {
+          'x-csrf-token': csrf_token,
+        },
+      );
+      expect(approved.statusCode, approved.body).toBe(200);
+      const tokens = await exchange(server, {
+        code: codeOf(new URL(approved.json().redirect_to)),
+        verifier: flow.verifier,
+      });
+      expect(tokens.statusCode, tokens.body).toBe(200);
+      // The ID token says when that login was (OIDC Core §2 auth_time).
+      expect(jwtClaims(tokens.json().id_token).auth_time).toBe(Math.floor(loginAt / 1_000));
     });
   });
 

@@ -189,7 +189,15 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
   /** Whether the page must (again) ask the user to log in before this interaction can be approved. */
   function needsLogin(row: InteractionRow, session: LoginSession | undefined): boolean {
     if (row.auth_time === null || !signedInAsUser(row, session)) return true;
-    return row.kind === 'device' && !freshForDevice(row.auth_time.getTime());
+    const authTime = row.auth_time.getTime();
+    if (row.kind === 'device') return !freshForDevice(authTime);
+    // OIDC max_age holds until the code is issued, not only when the request arrived: a login session
+    // that was young enough then may have aged past it while the consent page was open, and the
+    // client would refuse the ID token's auth_time. A login inside this interaction always counts
+    // (that is what max_age=0 and prompt=login asked for).
+    const maxAge = row.params.max_age;
+    if (maxAge === undefined || authTime >= row.created_at.getTime()) return false;
+    return services.clock.now() - authTime > maxAge * 1_000;
   }
 
   /**
@@ -371,7 +379,9 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       if (needsLogin(row, session)) {
         throw new TokenServerError(
           'login_required',
-          `log in again: approving a device needs a sign-in under ${DEVICE_APPROVAL_MAX_AGE_SECONDS / 60} minutes old`,
+          row.kind === 'device'
+            ? `log in again: approving a device needs a sign-in under ${DEVICE_APPROVAL_MAX_AGE_SECONDS / 60} minutes old`
+            : 'log in again: the application asked for a more recent sign-in (max_age)',
         );
       }
       const scope = chosenScope(row, body.scopes);
