@@ -117,7 +117,7 @@ function assertRedisUrl(owner: string, url: unknown): asserts url is string {
 /** What a store accepts to reach Redis: exactly one of a client and a URL. */
 export interface RedisConnectionOptions {
   client?: RedisClient;
-  url?: string;
+  url?: string | undefined;
   clientOptions?: RedisClientOptions;
 }
 

@@ -38,7 +38,7 @@ export interface RedisOtpStoreOptions {
   /** An ioredis client (standalone or Sentinel; see the README for Cluster). */
   client?: RedisClient;
   /** Or a URL: the store then creates, configures (fail-fast timeouts) and owns the client. */
-  url?: string;
+  url?: string | undefined;
   clientOptions?: RedisClientOptions;
   /**
    * Prepended to every key. Default `lingpai:otp:`. On Redis Cluster use a hash tag, e.g.

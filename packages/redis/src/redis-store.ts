@@ -18,7 +18,7 @@ export interface RedisStoreOptions {
   /** An ioredis client (standalone, Sentinel or Cluster). Its options are left as they are. */
   client?: RedisClient;
   /** Or a URL (`redis://`, `rediss://`): the store then creates, configures and owns the client. */
-  url?: string;
+  url?: string | undefined;
   /** Options for the client created from `url`. */
   clientOptions?: RedisClientOptions;
   /** Prepended to every key, e.g. `myapp:`. Default ''. */
