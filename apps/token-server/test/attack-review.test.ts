@@ -348,6 +348,38 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect((await confRefresh(tokens.refresh_token, 'theft-device')).statusCode).toBe(200);
   });
 
+  it('ending someone else’s session with CloudBase’s unauthenticated {token} revoke: only the access or refresh token itself ends it, an ID token (handed to third parties) does not', async () => {
+    const signedIn = await post(
+      `/auth/v1/token?client_id=${ENV_ID}`,
+      {
+        grant_type: 'password',
+        username: 'zhangsan',
+        password: PASSWORD,
+        scope: 'user openid',
+        nonce: 'n-1',
+      },
+      { 'x-device-id': 'id-token-device' },
+    );
+    const tokens = signedIn.json() as { access_token: string; id_token: string };
+    expect(tokens.id_token).toBeDefined();
+    expect((await post(`/auth/v1/revoke?client_id=${ENV_ID}`, { token: tokens.id_token })).json()).toEqual(
+      {},
+    );
+    const signout = await server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/user/signout',
+      headers: { authorization: `Bearer ${tokens.id_token}` },
+    });
+    expect(signout.statusCode).toBe(401);
+    expect(await introspectOwn(tokens.id_token)).toEqual({});
+    expect(await introspectOwn(tokens.access_token)).toMatchObject({ client_id: ENV_ID });
+    // The access token is the proof: with it, the session ends.
+    expect(
+      (await post(`/auth/v1/revoke?client_id=${ENV_ID}`, { token: tokens.access_token })).json(),
+    ).toEqual({});
+    expect(await introspectOwn(tokens.access_token)).toEqual({});
+  });
+
   it('grace-window abuse: another x-device-id, the grandparent, or after the window each end the family', async () => {
     // Another device presenting the immediate parent inside the window.
     const a = await confSignIn('grace-a');
