@@ -314,6 +314,30 @@ describe.each(backends())('browser-facing attacks on %s', (_name, backend) => {
     });
   });
 
+  describe('silent authentication (OIDC prompt=none)', () => {
+    it('prompt=none with a login older than max_age (or max_age=0) answers login_required, never a silent code', async () => {
+      const signIn = await startFlow(server, { client: FIRST.id, redirectUri: FIRST.redirectUri });
+      await loginAndConsent(signIn);
+      server.clock.advance(120_000);
+      for (const maxAge of ['60', '0']) {
+        const response = await signIn.browser.authorize({
+          response_type: 'code',
+          client_id: FIRST.id,
+          redirect_uri: FIRST.redirectUri,
+          state: 'silent',
+          code_challenge: pkcePair().challenge,
+          code_challenge_method: 'S256',
+          prompt: 'none',
+          max_age: maxAge,
+        });
+        const location = new URL(response.headers.location as string);
+        expect(location.searchParams.get('error')).toBe('login_required');
+        expect(location.searchParams.get('code')).toBeNull();
+        expect(location.searchParams.get('state')).toBe('silent');
+      }
+    });
+  });
+
   describe('open redirection through a stale interaction (RFC 9700 §4.11)', () => {
     it('a redirect_uri the client stopped registering while the consent page was open gets neither the code nor the refusal', async () => {
       const { lingpai } = server.app;
