@@ -2,8 +2,8 @@
 // v3-request-structure-and-signature (see shared reference §2.2).
 import { systemClock } from '../clock.js';
 import { hexNonce } from '../random.js';
-import { ALIYUN_ENV, type AliyunCredentials } from './aliyun-rpc.js';
-import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
+import { ALIYUN_ENV, ALIYUN_KEY_PAIR, type AliyunCredentials } from './aliyun-rpc.js';
+import { requireCredential, requireInput, requireRequestObject } from './errors.js';
 import {
   buildCanonicalRequest,
   type CanonicalHeaders,
@@ -15,6 +15,7 @@ import {
   type QueryInput,
 } from './internal/canonical.js';
 import { hmacHex, isoSeconds, type SignableBody, sha256Hex } from './internal/encoding.js';
+import { requireKeyPair } from './internal/key-pair.js';
 import type { SigningOptions } from './options.js';
 
 export const ACS3_ALGORITHM = 'ACS3-HMAC-SHA256';
@@ -134,19 +135,7 @@ export function signAliyunAcs3(
 ): AliyunAcs3Signature {
   const owner = 'signAliyunAcs3';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'accessKeyId, accessKeySecret');
-  const accessKeyId = requireCredential(
-    credentials.accessKeyId,
-    'accessKeyId',
-    owner,
-    ALIYUN_ENV.accessKeyId,
-  );
-  const secret = requireCredential(
-    credentials.accessKeySecret,
-    'accessKeySecret',
-    owner,
-    ALIYUN_ENV.accessKeySecret,
-  );
+  const { accessKeyId, accessKeySecret: secret } = requireKeyPair(credentials, owner, ALIYUN_KEY_PAIR);
   const host = requireInput(request.host, 'host', owner);
   const action = requireInput(request.action, 'action', owner);
   const version = requireInput(request.version, 'version', owner);

@@ -2,9 +2,10 @@
 // Algorithm: help.aliyun.com/document_detail/56189.html (see shared reference §2.1).
 import { systemClock } from '../clock.js';
 import { uuidNonce } from '../random.js';
-import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
+import { requireCredential, requireInput, requireRequestObject } from './errors.js';
 import { canonicalQuerySortedRaw } from './internal/canonical.js';
 import { hmacBase64, isoSeconds, percentEncode } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import type { SigningOptions } from './options.js';
 
 export { percentEncode } from './internal/encoding.js';
@@ -14,6 +15,14 @@ export const ALIYUN_ENV = {
   accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
   accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
 } as const;
+
+/** The AccessKey pair as both Aliyun signers (RPC and ACS3) check it. */
+export const ALIYUN_KEY_PAIR: KeyPairFields<'accessKeyId', 'accessKeySecret'> = {
+  id: 'accessKeyId',
+  secret: 'accessKeySecret',
+  idEnv: ALIYUN_ENV.accessKeyId,
+  secretEnv: ALIYUN_ENV.accessKeySecret,
+};
 
 /** An Aliyun AccessKey pair; `securityToken` for STS temporary credentials. */
 export interface AliyunCredentials {
@@ -77,19 +86,7 @@ export function signAliyunRpc(
 ): AliyunRpcSignature {
   const owner = 'signAliyunRpc';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'accessKeyId, accessKeySecret');
-  const accessKeyId = requireCredential(
-    credentials.accessKeyId,
-    'accessKeyId',
-    owner,
-    ALIYUN_ENV.accessKeyId,
-  );
-  const secret = requireCredential(
-    credentials.accessKeySecret,
-    'accessKeySecret',
-    owner,
-    ALIYUN_ENV.accessKeySecret,
-  );
+  const { accessKeyId, accessKeySecret: secret } = requireKeyPair(credentials, owner, ALIYUN_KEY_PAIR);
   const method = requireInput(request.method, 'method', owner).toUpperCase();
   // Copied without `Signature` by a loop: `delete` on the copy would turn it into a slow
   // dictionary-mode object, which cost more than the HMAC.

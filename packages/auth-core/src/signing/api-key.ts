@@ -12,8 +12,6 @@ import type { CounterStore, KeyValueStore } from '../store.js';
 import {
   ApiKeySignatureError,
   API_KEY_SIGNATURE_ERROR_CODES as CODES,
-  requireCredential,
-  requireCredentialsObject,
   requireInput,
   requireRequestObject,
   SIGNING_ERROR_CODES,
@@ -27,6 +25,7 @@ import {
   type SignableBody,
   sha256Hex,
 } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import {
   canonicalHost,
   canonicalPath,
@@ -106,6 +105,8 @@ export interface ApiKeySignature {
   nonce: string;
 }
 
+const API_KEY_PAIR: KeyPairFields<'keyId', 'secret'> = { id: 'keyId', secret: 'secret' };
+
 // RFC 9110 token: what a method may be. Also keeps a newline out of the canonical string.
 const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -181,9 +182,7 @@ export function signApiKeyRequest(
 ): ApiKeySignature {
   const owner = 'signApiKeyRequest';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'keyId, secret');
-  const keyId = requireCredential(credentials.keyId, 'keyId', owner);
-  const secret = requireCredential(credentials.secret, 'secret', owner);
+  const { keyId, secret } = requireKeyPair(credentials, owner, API_KEY_PAIR);
   const names =
     options.headerNames === undefined
       ? DEFAULT_API_KEY_HEADERS

@@ -1,7 +1,7 @@
 // AWS Signature Version 4 (header form), e.g. for SNS Publish. Algorithm and vectors: the AWS SigV4
 // test suite (docs.aws.amazon.com/general/latest/gr/signature-v4-test-suite.html).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
+import { requireInput, requireRequestObject } from './errors.js';
 import {
   canonicalQueryFromSearch,
   canonicalUri,
@@ -9,6 +9,7 @@ import {
   parseRequestUrl,
 } from './internal/canonical.js';
 import type { SignableBody } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import { signV4, type V4Dialect } from './internal/v4-family.js';
 import type { SigningOptions } from './options.js';
 
@@ -71,6 +72,13 @@ const AWS_UNSIGNED = new Set([
   'x-amzn-trace-id',
 ]);
 
+const AWS_KEY_PAIR: KeyPairFields<'accessKeyId', 'secretAccessKey'> = {
+  id: 'accessKeyId',
+  secret: 'secretAccessKey',
+  idEnv: 'AWS_ACCESS_KEY_ID',
+  secretEnv: 'AWS_SECRET_ACCESS_KEY',
+};
+
 const AWS_DIALECT: V4Dialect = {
   algorithm: 'AWS4-HMAC-SHA256',
   keyPrefix: 'AWS4',
@@ -88,14 +96,7 @@ export function signAwsSigV4(
 ): AwsSigV4Signature {
   const owner = 'signAwsSigV4';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'accessKeyId, secretAccessKey');
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId', owner, 'AWS_ACCESS_KEY_ID');
-  const secretAccessKey = requireCredential(
-    credentials.secretAccessKey,
-    'secretAccessKey',
-    owner,
-    'AWS_SECRET_ACCESS_KEY',
-  );
+  const { accessKeyId, secretAccessKey } = requireKeyPair(credentials, owner, AWS_KEY_PAIR);
   const method = requireInput(request.method, 'method', owner).toUpperCase();
   const service = requireInput(request.service, 'service', owner);
   const region = requireInput(request.region, 'region', owner);

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { systemClock } from '../clock.js';
 import { hexNonce } from '../random.js';
-import { requireCredential, requireCredentialsObject } from './errors.js';
 import { constantTimeEqual, isoSeconds } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import type { SigningOptions } from './options.js';
 
 export const HUAWEI_WSSE_AUTHORIZATION = 'WSSE realm="SDP",profile="UsernameToken",type="Appkey"';
@@ -17,6 +17,8 @@ export const HUAWEI_WSSE_AUTHORIZATION = 'WSSE realm="SDP",profile="UsernameToke
  * - `base64`: Base64 of the 32 raw digest bytes (what the formula literally says; SMS4J does this).
  */
 export type HuaweiDigestEncoding = 'hex-base64' | 'base64';
+
+const HUAWEI_KEY_PAIR: KeyPairFields<'appKey', 'appSecret'> = { id: 'appKey', secret: 'appSecret' };
 
 export interface HuaweiWsseCredentials {
   appKey: string;
@@ -61,9 +63,7 @@ export function signHuaweiWsse(
   options: HuaweiWsseOptions = {},
 ): HuaweiWsseSignature {
   const owner = 'signHuaweiWsse';
-  requireCredentialsObject(credentials, owner, 'appKey, appSecret');
-  const appKey = requireCredential(credentials.appKey, 'appKey', owner);
-  const appSecret = requireCredential(credentials.appSecret, 'appSecret', owner);
+  const { appKey, appSecret } = requireKeyPair(credentials, owner, HUAWEI_KEY_PAIR);
   const nonce = (options.nonce ?? (() => hexNonce(16)))();
   const created = isoSeconds((options.clock ?? systemClock).now());
   const passwordDigest = computeHuaweiPasswordDigest(nonce, created, appSecret, options.digestEncoding);

@@ -1,19 +1,20 @@
 // Tencent Cloud API 3.0 signature TC3-HMAC-SHA256. Algorithm: cloud.tencent.com/document/api/382/52072
 // and TencentCloud/signature-process-demo (see shared reference §2.3).
 import { systemClock } from '../clock.js';
-import {
-  requireCredential,
-  requireCredentialsObject,
-  requireInput,
-  requireRequestObject,
-  SIGNING_ERROR_CODES,
-  SignatureError,
-} from './errors.js';
+import { requireInput, requireRequestObject, SIGNING_ERROR_CODES, SignatureError } from './errors.js';
 import { cachedSigningKey, hmacHex, isoDate, sha256Hex } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import type { SigningOptions } from './options.js';
 
 export const TC3_ALGORITHM = 'TC3-HMAC-SHA256';
 export const TC3_DEFAULT_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+const TENCENT_KEY_PAIR: KeyPairFields<'secretId', 'secretKey'> = {
+  id: 'secretId',
+  secret: 'secretKey',
+  idEnv: 'TENCENTCLOUD_SECRET_ID',
+  secretEnv: 'TENCENTCLOUD_SECRET_KEY',
+};
 
 export interface TencentCredentials {
   secretId: string;
@@ -68,9 +69,7 @@ export function signTencentTc3(
 ): TencentTc3Signature {
   const owner = 'signTencentTc3';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'secretId, secretKey');
-  const secretId = requireCredential(credentials.secretId, 'secretId', owner, 'TENCENTCLOUD_SECRET_ID');
-  const secretKey = requireCredential(credentials.secretKey, 'secretKey', owner, 'TENCENTCLOUD_SECRET_KEY');
+  const { secretId, secretKey } = requireKeyPair(credentials, owner, TENCENT_KEY_PAIR);
   const host = requireInput(request.host, 'host', owner);
   const action = requireInput(request.action, 'action', owner);
   const version = requireInput(request.version, 'version', owner);

@@ -2,7 +2,7 @@
 // HMAC-SHA256, X-Date, X-Content-Sha256, scope `YYYYMMDD/<region>/<service>/request`, and the key
 // derived from the raw secret (no prefix). Official signer: npm @volcengine/openapi (reference §2.6).
 import { systemClock } from '../clock.js';
-import { requireCredential, requireCredentialsObject, requireInput, requireRequestObject } from './errors.js';
+import { requireInput, requireRequestObject } from './errors.js';
 import {
   canonicalQueryFromRecord,
   encodeRawPath,
@@ -10,6 +10,7 @@ import {
   type QueryInput,
 } from './internal/canonical.js';
 import type { SignableBody } from './internal/encoding.js';
+import { type KeyPairFields, requireKeyPair } from './internal/key-pair.js';
 import { signV4, type V4Dialect } from './internal/v4-family.js';
 import type { SigningOptions } from './options.js';
 
@@ -45,6 +46,13 @@ export interface VolcengineSignature {
   signature: string;
 }
 
+const VOLCENGINE_KEY_PAIR: KeyPairFields<'accessKeyId', 'secretAccessKey'> = {
+  id: 'accessKeyId',
+  secret: 'secretAccessKey',
+  idEnv: 'VOLC_ACCESSKEY',
+  secretEnv: 'VOLC_SECRETKEY',
+};
+
 const VOLCENGINE_DIALECT: V4Dialect = {
   algorithm: 'HMAC-SHA256',
   keyPrefix: '',
@@ -63,14 +71,7 @@ export function signVolcengine(
 ): VolcengineSignature {
   const owner = 'signVolcengine';
   requireRequestObject(request, owner);
-  requireCredentialsObject(credentials, owner, 'accessKeyId, secretAccessKey');
-  const accessKeyId = requireCredential(credentials.accessKeyId, 'accessKeyId', owner, 'VOLC_ACCESSKEY');
-  const secretAccessKey = requireCredential(
-    credentials.secretAccessKey,
-    'secretAccessKey',
-    owner,
-    'VOLC_SECRETKEY',
-  );
+  const { accessKeyId, secretAccessKey } = requireKeyPair(credentials, owner, VOLCENGINE_KEY_PAIR);
   const result = signV4(VOLCENGINE_DIALECT, {
     method: requireInput(request.method, 'method', owner).toUpperCase(),
     host: requireInput(request.host, 'host', owner),
