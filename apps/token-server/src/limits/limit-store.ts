@@ -8,6 +8,8 @@ import type { Database } from '../storage/database.js';
  */
 export interface LimitStore extends CounterStore {
   get(key: string): Promise<string | undefined>;
+  /** Several keys in one round trip, where the store can (otherwise one `get` each, in parallel). */
+  getMany?(keys: readonly string[]): Promise<Array<string | undefined>>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<boolean>;
 }
@@ -42,6 +44,15 @@ export class PostgresLimitStore implements LimitStore {
       [key, new Date(this.#clock.now())],
     );
     return rows[0] === undefined ? undefined : String(rows[0].count);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<string | undefined>> {
+    const rows = await this.#db.query<{ key: string; count: number | string | bigint }>(
+      'SELECT key, count FROM limit_counters WHERE key = ANY($1::text[]) AND expires_at > $2',
+      [keys, new Date(this.#clock.now())],
+    );
+    const found = new Map(rows.map((row) => [row.key, String(row.count)]));
+    return keys.map((key) => found.get(key));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {

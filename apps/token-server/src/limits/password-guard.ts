@@ -48,6 +48,8 @@ export class PasswordGuard {
   readonly #limits: Limits;
   readonly #clock: Clock;
   readonly #captcha: CaptchaVerifier | undefined;
+  /** Attempts whose (username, IP) pair had no failures and no lockout when checked: nothing to clear. */
+  readonly #clean = new WeakSet<PasswordAttempt>();
   /** Slot releases that could not reach the store yet, per slot key (bounded by the slots' TTL). */
   readonly #unreleased = new Map<string, number>();
 
@@ -82,12 +84,19 @@ export class PasswordGuard {
    */
   async check(attempt: PasswordAttempt): Promise<() => Promise<void>> {
     const keys = this.#keys(attempt);
-    const [lockedUntil, userCount, ipCount, siteCount] = await Promise.all([
-      this.#store.get(keys.lock),
-      this.#store.get(keys.user),
-      this.#store.get(keys.ip),
-      keys.site === undefined ? undefined : this.#store.get(keys.site),
-    ]);
+    // One round trip where the store allows it (every sign-in pays this).
+    const wanted = [
+      keys.lock,
+      keys.user,
+      keys.ip,
+      keys.userIp,
+      ...(keys.site === undefined ? [] : [keys.site]),
+    ];
+    const values = this.#store.getMany
+      ? await this.#store.getMany(wanted)
+      : await Promise.all(wanted.map((key) => this.#store.get(key)));
+    const [lockedUntil, userCount, ipCount, userIpCount, siteCount] = values;
+    if (lockedUntil === undefined && userIpCount === undefined) this.#clean.add(attempt);
     const now = this.#clock.now();
     if (lockedUntil !== undefined && Number(lockedUntil) > now) {
       throw new TokenServerError('rate_limit_exceeded', 'too many failed sign-in attempts; try again later', {
@@ -202,6 +211,8 @@ export class PasswordGuard {
 
   /** A correct password from this IP clears that pair's failures (not the per-user or per-IP counts). */
   async recordSuccess(attempt: PasswordAttempt): Promise<void> {
+    // Checked moments ago under this attempt's slot (no other attempt of the pair can run): clean.
+    if (this.#clean.has(attempt)) return;
     const keys = this.#keys(attempt);
     await Promise.all([this.#store.delete(keys.userIp), this.#store.delete(keys.lock)]);
   }
