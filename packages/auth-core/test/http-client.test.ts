@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import { HttpError, httpRequest, isRetryableStatus, requestJson } from '../src/index.js';
 
 let server: Server;
@@ -133,10 +134,7 @@ describe('httpRequest', () => {
   });
 
   it('reports a refused connection as HTTP_CONNECT_FAILED: certainly never sent', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const error = await failure(httpRequest({ url: `http://127.0.0.1:${port}/` }));
     expect(error.code).toBe('HTTP_CONNECT_FAILED');
     expect(error.mayHaveBeenProcessed).toBe(false);

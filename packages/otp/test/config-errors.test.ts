@@ -1,9 +1,9 @@
 // A missing option used to surface as "Cannot read properties of undefined" at the first request.
 // Each is now refused at construction with OTP_INVALID_ARGUMENT naming the option and its likely
 // cause, and a refused SMTP or Redis connection says ECONNREFUSED in the message the caller sees.
-import { createServer } from 'node:net';
 import { RedisOtpStore } from '@lingpai/redis';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import { createEmailChannel } from '../src/email.js';
 import {
   createSmsChannel,
@@ -34,15 +34,6 @@ function refused(build: () => unknown, message: string | RegExp): void {
   expect(error.code, error.message).toBe('OTP_INVALID_ARGUMENT');
   expect(error.message).toMatch(message);
   expect(error.message).not.toContain('Cannot read properties');
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 const base = (): VerificationServiceOptions => ({

@@ -1,5 +1,4 @@
 // One contract for every OtpStore: run by otp-store.test.ts against MemoryOtpStore and RedisOtpStore.
-import { createServer } from 'node:net';
 import { createManualClock, type ManualClock, StoreUnavailableError } from '@lingpai/auth-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -31,16 +30,6 @@ export function unreachableMemoryStore(): OtpStore {
     cancelVerification: down,
     redeemToken: down,
   };
-}
-
-/** A port that was just free and is closed again: nothing listens there. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 1;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A real channel that keeps what it delivered, like an inbox. */

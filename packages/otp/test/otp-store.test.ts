@@ -2,15 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createManualClock } from '@lingpai/auth-core';
 import { createRedisClient, RedisOtpStore } from '@lingpai/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort as findClosedPort } from '../../../test-support/ports.js';
 import { describeWithRedis } from '../../../test-support/services.js';
 import { MemoryOtpStore, type OtpStore, VerificationService } from '../src/index.js';
-import {
-  closedPort as findClosedPort,
-  inboxChannel,
-  otpStoreContract,
-  SECRET,
-  unreachableMemoryStore,
-} from './otp-store-contract.js';
+import { inboxChannel, otpStoreContract, SECRET, unreachableMemoryStore } from './otp-store-contract.js';
 
 type Redis = ReturnType<typeof createRedisClient>;
 

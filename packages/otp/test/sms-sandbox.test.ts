@@ -5,6 +5,7 @@ import { RedisOtpStore } from '@lingpai/redis';
 import { createSandbox, SANDBOX_SMS_DEFAULTS, type Sandbox } from '@lingpai/sandbox';
 import { createAliyunProvider, SmsSender } from '@lingpai/sms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import {
   createSmsChannel,
   isOtpError,
@@ -12,7 +13,7 @@ import {
   type OtpStore,
   VerificationService,
 } from '../src/index.js';
-import { closedPort, rejection, SECRET, unreachableMemoryStore } from './otp-store-contract.js';
+import { rejection, SECRET, unreachableMemoryStore } from './otp-store-contract.js';
 
 let sandbox: Sandbox;
 let baseUrl: string;

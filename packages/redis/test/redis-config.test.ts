@@ -2,10 +2,10 @@
 // `client`) fail at construction with REDIS_CONFIG_ERROR naming the option; before, `url: undefined`
 // was a TypeError and an unset REDIS_URL silently meant localhost. And a store pointed at a closed
 // port says "cannot connect to redis://… (ECONNREFUSED)", not ioredis's "max retries per request".
-import { createServer } from 'node:net';
 import { isLingpaiError } from '@lingpai/auth-core';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import {
   createRedisClient,
   RedisCommandRunner,
@@ -21,16 +21,6 @@ function thrown(build: () => unknown): unknown {
     return error;
   }
   throw new Error('expected a throw');
-}
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe('store options are checked at construction', () => {

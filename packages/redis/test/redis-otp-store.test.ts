@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { isLingpaiError } from '@lingpai/auth-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import { describeWithRedis } from '../../../test-support/services.js';
 import { createRedisClient, RedisOtpStore } from '../src/index.js';
 
@@ -130,11 +130,7 @@ describeWithRedis('RedisOtpStore scripts', (url) => {
   });
 
   it('reports STORE_UNAVAILABLE in bounded time when Redis cannot be reached', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 1;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const dead = new RedisOtpStore({
       url: `redis://127.0.0.1:${port}`,
       clientOptions: { commandTimeoutMs: 200 },

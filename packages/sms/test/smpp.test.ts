@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { createSandbox, type Sandbox, type SandboxSmppServer } from '@lingpai/sandbox';
 import smpp, { type Pdu, type Session, type Server as SmppServer } from 'smpp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { closedPort } from '../../../test-support/ports.js';
 import {
   createMemoryProvider,
   type DeliveryReport,
@@ -283,10 +284,7 @@ describe('SMPP provider failures without an SMSC', () => {
   });
 
   it('gives SMS_PROVIDER_UNAVAILABLE when the connection is refused', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await closedPort();
     const provider = createSmppProvider({
       url: `smpp://127.0.0.1:${port}`,
       systemId: 'a',

@@ -1,5 +1,6 @@
 import type { FetchLike } from '@lingpai/auth-core';
 import { createSandbox, type Sandbox, type SandboxSmsOptions } from '@lingpai/sandbox';
+import { closedPort } from '../../../test-support/ports.js';
 import {
   createAliyunProvider,
   createAwsSnsProvider,
@@ -235,11 +236,5 @@ export const PROVIDER_CASES: readonly ProviderCase[] = [
 
 /** A loopback URL where nothing listens (a port just freed; fetch refuses "bad ports" like 1). */
 export async function closedPortUrl(): Promise<string> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  return `http://127.0.0.1:${await closedPort()}`;
 }
