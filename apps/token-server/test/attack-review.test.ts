@@ -380,6 +380,40 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect(await introspectOwn(tokens.access_token)).toEqual({});
   });
 
+  it('a removed client’s client_credentials token (no session to end) is inactive at once (fixed: it stayed active until exp)', async () => {
+    const adminSecret = (await server.addClient({
+      id: 'review-admin',
+      kind: 'confidential',
+      grantTypes: [GRANT_TYPES.clientCredentials],
+      scopes: ['admin'],
+    })) as string;
+    const leakedSecret = (await server.addClient({
+      id: 'svc-leaked',
+      kind: 'confidential',
+      grantTypes: [GRANT_TYPES.clientCredentials],
+      scopes: ['api'],
+    })) as string;
+    const issued = await post(
+      '/auth/v1/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic('svc-leaked', leakedSecret) },
+    );
+    const token = issued.json().access_token as string;
+    const introspect = async () =>
+      (
+        await post(
+          '/auth/v1/token/introspect',
+          { token },
+          { authorization: basic('review-admin', adminSecret) },
+        )
+      ).json();
+    expect(await introspect()).toMatchObject({ active: true, client_id: 'svc-leaked' });
+    expect(await introspectOwn(token)).toMatchObject({ client_id: 'svc-leaked' });
+    await server.app.lingpai.clients.remove('svc-leaked');
+    expect(await introspect()).toEqual({ active: false });
+    expect(await introspectOwn(token)).toEqual({});
+  });
+
   it('grace-window abuse: another x-device-id, the grandparent, or after the window each end the family', async () => {
     // Another device presenting the immediate parent inside the window.
     const a = await confSignIn('grace-a');

@@ -138,7 +138,8 @@ export const introspectionRoutes: RoutePlugin = (app, services) => {
     async (request) => {
       const token = bearerToken(request);
       const claims = token === undefined ? undefined : services.verifier.verify(token);
-      if (!claims) return {};
+      // A removed client's client_credentials tokens (no session to end) are invalid too.
+      if (!claims || (await services.clients.get(claims.client_id)) === undefined) return {};
       return {
         token_type: 'Bearer' as const,
         client_id: claims.client_id,

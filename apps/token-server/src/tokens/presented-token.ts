@@ -63,6 +63,10 @@ export async function findPresentedToken(
     const claims = services.verifier.verify(token, { allowExpired: true, allowRevoked: true });
     if (!claims) return undefined;
     const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+    // Removing a client ends its users' sessions (their sids die), but a client_credentials token
+    // has no session: without this it would stay active for its whole lifetime after the client —
+    // say, one whose secret leaked — was removed. The lookup is the registry's cache.
+    const registered = (await services.clients.get(claims.client_id)) !== undefined;
     return {
       kind: 'access_token',
       clientId: claims.client_id,
@@ -73,7 +77,8 @@ export async function findPresentedToken(
       exp: claims.exp,
       aud: claims.aud,
       jti: claims.jti,
-      active: claims.exp > nowSeconds && (sid === undefined || !services.revoked.isRevoked(sid)),
+      active:
+        registered && claims.exp > nowSeconds && (sid === undefined || !services.revoked.isRevoked(sid)),
     };
   }
   if (token.length > MAX_OPAQUE_LENGTH) return undefined;
