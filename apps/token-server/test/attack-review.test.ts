@@ -171,6 +171,24 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect(form.statusCode).toBe(400);
   });
 
+  it('grant_type naming an Object.prototype member (toString, constructor, __proto__, hasOwnProperty) (fixed): unsupported_grant_type, not a 200 or a 500', async () => {
+    for (const grantType of [
+      'toString',
+      'constructor',
+      '__proto__',
+      'hasOwnProperty',
+      'valueOf',
+      '__defineGetter__',
+    ]) {
+      const callers: Headers[] = [{}, { authorization: basic('conf', confSecret) }];
+      for (const headers of callers) {
+        const answer = await post('/auth/v1/token', { grant_type: grantType }, headers);
+        expect(answer.statusCode, grantType).toBe(400);
+        expect(answer.json()).toMatchObject({ error: 'unsupported_grant_type' });
+      }
+    }
+  });
+
   it('charset confusion: a body declared as UTF-16 or latin1 is refused (415), UTF-8 in any spelling is read', async () => {
     const body = JSON.stringify({ grant_type: 'client_credentials' });
     for (const type of ['application/json; charset=utf-16', 'text/plain;charset=latin1']) {

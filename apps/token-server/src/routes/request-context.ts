@@ -18,7 +18,9 @@ export function headerOf(request: FastifyRequest, name: string): string | undefi
 
 /** Drops empty strings: RFC 6749 §3.1 "parameters sent without a value MUST be treated as if omitted". */
 export function cleanParams(body: unknown): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  // No prototype: a parameter named `__proto__`, `constructor` or `toString` is just a parameter,
+  // never the object's prototype or a shadowed method a lookup could trip over.
+  const out: Record<string, string | undefined> = Object.create(null);
   if (typeof body !== 'object' || body === null) return out;
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
     if (typeof value === 'string' && value !== '') out[name] = value;

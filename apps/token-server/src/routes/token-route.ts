@@ -55,7 +55,9 @@ export const tokenRoute: RoutePlugin = (app, services) => {
         },
         services.config.envId,
       );
-      const handler = GRANT_HANDLERS[grantType];
+      // Own entries only: `grant_type=toString` or `constructor` must not find Object.prototype's
+      // functions and call them as a grant (a 200 "[object Undefined]", or a 500).
+      const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
       if (!handler) throw new TokenServerError('unsupported_grant_type', 'this grant_type is not supported');
       return handler({
         services,
