@@ -456,6 +456,22 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect(await introspectOwn(c1.access_token)).toEqual({});
   });
 
+  it('grace replay after the user was blocked (fixed): refused and the family ends, no pair handed back', async () => {
+    const sub = await server.addUser('blocked-later', PASSWORD);
+    const signedIn = await post(
+      '/auth/v1/token',
+      { grant_type: 'password', username: 'blocked-later', password: PASSWORD, scope: 'user' },
+      { authorization: basic('conf', confSecret), 'x-device-id': 'grace-blocked' },
+    );
+    const first = signedIn.json() as { refresh_token: string };
+    const child = (await confRefresh(first.refresh_token, 'grace-blocked')).json();
+    await server.db.query("UPDATE users SET status = 'BLOCKED' WHERE sub = $1", [sub]);
+    expect((await confRefresh(first.refresh_token, 'grace-blocked')).json()).toMatchObject({
+      error: 'invalid_grant',
+    });
+    expect(await introspectOwn(child.access_token)).toEqual({});
+  });
+
   it('a grace replay racing a further rotation never leaves two live refresh tokens in the family', async () => {
     const d = await confSignIn('grace-race');
     const d1 = (await confRefresh(d.refresh_token, 'grace-race')).json();
