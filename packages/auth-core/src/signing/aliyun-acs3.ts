@@ -2,7 +2,7 @@
 // v3-request-structure-and-signature (see shared reference §2.2).
 import { systemClock } from '../clock.js';
 import { hexNonce } from '../random.js';
-import { ALIYUN_ENV, ALIYUN_KEY_PAIR, type AliyunCredentials } from './aliyun-rpc.js';
+import { ALIYUN_KEY_PAIR, type AliyunCredentials } from './aliyun-rpc.js';
 import { requireCredential, requireInput, requireRequestObject } from './errors.js';
 import {
   buildCanonicalRequest,
@@ -98,7 +98,7 @@ export function computeAcs3Authorization(
     accessKeySecret,
     'accessKeySecret',
     'computeAcs3Authorization',
-    ALIYUN_ENV.accessKeySecret,
+    ALIYUN_KEY_PAIR.secretEnv,
   );
   const canonicalQuery = canonicalQuerySortedRaw(request.query);
   const headers: CanonicalHeaders = formatCanonicalHeaders(

@@ -10,19 +10,17 @@ import type { SigningOptions } from './options.js';
 
 export { percentEncode } from './internal/encoding.js';
 
-/** The environment variables Aliyun's own SDKs and CLI read the AccessKey pair from (named in errors). */
-export const ALIYUN_ENV = {
-  accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
-  accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
-} as const;
-
-/** The AccessKey pair as both Aliyun signers (RPC and ACS3) check it. */
-export const ALIYUN_KEY_PAIR: KeyPairFields<'accessKeyId', 'accessKeySecret'> = {
+/**
+ * The AccessKey pair as both Aliyun signers (RPC and ACS3) check it, with the environment variables
+ * Aliyun's own SDKs and CLI read it from (named in errors). Plain strings, not references to another
+ * constant: a bundler cannot drop an object that reads a property, and every one-signer bundle kept it.
+ */
+export const ALIYUN_KEY_PAIR = {
   id: 'accessKeyId',
   secret: 'accessKeySecret',
-  idEnv: ALIYUN_ENV.accessKeyId,
-  secretEnv: ALIYUN_ENV.accessKeySecret,
-};
+  idEnv: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  secretEnv: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+} as const satisfies KeyPairFields<'accessKeyId', 'accessKeySecret'>;
 
 /** An Aliyun AccessKey pair; `securityToken` for STS temporary credentials. */
 export interface AliyunCredentials {
@@ -60,7 +58,7 @@ export function computeAliyunRpcSignature(
     accessKeySecret,
     'accessKeySecret',
     'computeAliyunRpcSignature',
-    ALIYUN_ENV.accessKeySecret,
+    ALIYUN_KEY_PAIR.secretEnv,
   );
   // The doc sorts the names before encoding them, as ACS3 does (and every Aliyun SDK).
   let signed: Readonly<Record<string, string>> = params;
