@@ -15,6 +15,7 @@ import { createRedisRevocationBroadcast } from './limits/redis-revocation-broadc
 import type { Services } from './services.js';
 import type { Database } from './storage/database.js';
 import { assertNotNewer, loadMigrations, migrate, migrationStatus } from './storage/migrations.js';
+import { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
 import { isDatabase, openDatabase } from './storage/open-database.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { AuditLog } from './tokens/audit-log.js';
@@ -107,6 +108,9 @@ export async function startServices(
     );
     await revoked.start(config.resyncIntervalSeconds);
     closers.unshift(() => revoked.stop());
+    const sweeper = new ExpiredRowsSweeper(db, clock, config.lifetimes);
+    sweeper.start(600);
+    closers.unshift(() => sweeper.stop());
 
     const clients = new ClientRegistry(db, clock, random);
     const users = new UserRepository(db, clock, random, hasher);
@@ -188,6 +192,7 @@ export async function startServices(
       issuer,
       verifier,
       revoked,
+      sweeper,
       audit,
       hmacKey,
       log,

@@ -7,6 +7,7 @@ import type { KeyRing } from './keys/key-ring.js';
 import type { LimitStore } from './limits/limit-store.js';
 import type { CaptchaVerifier, PasswordGuard } from './limits/password-guard.js';
 import type { Database } from './storage/database.js';
+import type { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
 import type { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import type { AuditLog } from './tokens/audit-log.js';
 import type { RevokedSessions } from './tokens/revoked-sessions.js';
@@ -35,6 +36,8 @@ export interface Services {
   issuer: TokenIssuer;
   verifier: AccessTokenVerifier;
   revoked: RevokedSessions;
+  /** Deletes rows that can no longer change an answer (every 10 minutes; `sweep()` on demand). */
+  sweeper: ExpiredRowsSweeper;
   audit: AuditLog;
   /** HMAC key for limit keys and low-entropy codes (derived from the secret). */
   hmacKey: Buffer;
