@@ -335,6 +335,41 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
     expect((await preflight('null')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('error messages echoing credentials: no refusal repeats a password, secret, token or code it was given', async () => {
+    const marker = 'Zq7MARKERzq7';
+    const bodies: Array<[Record<string, unknown>, Headers?]> = [
+      [{ grant_type: 'password', username: 'zhangsan', password: marker }],
+      [{ grant_type: 'password', username: 'zhangsan', password: `${marker}${'x'.repeat(1_100)}` }],
+      [{ grant_type: 'password', username: 'zhangsan', password: { value: marker } }],
+      [{ grant_type: 'client_credentials', client_id: 'conf', client_secret: marker }],
+      [{ grant_type: 'client_credentials', client_id: 'conf', client_secret: `${marker}${'x'.repeat(600)}` }],
+      [{ grant_type: 'refresh_token', refresh_token: `lpr.${marker}` }],
+      [
+        {
+          grant_type: 'authorization_code',
+          code: marker,
+          redirect_uri: 'https://x.example/cb',
+          code_verifier: marker,
+        },
+      ],
+      [{ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: marker }],
+      [{ grant_type: 'client_credentials' }, { authorization: basic('conf', marker) }],
+      [{ grant_type: 'client_credentials' }, { authorization: `Basic ${marker}` }],
+    ];
+    for (const [body, headers] of bodies) {
+      const answer = await post('/auth/v1/token', body, headers);
+      expect(answer.statusCode).toBeGreaterThanOrEqual(400);
+      expect(answer.body).not.toContain(marker);
+    }
+    const query = await server.app.inject({
+      method: 'POST',
+      url: `/auth/v1/token?password=${marker}`,
+      payload: {},
+    });
+    expect(query.statusCode).toBe(400);
+    expect(query.body).not.toContain(marker);
+  });
+
   it('refresh token theft across clients: another client (confidential or public) cannot use, introspect or revoke it', async () => {
     const tokens = await confSignIn('theft-device');
     const byOther = await post(
