@@ -5,7 +5,6 @@ import { GRANT_TYPES } from '../src/clients/client.js';
 import { ClientRegistry } from '../src/clients/client-registry.js';
 import { ConfigError } from '../src/errors.js';
 import { hasDuplicateKey } from '../src/http/json-duplicate-keys.js';
-import { PostgresLimitStore } from '../src/limits/limit-store.js';
 import type { Database } from '../src/storage/database.js';
 import { backends, basic, ENV_ID, startTestServer, type TestServer } from './support/test-app.js';
 
@@ -506,26 +505,6 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
       error: 'invalid_grant',
     });
     expect(await introspectOwn(child.access_token)).toEqual({});
-  });
-
-  it('limit-table growth from made-up usernames (fixed): expired counters are swept as writes go by, live ones kept', async () => {
-    const store = new PostgresLimitStore(server.db, server.clock, { sweepEvery: 10, sweepBatch: 100 });
-    const count = async () =>
-      Number(
-        (
-          await server.db.query<{ n: string | number }>(
-            "SELECT count(*) AS n FROM limit_counters WHERE key LIKE 'sweep-test:%'",
-          )
-        )[0]!.n,
-      );
-    for (let i = 0; i < 9; i++) await store.increment(`sweep-test:guess-${i}`, 1_000);
-    await store.set('sweep-test:lock', String(server.clock.now() + 3_600_000), 3_600_000);
-    expect(await count()).toBe(10);
-    server.clock.advance(2_000);
-    // Ten more writes: the tenth starts a sweep, which removes the nine expired guesses only.
-    for (let i = 0; i < 10; i++) await store.increment(`sweep-test:later-${i}`, 60_000);
-    await expect.poll(count).toBe(11);
-    expect(await store.get('sweep-test:lock')).toBeDefined();
   });
 
   it('a grace replay racing a further rotation never leaves two live refresh tokens in the family', async () => {

@@ -14,60 +14,14 @@ export interface LimitStore extends CounterStore {
   delete(key: string): Promise<boolean>;
 }
 
-export interface PostgresLimitStoreOptions {
-  /** Sweep expired rows after this many writes. Default 1,000. */
-  sweepEvery?: number;
-  /** Rows one sweep deletes at most. Default 1,000. */
-  sweepBatch?: number;
-}
-
-/**
- * Counters in the `limit_counters` table: each change is one atomic upsert.
- *
- * Every (username, IP) pair ever tried leaves rows here — one guess with a made-up username costs an
- * attacker nothing and would otherwise cost us a row forever — so expired rows are swept as writes
- * go by: every `sweepEvery` writes, one bounded DELETE in the background (no timer to own, and the
- * table is cleaned in proportion to how fast it is written).
- */
+/** Counters in the `limit_counters` table: each change is one atomic upsert. */
 export class PostgresLimitStore implements LimitStore {
   readonly #db: Database;
   readonly #clock: Clock;
-  readonly #sweepEvery: number;
-  readonly #sweepBatch: number;
-  #writes = 0;
-  #sweeping: Promise<number> | undefined;
 
-  constructor(db: Database, clock: Clock, options: PostgresLimitStoreOptions = {}) {
+  constructor(db: Database, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
-    this.#sweepEvery = options.sweepEvery ?? 1_000;
-    this.#sweepBatch = options.sweepBatch ?? 1_000;
-  }
-
-  /**
-   * Deletes up to `sweepBatch` expired counters; returns how many. The outer `expires_at` check is
-   * re-evaluated on a row an upsert refreshed meanwhile, so a counter written again since the
-   * inner SELECT saw it expired (a new lockout, say) is kept.
-   */
-  async sweep(): Promise<number> {
-    const now = new Date(this.#clock.now());
-    const rows = await this.#db.query<{ key: string }>(
-      `DELETE FROM limit_counters WHERE expires_at <= $1 AND key IN (
-         SELECT key FROM limit_counters WHERE expires_at <= $1 LIMIT $2)
-       RETURNING key`,
-      [now, this.#sweepBatch],
-    );
-    return rows.length;
-  }
-
-  #wrote(): void {
-    this.#writes++;
-    if (this.#writes % this.#sweepEvery !== 0 || this.#sweeping !== undefined) return;
-    this.#sweeping = this.sweep()
-      .catch(() => 0) // the next sweep retries; a failed one must not fail the request that ran it
-      .finally(() => {
-        this.#sweeping = undefined;
-      });
   }
 
   async increment(key: string, ttlMs: number, by = 1): Promise<{ count: number; ttlMs: number }> {
@@ -80,7 +34,6 @@ export class PostgresLimitStore implements LimitStore {
        RETURNING count, expires_at`,
       [key, by, new Date(now), new Date(now + ttlMs)],
     );
-    this.#wrote();
     const row = rows[0]!;
     return { count: Number(row.count), ttlMs: Math.max(0, row.expires_at.getTime() - now) };
   }
@@ -109,7 +62,6 @@ export class PostgresLimitStore implements LimitStore {
        ON CONFLICT (key) DO UPDATE SET count = EXCLUDED.count, expires_at = EXCLUDED.expires_at`,
       [key, Number.isSafeInteger(count) ? count : 0, new Date(this.#clock.now() + ttlMs)],
     );
-    this.#wrote();
   }
 
   async delete(key: string): Promise<boolean> {
