@@ -191,7 +191,11 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
 
   it('charset confusion: a body declared as UTF-16 or latin1 is refused (415), UTF-8 in any spelling is read', async () => {
     const body = JSON.stringify({ grant_type: 'client_credentials' });
-    for (const type of ['application/json; charset=utf-16', 'text/plain;charset=latin1']) {
+    for (const type of [
+      'application/json; charset=utf-16',
+      'text/plain;charset=latin1',
+      'application/x-www-form-urlencoded; charset=utf-16',
+    ]) {
       const answer = await post('/auth/v1/token', body, {
         'content-type': type,
         authorization: basic('conf', confSecret),
@@ -205,6 +209,17 @@ describe.each(backends())('attack review on %s', (_name, backend) => {
       });
       expect(answer.statusCode, type).toBe(200);
     }
+  });
+
+  it('charset confusion in forms (fixed): an ISO-8859-1 form is read as latin-1, so an accented password matches', async () => {
+    await server.addUser('latin', 'Démo-Pass-123!');
+    const answer = await server.app.inject({
+      method: 'POST',
+      url: `/auth/v1/token?client_id=${ENV_ID}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=ISO-8859-1' },
+      payload: 'grant_type=password&username=latin&password=D%E9mo-Pass-123%21',
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
   });
 
   it('scope widening to admin through a user grant: a client that signs users in cannot hold the admin scope', async () => {

@@ -2,16 +2,41 @@ import type { FastifyInstance } from 'fastify';
 import { TokenServerError } from '../errors.js';
 import { hasDuplicateKey } from './json-duplicate-keys.js';
 
+type BodyCharset = 'utf8' | 'latin1';
+
 /**
- * RFC 8259 §8.1: JSON is UTF-8, and form bodies are decoded as UTF-8 here. A body declared in any
- * other charset would be read as something other than what its sender meant (and than what a
- * charset-aware proxy in front of us inspected): refuse it rather than guess.
+ * The charset a body is read in. JSON is UTF-8 only (RFC 8259 §8.1). A form is UTF-8 unless it says
+ * ISO-8859-1 (Apache HttpClient's default for `UrlEncodedFormEntity`, among others): its escapes are
+ * then latin-1 bytes, so `D%E9mo` is `Démo` — read as UTF-8 it would be `D\uFFFDmo` and a password
+ * with an accent would never match. Any other charset would be read as something its sender did not
+ * mean (and a charset-aware proxy in front of us did not inspect): 415 rather than a guess.
  */
-function assertUtf8(contentType: string | undefined): void {
+function bodyCharset(contentType: string | undefined, form: boolean): BodyCharset {
   const match = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '');
-  if (match && !/^utf-?8$/i.test(match[1] ?? '')) {
-    throw new TokenServerError('unsupported_media_type', 'send the body as UTF-8 (charset=utf-8)');
-  }
+  const name = (match?.[1] ?? 'utf-8').toLowerCase();
+  if (/^utf-?8$/.test(name)) return 'utf8';
+  if (form && /^(iso-?8859-1|latin-?1|us-ascii)$/.test(name)) return 'latin1';
+  throw new TokenServerError(
+    'unsupported_media_type',
+    form ? 'send the form as UTF-8 or ISO-8859-1' : 'send JSON as UTF-8 (charset=utf-8)',
+  );
+}
+
+/** `application/x-www-form-urlencoded` pairs whose percent-escapes are latin-1 bytes. */
+function latin1FormPairs(body: string): Array<[string, string]> {
+  const decode = (part: string) =>
+    part
+      .replace(/\+/g, ' ')
+      .replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return body
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      return equals === -1
+        ? [decode(pair), '']
+        : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
+    });
 }
 
 /**
@@ -48,7 +73,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
     { parseAs: 'string' },
     (request, body, done) => {
       try {
-        assertUtf8(request.headers['content-type']);
+        bodyCharset(request.headers['content-type'], false);
         done(null, parseJson(body as string));
       } catch (error) {
         done(error as Error, undefined);
@@ -59,14 +84,17 @@ export function registerBodyParsers(app: FastifyInstance): void {
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (request, body, done) => {
+      let charset: BodyCharset;
       try {
-        assertUtf8(request.headers['content-type']);
+        charset = bodyCharset(request.headers['content-type'], true);
       } catch (error) {
         done(error as Error, undefined);
         return;
       }
+      const pairs =
+        charset === 'utf8' ? new URLSearchParams(body as string) : latin1FormPairs(body as string);
       const out: Record<string, string | string[]> = Object.create(null);
-      for (const [name, value] of new URLSearchParams(body as string)) {
+      for (const [name, value] of pairs) {
         const existing = out[name];
         if (existing === undefined) out[name] = value;
         else out[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
