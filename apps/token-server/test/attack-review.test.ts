@@ -590,8 +590,12 @@ describe('password limits under address rotation and floods (embedded, in-memory
     server = await startTestServer(
       { kind: 'pglite' },
       {
-        limits: { passwordFailuresPerIp: 2, passwordFailuresPerUser: 1_000 },
+        limits: { passwordFailuresPerIp: 2, passwordFailuresPerUser: 3 },
         limitStore: new MemoryStore({ clock, maxEntries: 200 }),
+        captchaVerifier: async (token) => {
+          if (token === 'provider-down') throw new Error('captcha provider unreachable');
+          return token === 'solved';
+        },
       },
     );
   });
@@ -606,6 +610,24 @@ describe('password limits under address rotation and floods (embedded, in-memory
     expect(statuses[32]).toBe(429);
     // Another /48 is untouched.
     expect((await attempt('nobody', '2001:db8:8::1')).statusCode).toBe(400);
+  });
+
+  it('a captcha provider that throws (fixed): the captcha stays unsolved and the answer is 503, not 500', async () => {
+    const tryWith = (ip: string, captcha?: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: `/auth/v1/token?client_id=${ENV_ID}`,
+        headers: captcha === undefined ? {} : { 'x-captcha-token': captcha },
+        payload: { grant_type: 'password', username: 'captcha-user', password: 'guess' },
+        remoteAddress: ip,
+      });
+    for (let i = 0; i < 3; i++) expect((await tryWith(`203.0.113.${i}`)).statusCode).toBe(400);
+    expect((await tryWith('203.0.113.10')).json()).toMatchObject({ error: 'captcha_required' });
+    const down = await tryWith('203.0.113.11', 'provider-down');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(down.headers['retry-after']).toBeDefined();
+    expect((await tryWith('203.0.113.12', 'solved')).json()).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('a flood of new usernames that fills the limit store (fixed): 503 with Retry-After, never a 500', async () => {

@@ -125,9 +125,7 @@ export class PasswordGuard {
     if (userCount !== undefined && Number(userCount) >= this.#limits.passwordFailuresPerUser) {
       const token = attempt.captchaToken;
       const solved =
-        token !== undefined &&
-        this.#captcha !== undefined &&
-        (await this.#captcha(token, { ip: attempt.ip, action: 'password' }));
+        token !== undefined && this.#captcha !== undefined && (await this.#checkCaptcha(token, attempt.ip));
       if (!solved)
         throw new TokenServerError('captcha_required', 'solve the captcha and send it as x-captcha-token');
     }
@@ -146,6 +144,26 @@ export class PasswordGuard {
       );
     }
     return release;
+  }
+
+  /**
+   * Asks the captcha provider. A provider that fails (down, timing out, a bug in the plug-in) leaves
+   * the captcha unsolved — fail closed — and answers 503 with Retry-After, not a 500: the caller can
+   * do nothing about it but retry.
+   */
+  async #checkCaptcha(token: string, ip: string): Promise<boolean> {
+    try {
+      return await this.#captcha!(token, { ip, action: 'password' });
+    } catch (error) {
+      throw new TokenServerError(
+        'temporarily_unavailable',
+        'the captcha could not be checked; retry shortly',
+        {
+          retryAfter: 5,
+          cause: error,
+        },
+      );
+    }
   }
 
   /**
