@@ -14,8 +14,8 @@ import { type CaptchaVerifier, PasswordGuard } from './limits/password-guard.js'
 import { createRedisRevocationBroadcast } from './limits/redis-revocation-broadcast.js';
 import type { Services } from './services.js';
 import type { Database } from './storage/database.js';
-import { assertNotNewer, loadMigrations, migrate, migrationStatus } from './storage/migrations.js';
 import { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
+import { assertNotNewer, loadMigrations, migrate, migrationStatus } from './storage/migrations.js';
 import { isDatabase, openDatabase } from './storage/open-database.js';
 import { AccessTokenVerifier } from './tokens/access-token-verifier.js';
 import { AuditLog } from './tokens/audit-log.js';
