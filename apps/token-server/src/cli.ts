@@ -66,7 +66,8 @@ export async function main(argv: string[], overrides?: CliIoOverrides): Promise<
       io.stdout.write(MAIN_HELP);
       return EXIT_OK;
     }
-    const run = COMMANDS[command];
+    // Own entries only: `toString` or `constructor` must be unknown commands, not Object.prototype's.
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!run) throw new UsageError(`unknown command "${command}" (see \`${BIN} --help\`)`);
     return await run(io, args);
   } catch (error) {

@@ -33,6 +33,9 @@ describe('command line: usage', () => {
     // No LINGPAI_DATA_DIR / DATABASE_URL at all: none of these gets far enough to open one.
     const cases: Array<[string[], RegExp]> = [
       [['bogus'], /unknown command "bogus" \(see `lingpai-token-server --help`\)/],
+      // Inherited members of the command table are not commands.
+      [['toString'], /unknown command "toString"/],
+      [['constructor'], /unknown command "constructor"/],
       [['client', 'frob'], /unknown command "client frob"/],
       [['client', 'add', '--idd', 'x'], /Unknown option '--idd'.*client add --help/],
       [
