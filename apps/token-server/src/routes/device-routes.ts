@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { GRANT_TYPES } from '../clients/client.js';
-import { authenticateClient } from '../clients/client-authentication.js';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
 import {
@@ -13,7 +12,8 @@ import type { Services } from '../services.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/database.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
 import { requireBearer } from './bearer.js';
-import { cleanParams, deviceIdOf, headerOf } from './request-context.js';
+import { authenticateRequestClient } from './request-client.js';
+import { cleanParams, deviceIdOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, EmptyObject, ERROR_RESPONSES, Param } from './schemas.js';
 
@@ -104,16 +104,7 @@ export const deviceRoutes: RoutePlugin = (app, services) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       const params = cleanParams(request.body);
       // Public clients allowed (RFC 8628 §3.1: a device often cannot keep a secret).
-      const { client } = await authenticateClient(
-        services.clients,
-        {
-          authorization: headerOf(request, 'authorization'),
-          bodyClientId: params.client_id,
-          bodyClientSecret: params.client_secret,
-          queryClientId: (request.query as { client_id?: string }).client_id,
-        },
-        services.config.envId,
-      );
+      const { client } = await authenticateRequestClient(request, services, params);
       if (!client.grantTypes.includes(GRANT_TYPES.deviceCode)) {
         throw new TokenServerError('unauthorized_client', 'this client may not use the device_code grant');
       }

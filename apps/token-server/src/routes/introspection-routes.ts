@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { ADMIN_SCOPE } from '../clients/client.js';
-import { authenticateClient } from '../clients/client-authentication.js';
 import type { LoadedClient } from '../clients/client-registry.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { findPresentedToken, type PresentedToken } from '../tokens/presented-token.js';
-import { absentBodyAsEmpty, bearerToken, cleanParams, headerOf } from './request-context.js';
+import { authenticateRequestClient } from './request-client.js';
+import { absentBodyAsEmpty, bearerToken, cleanParams } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, ERROR_RESPONSES, Param } from './schemas.js';
 
@@ -101,16 +101,7 @@ export const introspectionRoutes: RoutePlugin = (app, services) => {
     },
     async (request) => {
       const params = cleanParams(request.body);
-      const { client, method } = await authenticateClient(
-        services.clients,
-        {
-          authorization: headerOf(request, 'authorization'),
-          bodyClientId: params.client_id,
-          bodyClientSecret: params.client_secret,
-          queryClientId: (request.query as { client_id?: string }).client_id,
-        },
-        services.config.envId,
-      );
+      const { client, method } = await authenticateRequestClient(request, services, params);
       if (method === 'none') {
         throw new TokenServerError(
           'invalid_client',

@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
-import { authenticateClient } from '../clients/client-authentication.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { findPresentedToken } from '../tokens/presented-token.js';
 import { mayActOn } from './introspection-routes.js';
-import { absentBodyAsEmpty, bearerToken, cleanParams, headerOf } from './request-context.js';
+import { authenticateRequestClient } from './request-client.js';
+import { absentBodyAsEmpty, bearerToken, cleanParams } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, EmptyObject, ERROR_RESPONSES, Param } from './schemas.js';
 
@@ -76,20 +76,8 @@ export const revocationRoutes: RoutePlugin = (app, services) => {
     },
     async (request) => {
       const params = cleanParams(request.body);
-      const authorization = headerOf(request, 'authorization');
       const presented = params.token ?? bearerToken(request);
-      const { client } = await authenticateClient(
-        services.clients,
-        {
-          // A Bearer header is the token, not client credentials.
-          authorization:
-            authorization !== undefined && /^basic /i.test(authorization) ? authorization : undefined,
-          bodyClientId: params.client_id,
-          bodyClientSecret: params.client_secret,
-          queryClientId: (request.query as { client_id?: string }).client_id,
-        },
-        services.config.envId,
-      );
+      const { client } = await authenticateRequestClient(request, services, params);
       if (presented === undefined) throw new TokenServerError('invalid_request', 'token is required');
       const token = await findPresentedToken(services, presented);
       if (!token || !mayActOn(client, token)) return {};

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { authenticateClient } from '../clients/client-authentication.js';
 import { TokenServerError } from '../errors.js';
 import { GRANT_HANDLERS } from '../grants/grant-handlers.js';
+import { authenticateRequestClient } from './request-client.js';
 import { cleanParams, deviceIdOf, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ClientIdQuery, ERROR_RESPONSES, Param, TokenResponseSchema } from './schemas.js';
@@ -45,16 +45,7 @@ export const tokenRoute: RoutePlugin = (app, services) => {
       const params = cleanParams(request.body);
       const grantType = params.grant_type;
       if (grantType === undefined) throw new TokenServerError('invalid_request', 'grant_type is required');
-      const { client, method } = await authenticateClient(
-        services.clients,
-        {
-          authorization: headerOf(request, 'authorization'),
-          bodyClientId: params.client_id,
-          bodyClientSecret: params.client_secret,
-          queryClientId: (request.query as { client_id?: string }).client_id,
-        },
-        services.config.envId,
-      );
+      const { client, method } = await authenticateRequestClient(request, services, params);
       // Own entries only: `grant_type=toString` or `constructor` must not find Object.prototype's
       // functions and call them as a grant (a 200 "[object Undefined]", or a 500).
       const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
