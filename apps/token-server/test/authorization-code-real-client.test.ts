@@ -5,7 +5,7 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPES } from '../src/clients/client.js';
-import { interactionIdOf, TestBrowser } from './interaction-browser.js';
+import { interactionIdOf, TestBrowser } from './support/interaction-browser.js';
 import { startListeningServer } from './support/listening-server.js';
 import { backends, type TestServer } from './support/test-app.js';
 

@@ -7,7 +7,7 @@ import {
   validateAuthorizationRequest,
 } from '../src/interactions/authorization-request.js';
 import { challengeProblem, verifierMatches } from '../src/interactions/pkce.js';
-import { pkcePair } from './interaction-browser.js';
+import { pkcePair } from './support/interaction-browser.js';
 
 const client = (kind: 'public' | 'confidential'): LoadedClient => ({
   id: 'c',

@@ -12,8 +12,14 @@ import {
   startCodeFlowServer,
   startFlow,
   WEB,
-} from './authorization-code-fixtures.js';
-import { interactionIdOf, jwtClaims, locationOf, pkcePair, TestBrowser } from './interaction-browser.js';
+} from './support/authorization-code-fixtures.js';
+import {
+  interactionIdOf,
+  jwtClaims,
+  locationOf,
+  pkcePair,
+  TestBrowser,
+} from './support/interaction-browser.js';
 import { backends, TEST_ISSUER } from './support/test-app.js';
 
 describe.each(backends())('authorization code with PKCE on %s', (_name, backend) => {

@@ -14,9 +14,9 @@ import {
   startCodeFlowServer,
   startFlow,
   WEB,
-} from './authorization-code-fixtures.js';
-import { poll, startDevice, TV_CLIENT } from './device-support.js';
-import { jwtClaims, pkcePair, TestBrowser } from './interaction-browser.js';
+} from './support/authorization-code-fixtures.js';
+import { poll, startDevice, TV_CLIENT } from './support/device-support.js';
+import { jwtClaims, pkcePair, TestBrowser } from './support/interaction-browser.js';
 import { backends } from './support/test-app.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/crypto/opaque-token.js';
 import { loadMigrations } from '../src/storage/migrations.js';
-import { type CliBackend, pgliteBackend, postgresBackend, runCli } from './cli-support.js';
+import { type CliBackend, pgliteBackend, postgresBackend, runCli } from './support/cli-support.js';
 
 // Heavy (PGlite on disk, argon2): generous bounds on this shared 2-core machine.
 const SLOW = 120_000;

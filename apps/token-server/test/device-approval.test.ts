@@ -19,7 +19,7 @@ import {
   THIRD_PARTY_CLIENT,
   TV_CLIENT,
   USERNAME,
-} from './device-support.js';
+} from './support/device-support.js';
 import { backends, startTestServer, type TestServer } from './support/test-app.js';
 
 describe('user codes: alphabet, entropy, normalization', () => {

@@ -16,7 +16,7 @@ import {
   startDevice,
   TV_CLIENT,
   USERNAME,
-} from './device-support.js';
+} from './support/device-support.js';
 import {
   backends,
   createTestSchema,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { poll, startDevice, TV_CLIENT } from './device-support.js';
-import { TestBrowser } from './interaction-browser.js';
+import { poll, startDevice, TV_CLIENT } from './support/device-support.js';
+import { TestBrowser } from './support/interaction-browser.js';
 import { backends, startTestServer, type TestServer } from './support/test-app.js';
 
 const USER = { username: 'lisi', password: 'Device-Pass-42!' };

@@ -11,8 +11,8 @@ import {
   SPA_ORIGIN,
   startCodeFlowServer,
   startFlow,
-} from './authorization-code-fixtures.js';
-import { TestBrowser } from './interaction-browser.js';
+} from './support/authorization-code-fixtures.js';
+import { TestBrowser } from './support/interaction-browser.js';
 import { backends, TEST_ISSUER } from './support/test-app.js';
 
 describe('the cookie parser and writer', () => {

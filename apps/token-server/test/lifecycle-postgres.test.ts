@@ -9,7 +9,7 @@ import {
   runCli,
   type ServeChild,
   spawnServe,
-} from './cli-support.js';
+} from './support/cli-support.js';
 
 const SLOW = 120_000;
 

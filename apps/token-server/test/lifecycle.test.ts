@@ -14,7 +14,7 @@ import {
   runCli,
   type ServeChild,
   spawnServe,
-} from './cli-support.js';
+} from './support/cli-support.js';
 import { basic } from './support/test-app.js';
 
 // Real processes on PGlite on disk: a start costs seconds on this shared machine.

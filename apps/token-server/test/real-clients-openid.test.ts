@@ -3,7 +3,7 @@
 // revocation. The oauth4webapi side of the same flows is in real-clients.test.ts and beside the grants.
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interactionIdOf, TestBrowser } from './interaction-browser.js';
+import { interactionIdOf, TestBrowser } from './support/interaction-browser.js';
 import { startListeningServer } from './support/listening-server.js';
 import { backends, ENV_ID, type TestServer } from './support/test-app.js';
 

@@ -1,7 +1,7 @@
-import type { TokenServerApp } from '../src/app.js';
-import type { ClientInput } from '../src/clients/client.js';
-import { GRANT_TYPES } from '../src/clients/client.js';
-import { ENV_ID } from './support/test-app.js';
+import type { TokenServerApp } from '../../src/app.js';
+import type { ClientInput } from '../../src/clients/client.js';
+import { GRANT_TYPES } from '../../src/clients/client.js';
+import { ENV_ID } from './test-app.js';
 
 /** A TV app: a public client that may only use the device grant (and refresh what it gets). */
 export const TV_CLIENT: ClientInput = {

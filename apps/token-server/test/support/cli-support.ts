@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli.js';
-import type { Environment } from '../src/env-config.js';
-import { createTestSchema } from './support/test-app.js';
+import { main } from '../../src/cli.js';
+import type { Environment } from '../../src/env-config.js';
+import { createTestSchema } from './test-app.js';
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface CliResult {
   code: number;

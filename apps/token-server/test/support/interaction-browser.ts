@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { TokenServerApp } from '../src/app.js';
-import { TEST_ISSUER } from './support/test-app.js';
+import type { TokenServerApp } from '../../src/app.js';
+import { TEST_ISSUER } from './test-app.js';
 
 type InjectResponse = Awaited<ReturnType<TokenServerApp['inject']>>;
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { GRANT_TYPES } from '../src/clients/client.js';
+import { GRANT_TYPES } from '../../src/clients/client.js';
 import { interactionIdOf, locationOf, pkcePair, TestBrowser } from './interaction-browser.js';
-import { type Backend, basic, startTestServer, type TestServer } from './support/test-app.js';
+import { type Backend, basic, startTestServer, type TestServer } from './test-app.js';
 
 /** A third-party single-page app: public, PKCE required, asks for consent. */
 export const SPA = { id: 'spa', redirectUri: 'http://127.0.0.1:3000/cb' } as const;
