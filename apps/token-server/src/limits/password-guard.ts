@@ -129,13 +129,27 @@ export class PasswordGuard {
       if (!solved)
         throw new TokenServerError('captcha_required', 'solve the captcha and send it as x-captcha-token');
     }
-    const slot = await this.#store.increment(keys.slot, SLOT_TTL_MS);
-    // An earlier attempt here could not give its slot back (the store was away): it is over, so
-    // land that release now rather than refuse this attempt until the background retry does.
-    const stale =
-      slot.count > 1 && (this.#unreleased.get(keys.slot) ?? 0) > 0 && (await this.#landRelease(keys.slot));
+    let slot: { count: number; ttlMs: number };
+    try {
+      slot = await this.#store.increment(keys.slot, SLOT_TTL_MS);
+    } catch (error) {
+      // The increment may have landed with its answer lost (the store went away mid-call): owe it
+      // back like a release that could not land. If it had not landed, the late release leaves the
+      // count one lower for this window — permissive by one attempt, never a lockout.
+      this.#owe(keys.slot, performance.now() + SLOT_TTL_MS);
+      throw error;
+    }
+    // Earlier attempts here could not give their slots back (the store was away): they are over, so
+    // land those releases now rather than refuse this attempt until the background retry does.
+    let stale = 0;
+    while (
+      slot.count - stale > 1 &&
+      (this.#unreleased.get(keys.slot) ?? 0) > 0 &&
+      (await this.#landRelease(keys.slot))
+    )
+      stale++;
     const release = () => this.#release(keys.slot, performance.now() + slot.ttlMs);
-    if (slot.count - (stale ? 1 : 0) > 1) {
+    if (slot.count - stale > 1) {
       await release();
       throw new TokenServerError(
         'rate_limit_exceeded',
@@ -174,10 +188,14 @@ export class PasswordGuard {
   async #release(key: string, windowEnds: number): Promise<void> {
     try {
       await this.#store.increment(key, SLOT_TTL_MS, -1);
-      return;
     } catch {
-      this.#unreleased.set(key, (this.#unreleased.get(key) ?? 0) + 1);
+      this.#owe(key, windowEnds);
     }
+  }
+
+  /** Remembers a release that could not land and retries it in the background until it does. */
+  #owe(key: string, windowEnds: number): void {
+    this.#unreleased.set(key, (this.#unreleased.get(key) ?? 0) + 1);
     const retry = () => {
       setTimeout(() => {
         if ((this.#unreleased.get(key) ?? 0) === 0) return; // landed by the next attempt
