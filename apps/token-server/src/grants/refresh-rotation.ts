@@ -61,24 +61,6 @@ const ROTATE = `
   SELECT $3, family_id, $1, $2, LEAST($5::timestamptz, family_expires_at) FROM parent
   RETURNING hash`;
 
-// The common case in one statement — no grace to seal a child for, no narrower scope to check first:
-// consume the parent (bound to its client), insert the child, and return what the access token
-// needs, which is signed after. Anything this does not rotate is classified by the full path.
-const ROTATE_AND_READ = `
-  WITH parent AS (
-    UPDATE refresh_tokens t SET consumed_at = $2, child_hash = $3
-    FROM refresh_families f JOIN users u ON u.sub = f.user_sub
-    WHERE t.hash = $1 AND t.consumed_at IS NULL AND t.expires_at > $2
-      AND f.id = t.family_id AND f.revoked_at IS NULL AND f.expires_at > $2 AND f.client_id = $5
-    RETURNING t.hash, t.family_id, f.expires_at AS family_expires_at, f.user_sub, f.client_id, f.device_id,
-              f.scope, f.auth_time, u.groups, u.status
-  ), child AS (
-    INSERT INTO refresh_tokens (hash, family_id, parent_hash, issued_at, expires_at)
-    SELECT $3, family_id, $1, $2, LEAST($4::timestamptz, family_expires_at) FROM parent
-    RETURNING hash
-  )
-  SELECT parent.*, (SELECT count(*) FROM child) AS children FROM parent`;
-
 const dead = (description: string) => new TokenServerError('invalid_grant', description);
 
 function graceKey(parentToken: string): Buffer {
@@ -99,10 +81,6 @@ export async function rotateRefreshToken(
 ): Promise<TokenResponse> {
   const { db, clock } = services;
   const hash = hashToken(request.token);
-  if (request.client.refreshGraceSeconds === 0 && request.scope === undefined) {
-    const rotated = await rotateInOneStatement(services, request, hash);
-    if (rotated) return rotated;
-  }
   const row = (await db.query<TokenRow>(SELECT_TOKEN, [hash]))[0];
   const now = clock.now();
   // Bound to its client (RFC 6749 §10.4): another client's presentation is refused, not treated as reuse.
@@ -152,43 +130,6 @@ export async function rotateRefreshToken(
     return reuse(services, request, again);
   }
   return response(pair, row, scope, clock.now());
-}
-
-/** The one-statement rotation; undefined when it rotated nothing (the full path then decides why). */
-async function rotateInOneStatement(
-  services: Services,
-  request: RotationRequest,
-  hash: string,
-): Promise<TokenResponse | undefined> {
-  const now = services.clock.now();
-  const child = services.issuer.newRefreshToken();
-  const childExpires = new Date(now + services.config.lifetimes.refreshToken * 1_000);
-  const rows = await services.db.query<
-    Omit<TokenRow, 'consumed_at' | 'expires_at' | 'child_hash' | 'child_sealed' | 'revoked_at'>
-  >(ROTATE_AND_READ, [hash, new Date(now), hashToken(child), childExpires, request.client.id]);
-  const row = rows[0];
-  if (!row) return undefined;
-  if (row.status === 'BLOCKED') {
-    await services.revoked.revokeWhere(services.db, 'id = $3', [row.family_id], 'user_blocked');
-    throw dead('this account is blocked');
-  }
-  const scope = row.scope.split(' ').filter(Boolean);
-  const access = await services.issuer.accessToken({
-    sub: row.user_sub,
-    clientId: row.client_id,
-    scope,
-    sid: row.family_id,
-    groups: row.groups,
-    authTime: row.auth_time.getTime(),
-    lifetimeSeconds: services.config.lifetimes.accessToken,
-  });
-  const pair: SealedPair = {
-    access_token: access.token,
-    refresh_token: child,
-    exp: access.exp,
-    scope: scope.join(' '),
-  };
-  return response(pair, row as TokenRow, scope, services.clock.now());
 }
 
 function response(pair: SealedPair, row: TokenRow, scope: string[], now: number): TokenResponse {
