@@ -38,50 +38,57 @@ export function isInteractionPath(request: {
   return decoded.replace(/\/{2,}/g, '/').startsWith(INTERACTION_PREFIX);
 }
 
+/**
+ * One synchronous hook for every request (a hook per concern costs a promise each on the hot path):
+ * credentials in the query are refused; `nosniff` everywhere and `no-store` on `/auth/v1/*` (a route
+ * may set its own `cache-control` later, which wins); CORS only for origins some client registered,
+ * without credentials, never on interaction routes — the one part that may wait (for the origin list).
+ */
 export function registerSecurityHooks(app: FastifyInstance, services: Services): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const question = request.url.indexOf('?');
     if (question !== -1) {
       const query = new URLSearchParams(request.url.slice(question + 1));
       for (const name of CREDENTIAL_PARAMS) {
-        if (query.has(name))
-          throw new TokenServerError(
-            'invalid_request',
-            `${name} is not accepted in the query string; send it in the body`,
+        if (query.has(name)) {
+          done(
+            new TokenServerError(
+              'invalid_request',
+              `${name} is not accepted in the query string; send it in the body`,
+            ),
           );
+          return;
+        }
       }
     }
-  });
-
-  // CORS only for origins some client registered, without credentials, never on interaction routes.
-  app.addHook('onRequest', async (request, reply) => {
-    const origin = request.headers.origin;
-    if (typeof origin !== 'string' || isInteractionPath(request)) return;
-    const allowed = await services.clients.corsOrigins();
-    if (!allowed.has(origin)) return;
-    reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-    if (request.method === 'OPTIONS') {
-      reply
-        .header('access-control-allow-methods', 'GET, POST, PATCH, DELETE')
-        .header(
-          'access-control-allow-headers',
-          'authorization, content-type, x-device-id, x-request-id, x-captcha-token',
-        )
-        .header('access-control-max-age', '600')
-        .code(200)
-        .type('application/json')
-        .send('{}');
-    }
-  });
-
-  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     // The routed path, not the raw URL: `/%61uth/v1/…` reaches the same handlers.
-    if (
-      (request.routeOptions.url ?? request.url).startsWith('/auth/v1/') &&
-      !reply.hasHeader('cache-control')
-    )
+    if ((request.routeOptions.url ?? request.url).startsWith('/auth/v1/'))
       reply.header('cache-control', 'no-store');
-    return payload;
+    const origin = request.headers.origin;
+    if (typeof origin !== 'string' || isInteractionPath(request)) {
+      done();
+      return;
+    }
+    services.clients.corsOrigins().then((allowed) => {
+      if (allowed.has(origin)) {
+        reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+        if (request.method === 'OPTIONS') {
+          // Answered here: a preflight has no route. Not calling `done` ends the request.
+          reply
+            .header('access-control-allow-methods', 'GET, POST, PATCH, DELETE')
+            .header(
+              'access-control-allow-headers',
+              'authorization, content-type, x-device-id, x-request-id, x-captcha-token',
+            )
+            .header('access-control-max-age', '600')
+            .code(200)
+            .type('application/json')
+            .send('{}');
+          return;
+        }
+      }
+      done();
+    }, done);
   });
 }
