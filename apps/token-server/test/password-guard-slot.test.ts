@@ -24,7 +24,12 @@ function lossyStore(): { store: LimitStore; loseNextAnswer(): void } {
       return result;
     },
   };
-  return { store, loseNextAnswer: () => void (lose = true) };
+  return {
+    store,
+    loseNextAnswer: () => {
+      lose = true;
+    },
+  };
 }
 
 describe('password guard attempt slot', () => {
