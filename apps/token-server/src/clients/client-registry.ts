@@ -3,7 +3,7 @@ import type { Clock } from '@lingpai/auth-core';
 import { hashToken, newOpaqueToken, type RandomSource } from '../crypto/opaque-token.js';
 import { ConfigError } from '../errors.js';
 import type { Database } from '../storage/database.js';
-import { SESSIONS_CHANNEL } from '../tokens/revoked-sessions.js';
+import { notifyEndedSessions } from '../tokens/revoked-sessions.js';
 import {
   CLIENT_ID_PATTERN,
   type Client,
@@ -207,15 +207,10 @@ export class ClientRegistry {
         "UPDATE refresh_families SET revoked_at = $2, revoked_reason = 'client_removed' WHERE client_id = $1 AND revoked_at IS NULL RETURNING id",
         [id, new Date(this.#clock.now())],
       );
-      for (let i = 0; i < ended.length; i += 100) {
-        await this.#db.notify(
-          SESSIONS_CHANNEL,
-          ended
-            .slice(i, i + 100)
-            .map((row) => row.id)
-            .join(','),
-        );
-      }
+      await notifyEndedSessions(
+        this.#db,
+        ended.map((row) => row.id),
+      );
       await this.#announce(id);
     }
     return rows.length > 0;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { RandomSource } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
-import { ipBucket, limitKey } from '../limits/limit-key.js';
+import { IPV6_SITE_FACTOR, ipBucket, ipSiteBucket, limitKey } from '../limits/limit-key.js';
 import type { Services } from '../services.js';
 import { parseScope } from '../tokens/scope.js';
 
@@ -64,12 +64,8 @@ interface PendingRow {
   scope: string;
 }
 
-/**
- * How many per-address budgets one IPv6 /48 gets together. A /48 is one site's allocation and holds
- * 65 536 /64s, so per-/64 counting alone would give whoever holds one 65 536 budgets; a /48 shared
- * by many subscribers (an ISP handing out /56s) still gets sixteen of them before it is refused.
- */
-export const USER_CODE_SITE_FACTOR = 16;
+/** The /48 budget of wrong user codes, in per-address budgets (`IPV6_SITE_FACTOR`). */
+export const USER_CODE_SITE_FACTOR = IPV6_SITE_FACTOR;
 
 interface AttemptBudget {
   key: string;
@@ -79,10 +75,9 @@ interface AttemptBudget {
 /** The counters a lookup from `ip` spends: its address (IPv6: /64), and for IPv6 its /48 too. */
 function attemptBudgets(services: Services, ip: string): AttemptBudget[] {
   const perIp = services.config.limits.userCodeFailuresPerIp;
-  const bucket = ipBucket(ip);
-  const budgets = [{ key: limitKey(services.hmacKey, 'uc-ip', bucket), limit: perIp }];
-  if (bucket.endsWith('::/64')) {
-    const site = `${bucket.split(':').slice(0, 3).join(':')}::/48`;
+  const budgets = [{ key: limitKey(services.hmacKey, 'uc-ip', ipBucket(ip)), limit: perIp }];
+  const site = ipSiteBucket(ip);
+  if (site !== undefined) {
     budgets.push({ key: limitKey(services.hmacKey, 'uc-site', site), limit: perIp * USER_CODE_SITE_FACTOR });
   }
   return budgets;

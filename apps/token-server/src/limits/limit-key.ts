@@ -20,6 +20,13 @@ export function ipBucket(ip: string): string {
 }
 
 /**
+ * How many per-address budgets one IPv6 /48 gets together, for every per-IP limit: walking the
+ * 65 536 /64s of one allocation must not multiply a budget, while a /48 an ISP shares between
+ * subscribers (handing out /56s) still gets sixteen of them before it is refused.
+ */
+export const IPV6_SITE_FACTOR = 16;
+
+/**
  * The IPv6 /48 an address belongs to (one site's allocation: 65 536 /64s), or undefined for IPv4.
  * Per-/64 counting alone gives whoever holds a /48 that many budgets, so limits also count the /48.
  */

@@ -2,7 +2,7 @@ import type { Clock } from '@lingpai/auth-core';
 import type { Limits } from '../config.js';
 import { TokenServerError } from '../errors.js';
 import { signInLimitIdentity } from '../users/username.js';
-import { ipBucket, ipSiteBucket, limitKey } from './limit-key.js';
+import { IPV6_SITE_FACTOR, ipBucket, ipSiteBucket, limitKey } from './limit-key.js';
 import type { LimitStore } from './limit-store.js';
 
 /**
@@ -12,12 +12,8 @@ import type { LimitStore } from './limit-store.js';
  */
 const SLOT_TTL_MS = 10_000;
 
-/**
- * How many per-address budgets (`passwordFailuresPerIp`) one IPv6 /48 gets together: walking the
- * 65 536 /64s of one allocation must not multiply the budget, while a /48 an ISP shares between
- * subscribers still gets sixteen of them (the device flow's user codes count the same way).
- */
-export const PASSWORD_SITE_FACTOR = 16;
+/** The /48 budget of failed passwords, in per-address budgets (`IPV6_SITE_FACTOR`). */
+export const PASSWORD_SITE_FACTOR = IPV6_SITE_FACTOR;
 
 /** Verifies a captcha answer (`x-captcha-token`); plug in the provider you use. */
 export type CaptchaVerifier = (token: string, context: { ip: string; action: string }) => Promise<boolean>;

@@ -3,6 +3,25 @@ import type { Database, Queryable } from '../storage/database.js';
 
 export const SESSIONS_CHANNEL = 'lingpai_sessions';
 
+/** NOTIFY payloads are limited to 8000 bytes: sids go out in chunks of 100. */
+const SIDS_PER_MESSAGE = 100;
+
+/**
+ * Tells every instance listening on the database that these sessions ended. What `RevokedSessions`
+ * sends, usable where there is none (a CLI process removing a client).
+ */
+export async function notifyEndedSessions(
+  db: Pick<Database, 'notify'>,
+  sids: readonly string[],
+  each?: (chunk: string[]) => Promise<void>,
+): Promise<void> {
+  for (let i = 0; i < sids.length; i += SIDS_PER_MESSAGE) {
+    const chunk = sids.slice(i, i + SIDS_PER_MESSAGE);
+    await db.notify(SESSIONS_CHANNEL, chunk.join(',')).catch(() => undefined);
+    await each?.(chunk);
+  }
+}
+
 /** How a revocation reaches the other instances besides PostgreSQL's NOTIFY (e.g. Redis pub/sub). */
 export interface RevocationBroadcast {
   publish(sids: string[]): Promise<void>;
@@ -84,12 +103,12 @@ export class RevokedSessions {
   /** Tells every instance (this one at once) that these sessions ended. */
   async announce(sids: string[]): Promise<void> {
     this.#remember(sids);
-    // NOTIFY payloads are limited to 8000 bytes: send in chunks.
-    for (let i = 0; i < sids.length; i += 100) {
-      const chunk = sids.slice(i, i + 100);
-      await this.#db.notify(SESSIONS_CHANNEL, chunk.join(',')).catch(() => undefined);
-      await this.#broadcast?.publish(chunk).catch(() => undefined);
-    }
+    const broadcast = this.#broadcast;
+    await notifyEndedSessions(
+      this.#db,
+      sids,
+      broadcast ? (chunk) => broadcast.publish(chunk).catch(() => undefined) : undefined,
+    );
   }
 
   async stop(): Promise<void> {
