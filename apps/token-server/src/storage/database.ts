@@ -34,9 +34,6 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** Rows of a `pg`/PGlite answer use these JS types for the column types in our schema. */
-export type DbTimestamp = Date;
-
 /** The PostgreSQL error codes that mean "this statement's data broke a constraint". */
 export const PG_UNIQUE_VIOLATION = '23505';
 
