@@ -40,6 +40,32 @@ export const ERROR_TABLE = {
   captcha_required: { status: 429, errorCode: 4028 },
   rate_limit_exceeded: { status: 429, errorCode: 4029 },
   invalid_username_or_password: { status: 400, errorCode: 4043 },
+  // ---- the user side (issue 9): CloudBase's ErrorType names where it has one ----
+  /** A wrong, expired or exhausted verification code (CloudBase 4001). */
+  invalid_verification_code: { status: 400, errorCode: 4001 },
+  /** A phone number that does not parse, or a country codes are not sent to (CloudBase 4001). */
+  invalid_phone_number: { status: 400, errorCode: 4001 },
+  invalid_email: { status: 400, errorCode: 4016 },
+  /** A `verification_token` that is unknown, expired, used, or was issued for another usage or client. */
+  invalid_verification_token: { status: 400, errorCode: 4017 },
+  password_not_set: { status: 400, errorCode: 4018 },
+  /** A new password the policy refuses, or a wrong old password. */
+  invalid_password: { status: 400, errorCode: 4019 },
+  /** A `provider_token` that is unknown, expired, used, or bound to another client or device. */
+  invalid_provider_token: { status: 400, errorCode: 4020 },
+  /** The action would leave the account in a state it must not reach (e.g. no way to sign in). */
+  failed_precondition: { status: 400, errorCode: 4021 },
+  /** Leaves room for the TOTP second factor: the password was right, a second step is due. */
+  two_factor_required: { status: 401, errorCode: 4015 },
+  user_blocked: { status: 403, errorCode: 4033 },
+  user_pending: { status: 403, errorCode: 4034 },
+  /** A sensitive change needs a fresh `sudo_token` (POST /auth/v1/user/sudo). */
+  sudo_required: { status: 403, errorCode: 4035 },
+  user_already_exists: { status: 409, errorCode: 4091 },
+  /** CloudBase documents 409 as this error's code. */
+  username_already_exists: { status: 409, errorCode: 409 },
+  /** The platform identity already belongs to another user. */
+  provider_already_bound: { status: 409, errorCode: 4093 },
   server_error: { status: 500, errorCode: 5000 },
   temporarily_unavailable: { status: 503, errorCode: 5030 },
 } as const satisfies Record<string, { status: number; errorCode: number }>;
