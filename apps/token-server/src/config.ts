@@ -32,6 +32,8 @@ export const DEFAULT_LIFETIMES = {
   idToken: 3_600,
   /** How long verifiers may cache the JWKS; a new key waits this long before it signs. */
   jwksMaxAge: 300,
+  /** A `sudo_token` (POST /auth/v1/user/sudo): one sensitive change, soon after a re-check. */
+  sudoToken: 600,
 } as const;
 
 export type Lifetimes = { -readonly [K in keyof typeof DEFAULT_LIFETIMES]: number };

@@ -38,6 +38,7 @@ export const LIFETIME_VARIABLES: { readonly [K in keyof Lifetimes]: string } = {
   loginSession: 'LINGPAI_LOGIN_SESSION_TTL',
   idToken: 'LINGPAI_ID_TOKEN_TTL',
   jwksMaxAge: 'LINGPAI_JWKS_MAX_AGE',
+  sudoToken: 'LINGPAI_SUDO_TOKEN_TTL',
 };
 
 /** Every `LINGPAI_*` variable the server reads; anything else with the prefix is probably a typo. */
