@@ -29,9 +29,12 @@ import {
   requireLiveInteraction,
   sealUserCode,
 } from '../interactions/interaction-store.js';
+import { LoginMethodsView, loginMethods } from '../interactions/login-methods.js';
 import { type LoginSession, readLoginSession, startLoginSession } from '../interactions/login-session.js';
 import { assertJsonBody, assertSameOrigin } from '../interactions/same-origin.js';
 import { DEVICE_APPROVAL_MAX_AGE_SECONDS } from './device-routes.js';
+import { interactionCodeRoutes } from './interaction-code-routes.js';
+import type { InteractionExtension, InteractionKit, InteractionResultBody } from './interaction-kit.js';
 import { headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -56,6 +59,7 @@ const interactionViewFields = {
   user: Type.Optional(UserView),
   user_code: Type.Optional(Type.String({ description: 'device interactions: the code being approved' })),
   expires_in: Type.Integer({ description: 'seconds left' }),
+  login_methods: LoginMethodsView,
   csrf_token: Type.String({ description: `send as the ${CSRF_HEADER} header on every POST` }),
 };
 const InteractionView = Type.Object(interactionViewFields);
@@ -103,18 +107,15 @@ const DeviceBody = Type.Object(
   { additionalProperties: false },
 );
 
-type InteractionResultBody = {
-  status: 'logged_in' | 'approved' | 'denied' | 'aborted';
-  redirect_to?: string;
-  needs_consent?: boolean;
-  user?: { sub: string; username?: string; name?: string; picture?: string };
-};
+/** Login methods added in their own files (they reuse this file's checks through the kit). */
+const INTERACTION_EXTENSIONS: InteractionExtension[] = [interactionCodeRoutes];
 
 /**
  * The interaction API the login page drives with `fetch` (JSON only, same origin only, never CORS):
  *
  * - `GET  /auth/v1/interaction/:id` — what is being asked, and the CSRF token;
- * - `POST /auth/v1/interaction/:id/login` — `{ username, password }`;
+ * - `POST /auth/v1/interaction/:id/login` — `{ username, password }` (other login methods:
+ *   `INTERACTION_EXTENSIONS`, e.g. `interaction-code-routes.ts`);
  * - `POST /auth/v1/interaction/:id/consent` — `{ scopes? }`;
  * - `POST /auth/v1/interaction/:id/deny`, `POST /auth/v1/interaction/:id/abort` — `{}`;
  * - `GET  /auth/v1/interaction/device`, `POST /auth/v1/interaction/device` — `{ user_code }`: start a
@@ -236,6 +237,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       ...(user ? { user } : {}),
       ...(row.kind === 'device' ? { user_code: formatUserCode(openUserCode(id, row)) } : {}),
       expires_in: Math.max(0, Math.ceil((row.expires_at.getTime() - services.clock.now()) / 1_000)),
+      login_methods: loginMethods(services),
       csrf_token: interactionCsrfToken(services.hmacKey, id),
     };
   }
@@ -289,6 +291,27 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     });
   }
 
+  async function completeLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    row: InteractionRow,
+    userSub: string,
+    amr: string[],
+  ): Promise<InteractionResultBody> {
+    const login: LoginSession = { userSub, authTime: services.clock.now(), amr };
+    const updated = await recordInteractionLogin(services, row, login);
+    if (!updated) throw alreadyDone();
+    await startLoginSession(request, reply, services, policy, login);
+    const client = await clientOf(updated);
+    const needsConsent = await consentNeeded(updated, client);
+    const shown = await userView(userSub);
+    if (updated.kind === 'authorize' && !needsConsent) {
+      const redirectTo = await approveAuthorize(updated, updated.params.scope, client);
+      return { status: 'approved', redirect_to: redirectTo, ...(shown ? { user: shown } : {}) };
+    }
+    return { status: 'logged_in', needs_consent: needsConsent, ...(shown ? { user: shown } : {}) };
+  }
+
   function chosenScope(row: InteractionRow, requested: string[] | undefined): string[] {
     if (requested === undefined) return row.params.scope;
     const outside = requested.filter((scope) => !row.params.scope.includes(scope));
@@ -338,18 +361,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
         username,
         password,
       );
-      const login: LoginSession = { userSub: user.sub, authTime: services.clock.now(), amr: ['pwd'] };
-      const updated = await recordInteractionLogin(services, row, login);
-      if (!updated) throw alreadyDone();
-      await startLoginSession(request, reply, services, policy, login);
-      const client = await clientOf(updated);
-      const needsConsent = await consentNeeded(updated, client);
-      const shown = await userView(user.sub);
-      if (updated.kind === 'authorize' && !needsConsent) {
-        const redirectTo = await approveAuthorize(updated, updated.params.scope, client);
-        return { status: 'approved', redirect_to: redirectTo, ...(shown ? { user: shown } : {}) };
-      }
-      return { status: 'logged_in', needs_consent: needsConsent, ...(shown ? { user: shown } : {}) };
+      return completeLogin(request, reply, row, user.sub, ['pwd']);
     },
   );
 
@@ -534,6 +546,17 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       return { interaction: id, ...(await view(id, row, session)) };
     },
   );
+
+  const kit: InteractionKit = {
+    policy,
+    sameOriginJsonPost,
+    schema,
+    forPost,
+    clientOf,
+    completeLogin,
+    schemas: { IdParams, InteractionResult },
+  };
+  for (const extend of INTERACTION_EXTENSIONS) extend(app, services, kit);
 };
 
 /** The user code as the device shows it, `XXXX-XXXX` (what is sealed is already normalized). */

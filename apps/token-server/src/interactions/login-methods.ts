@@ -1,0 +1,42 @@
+import { Type } from 'typebox';
+import type { Services } from '../services.js';
+
+/** One button the login page may render. */
+export interface LoginMethod {
+  type: 'password' | 'sms' | 'email' | 'provider';
+  /** `provider`: the configured provider id (CloudBase `provider_id`). */
+  provider_id?: string;
+  /** `provider`: a display name, when configured. */
+  name?: string;
+}
+
+export const LoginMethodsView = Type.Array(
+  Type.Object({
+    type: Type.Union([
+      Type.Literal('password'),
+      Type.Literal('sms'),
+      Type.Literal('email'),
+      Type.Literal('provider'),
+    ]),
+    provider_id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+  }),
+  {
+    description:
+      'what the login page can offer: password (POST …/login), sms and email codes (POST …/verification, ' +
+      '…/login/verification, …/signup) when a delivery channel is configured, and each configured social provider',
+  },
+);
+
+/**
+ * The login methods this server can complete in an interaction, from its configuration: the password
+ * always; a code by SMS or email when that channel is configured; each social provider configured.
+ */
+export function loginMethods(services: Services): LoginMethod[] {
+  const methods: LoginMethod[] = [{ type: 'password' }];
+  const channels =
+    (services as unknown as { verification?: { channels?(): string[] } }).verification?.channels?.() ?? [];
+  if (channels.includes('sms')) methods.push({ type: 'sms' });
+  if (channels.includes('email')) methods.push({ type: 'email' });
+  return methods;
+}
