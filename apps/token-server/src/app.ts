@@ -7,18 +7,29 @@ import { registerBodyParsers } from './http/body-parsers.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { REDACT_PATHS, redactUrl } from './http/log-redaction.js';
 import { registerSecurityHooks } from './http/security-hooks.js';
+import { adminAuditRoutes } from './routes/admin-audit-routes.js';
+import { adminUserRoutes } from './routes/admin-user-routes.js';
 import { authorizeRoute } from './routes/authorize-route.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
 import { introspectionRoutes } from './routes/introspection-routes.js';
+import { providerRoutes } from './routes/provider-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
 import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
 import { ErrorSchema } from './routes/schemas.js';
 import { signoutRoute } from './routes/signout-route.js';
 import { tokenRoute } from './routes/token-route.js';
+import { userMeRoutes } from './routes/user-me-routes.js';
+import { userPasswordRoute } from './routes/user-password-route.js';
+import { userProfileRoutes } from './routes/user-profile-routes.js';
+import { userProviderRoutes } from './routes/user-provider-routes.js';
+import { userQueryRoute } from './routes/user-query-route.js';
+import { userSessionRoutes } from './routes/user-session-routes.js';
+import { userSudoRoute } from './routes/user-sudo-route.js';
 import { userinfoRoute } from './routes/userinfo-route.js';
+import { verificationRoutes } from './routes/verification-routes.js';
 import type { Services } from './services.js';
 
 /** The endpoint groups, in registration order. Later features add theirs here. */
@@ -33,6 +44,17 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   userinfoRoute,
   authorizeRoute,
   interactionRoutes,
+  verificationRoutes,
+  adminUserRoutes,
+  adminAuditRoutes,
+  userQueryRoute,
+  userMeRoutes,
+  userProfileRoutes,
+  userSudoRoute,
+  userPasswordRoute,
+  userSessionRoutes,
+  providerRoutes,
+  userProviderRoutes,
 ];
 
 export type BuildAppOptions = TokenServerOptions & ServiceOverrides;
