@@ -22,3 +22,18 @@ CREATE TABLE anonymous_handoffs (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX anonymous_handoffs_target ON anonymous_handoffs (target_sub, client_id, device_id);
+
+-- A `SIGN_IN` verification token redeemed by /auth/v1/signin for a contact with no account: the
+-- answer is `user_not_found`, and the same token string stays good for exactly one /auth/v1/signup
+-- of that contact on that client (CloudBase's flow: sign in, else sign up with the same token).
+-- Keyed by the token's SHA-256, single use (DELETE … RETURNING in the sign-up's transaction).
+CREATE TABLE signup_tickets (
+  token_hash text PRIMARY KEY,
+  client_id text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('phone', 'email')),
+  address text NOT NULL,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX signup_tickets_expires ON signup_tickets (expires_at);
+CREATE INDEX anonymous_handoffs_expires ON anonymous_handoffs (expires_at);

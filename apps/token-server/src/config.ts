@@ -3,7 +3,11 @@ import type { ClientInput } from './clients/client.js';
 import type { RandomSource } from './crypto/opaque-token.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
+import type { SocialOptions } from './social/social-config.js';
 import type { Database } from './storage/database.js';
+import type { PasswordPolicy } from './users/password-policy.js';
+import { resolvePasswordPolicy } from './users/password-policy-config.js';
+import type { VerificationSettings } from './verification/verification-config.js';
 
 /**
  * Every lifetime, in seconds, with the default and where it comes from. One place, cited, like
@@ -32,6 +36,10 @@ export const DEFAULT_LIFETIMES = {
   idToken: 3_600,
   /** How long verifiers may cache the JWKS; a new key waits this long before it signs. */
   jwksMaxAge: 300,
+  /** An anonymous user with no sign-in and no refresh for this long is deleted by the sweeper. */
+  anonymousIdle: 30 * 86_400,
+  /** How long an anonymous user's `anonymous_sub` waits for the next sign-in after a refused upgrade. */
+  anonymousHandoff: 86_400,
   /** A `sudo_token` (POST /auth/v1/user/sudo): one sensitive change, soon after a re-check. */
   sudoToken: 600,
 } as const;
@@ -58,6 +66,10 @@ export const DEFAULT_LIMITS = {
   userCodeFailureWindow: 900,
   /** client_credentials issuances per client per minute, when the client sets no limit of its own. */
   clientCredentialsPerMinute: 6_000,
+  /** Anonymous sign-ins (new anonymous users) per IP (IPv6: /64, the /48 gets 16×) per window. */
+  anonymousSignInsPerIp: 30,
+  /** The window of the anonymous sign-in limit. */
+  anonymousSignInWindow: 3_600,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
@@ -82,7 +94,7 @@ export interface DatabaseOptions {
 }
 
 /** What `buildApp` accepts. Only `secret` has no default outside the embedded setup. */
-export interface TokenServerOptions {
+export interface TokenServerOptions extends VerificationSettings {
   /** Public origin of the server, no path (tokens' `iss`). Default `http://127.0.0.1:8080`. */
   issuer?: string;
   /** The environment id: the default `client_id` (a public client) and the tokens' `aud`. Default `lingpai`. */
@@ -115,6 +127,13 @@ export interface TokenServerOptions {
    * start, an existing username is left as it is.
    */
   seed?: SeedData;
+  /**
+   * Social login platforms by CloudBase `provider_id` (`src/social/social-config.ts`); validated at
+   * start, a wrong or missing entry names itself.
+   */
+  social?: SocialOptions;
+  /** What a new password must satisfy (sign-up, forgot password). */
+  passwordPolicy?: Partial<PasswordPolicy>;
 }
 
 /** A user the config file seeds. The password is hashed at start and never stored in the clear. */
@@ -146,6 +165,7 @@ export interface ResolvedConfig {
   autoMigrate: boolean;
   resyncIntervalSeconds: number;
   redisUrl: string | undefined;
+  passwordPolicy: PasswordPolicy;
 }
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -237,6 +257,7 @@ export function resolveConfig(options: TokenServerOptions): ResolvedConfig {
     autoMigrate: options.autoMigrate ?? true,
     resyncIntervalSeconds: positiveInteger('resyncIntervalSeconds', options.resyncIntervalSeconds ?? 30),
     redisUrl: options.redisUrl,
+    passwordPolicy: resolvePasswordPolicy(options.passwordPolicy),
   };
 }
 

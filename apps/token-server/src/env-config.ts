@@ -18,6 +18,9 @@ import {
 } from './config.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
+import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
+import type { PasswordPolicy } from './users/password-policy.js';
+import { resolvePasswordPolicy } from './users/password-policy-config.js';
 
 /** The environment as a plain record (`process.env`, or a test's own). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -39,6 +42,8 @@ export const LIFETIME_VARIABLES: { readonly [K in keyof Lifetimes]: string } = {
   idToken: 'LINGPAI_ID_TOKEN_TTL',
   jwksMaxAge: 'LINGPAI_JWKS_MAX_AGE',
   sudoToken: 'LINGPAI_SUDO_TOKEN_TTL',
+  anonymousIdle: 'LINGPAI_ANONYMOUS_IDLE_TTL',
+  anonymousHandoff: 'LINGPAI_ANONYMOUS_HANDOFF_TTL',
 };
 
 /** Every `LINGPAI_*` variable the server reads; anything else with the prefix is probably a typo. */
@@ -173,7 +178,16 @@ const USER_FIELDS: Record<string, FieldKind> = {
   groups: 'strings',
 };
 
-const FILE_KEYS = ['clients', 'users', 'lifetimes', 'limits', 'signingAlgorithm', 'argon2'];
+const FILE_KEYS = [
+  'clients',
+  'users',
+  'lifetimes',
+  'limits',
+  'signingAlgorithm',
+  'argon2',
+  'passwordPolicy',
+  'social',
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -250,6 +264,9 @@ interface FileConfig {
   limits: Partial<Limits>;
   argon2: Partial<TokenServerOptions['argon2']>;
   signingAlgorithm: SigningAlgorithm | undefined;
+  passwordPolicy: Partial<PasswordPolicy> | undefined;
+  /** Social login platforms, secrets resolved from the environment. */
+  social: SocialOptions | undefined;
 }
 
 /**
@@ -313,6 +330,7 @@ export function loadConfigFile(path: string, env: Environment): FileConfig {
   }
   return {
     seed: { clients, users },
+    social: socialSectionFromFile(raw.social, env),
     lifetimes: numberTable(
       'LINGPAI_CONFIG lifetimes',
       raw.lifetimes,
@@ -328,6 +346,11 @@ export function loadConfigFile(path: string, env: Environment): FileConfig {
       raw.argon2,
       Object.keys(DEFAULT_ARGON2) as Array<keyof typeof DEFAULT_ARGON2>,
     ),
+    // Validated here too, so a wrong field is refused naming the file before anything starts.
+    passwordPolicy:
+      raw.passwordPolicy === undefined
+        ? undefined
+        : (resolvePasswordPolicy(raw.passwordPolicy), raw.passwordPolicy as Partial<PasswordPolicy>),
     signingAlgorithm:
       raw.signingAlgorithm === undefined
         ? undefined
@@ -423,6 +446,8 @@ export function loadEnvConfig(env: Environment, cwd: string = process.cwd()): En
     trustProxy: parseTrustProxy(value('TRUST_PROXY')),
     lifetimes,
     ...(file ? { limits: file.limits, argon2: file.argon2, seed: file.seed } : {}),
+    ...(file?.passwordPolicy ? { passwordPolicy: file.passwordPolicy } : {}),
+    ...(file?.social ? { social: file.social } : {}),
   };
   return {
     options,

@@ -2,7 +2,6 @@ import { Type } from 'typebox';
 import type { LoadedClient } from '../clients/client-registry.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
-import type { Queryable } from '../storage/database.js';
 import { grantScope } from '../tokens/scope.js';
 import type { UserRow } from '../users/user-repository.js';
 import { assertUserMaySignIn } from '../users/user-status.js';
@@ -23,11 +22,6 @@ export interface SignInInput {
   extra?: Record<string, unknown>;
   /** The caller's IP, for the audit row. */
   ip?: string;
-  /**
-   * Issue inside the caller's transaction (sign-up: the user row, the identity link and the family
-   * commit together). The caller then announces `ended` after its commit.
-   */
-  tx?: Queryable;
 }
 
 /**
@@ -77,21 +71,18 @@ export async function issueSignIn(services: Services, input: SignInInput): Promi
     input.scope ??
     grantScope(undefined, client.scopes, client.defaultScopes.length ? client.defaultScopes : client.scopes);
   const now = services.clock.now();
-  const db = input.tx ?? services.db;
-  const issued = await services.issuer.issueForUser(
-    {
-      user: { sub: user.sub, groups: user.groups },
-      client,
-      scope,
-      deviceId: input.deviceId,
-      authTime: now,
-      amr: input.amr,
-    },
-    input.tx,
-  );
-  const { familyId: _familyId, ...response } = issued as typeof issued & { ended?: string[] };
+  // Never inside a caller's transaction: on PGlite that holds the only connection, and the audit
+  // row below would wait for it forever. Sign-up commits its user row first, then signs in.
+  const { familyId: _familyId, ...response } = await services.issuer.issueForUser({
+    user: { sub: user.sub, groups: user.groups },
+    client,
+    scope,
+    deviceId: input.deviceId,
+    authTime: now,
+    amr: input.amr,
+  });
   // One round trip: mark the user seen, and take a pending hand-off for this client and device.
-  const rows = await db.query<{ anonymous_sub: string | null }>(
+  const rows = await services.db.query<{ anonymous_sub: string | null }>(
     `WITH seen AS (UPDATE users SET last_seen_at = $4 WHERE sub = $1 RETURNING 1),
           taken AS (
             DELETE FROM anonymous_handoffs
@@ -116,19 +107,4 @@ export async function issueSignIn(services: Services, input: SignInInput): Promi
     ...input.extra,
     ...(anonymousSub === null ? {} : { anonymous_sub: anonymousSub }),
   };
-}
-
-/**
- * Sids a sign-in inside a caller's transaction ended (the device's previous family): announce them
- * after the commit, so every instance refuses their access tokens.
- */
-export function endedFamilies(response: Record<string, unknown>): string[] {
-  const ended = response.ended;
-  return Array.isArray(ended) ? ended.filter((sid): sid is string => typeof sid === 'string') : [];
-}
-
-/** The answer without the internal `ended` list (which is only for the caller's announce). */
-export function publicResponse(response: Record<string, unknown>): Record<string, unknown> {
-  const { ended: _ended, ...rest } = response;
-  return rest;
 }
