@@ -21,6 +21,7 @@ import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
 import { ErrorSchema } from './routes/schemas.js';
 import { signoutRoute } from './routes/signout-route.js';
 import { tokenRoute } from './routes/token-route.js';
+import { userContactRoute } from './routes/user-contact-route.js';
 import { userMeRoutes } from './routes/user-me-routes.js';
 import { userPasswordRoute } from './routes/user-password-route.js';
 import { userProfileRoutes } from './routes/user-profile-routes.js';
@@ -52,6 +53,7 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   userProfileRoutes,
   userSudoRoute,
   userPasswordRoute,
+  userContactRoute,
   userSessionRoutes,
   providerRoutes,
   userProviderRoutes,

@@ -13,6 +13,8 @@ import { type LimitStore, PostgresLimitStore } from './limits/limit-store.js';
 import { type CaptchaVerifier, PasswordGuard } from './limits/password-guard.js';
 import { createRedisRevocationBroadcast } from './limits/redis-revocation-broadcast.js';
 import type { Services } from './services.js';
+import { resolveSocialConfig } from './social/social-config.js';
+import { SocialLogin } from './social/social-login.js';
 import type { Database } from './storage/database.js';
 import { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
 import { assertNotNewer, loadMigrations, migrate, migrationStatus } from './storage/migrations.js';
@@ -24,6 +26,7 @@ import { TokenIssuer } from './tokens/token-issuer.js';
 import { createArgon2Hasher, type PasswordHasher } from './users/password-hasher.js';
 import { UserRepository } from './users/user-repository.js';
 import { foldUsername } from './users/username.js';
+import { createVerificationCodes } from './verification/create-verification.js';
 
 export interface ServiceOverrides {
   passwordHasher?: PasswordHasher;
@@ -52,6 +55,8 @@ export async function startServices(
   const config: ResolvedConfig = resolveConfig(options);
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  // Before anything is opened: a wrong platform entry fails the start with its name.
+  const social = new SocialLogin(resolveSocialConfig(options.social, { allowLiteralSecrets: true, clock }));
   const ownsDatabase = !isDatabase(options.database);
   const db: Database = isDatabase(options.database) ? options.database : await openDatabase(options.database);
   const closers: Array<() => Promise<void>> = [];
@@ -176,6 +181,8 @@ export async function startServices(
 
     const dummyPasswordHash = await hasher.hash(random(24).toString('base64url'));
     const captcha = options.captchaVerifier;
+    const verification = createVerificationCodes(options, { config, db, clock, audit, captcha, hmacKey, log, redis });
+    closers.unshift(() => verification.close());
     const services: Services = {
       config,
       db,
@@ -194,8 +201,10 @@ export async function startServices(
       revoked,
       sweeper,
       audit,
+      social,
       hmacKey,
       log,
+      verification,
     };
     return {
       services,

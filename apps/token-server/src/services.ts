@@ -6,6 +6,7 @@ import type { RandomSource } from './crypto/opaque-token.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { LimitStore } from './limits/limit-store.js';
 import type { CaptchaVerifier, PasswordGuard } from './limits/password-guard.js';
+import type { SocialLogin } from './social/social-login.js';
 import type { Database } from './storage/database.js';
 import type { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
 import type { AccessTokenVerifier } from './tokens/access-token-verifier.js';
@@ -14,6 +15,7 @@ import type { RevokedSessions } from './tokens/revoked-sessions.js';
 import type { TokenIssuer } from './tokens/token-issuer.js';
 import type { PasswordHasher } from './users/password-hasher.js';
 import type { UserRepository } from './users/user-repository.js';
+import type { VerificationCodes } from './verification/verification-codes.js';
 
 /**
  * Everything a route or grant needs, built once by `buildApp` and handed to each plugin. Later
@@ -39,7 +41,11 @@ export interface Services {
   /** Deletes rows that can no longer change an answer (every 10 minutes; `sweep()` on demand). */
   sweeper: ExpiredRowsSweeper;
   audit: AuditLog;
+  /** The configured social login platforms (`provider_id` → platform). */
+  social: SocialLogin;
   /** HMAC key for limit keys and low-entropy codes (derived from the secret). */
   hmacKey: Buffer;
   log: FastifyBaseLogger;
+  /** CloudBase verification codes by SMS and email (`src/verification/verification-codes.ts`). */
+  verification: VerificationCodes;
 }

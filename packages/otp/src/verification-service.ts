@@ -156,6 +156,15 @@ export interface SendRequest {
   deviceId?: string;
   captchaToken?: string;
   locale?: string;
+  /**
+   * When `send` resolves. `'wait'` (default): after the channel accepted the message, so a delivery
+   * failure rejects `send`. `'background'`: as soon as the code is stored and counted, before any
+   * delivery, so the answer's timing says nothing about the recipient or the provider; the outcome
+   * is `SendResult.delivered`. `'none'`: counted, stored and cooled down exactly like a real send,
+   * but never delivered — a decoy for enumeration protection, indistinguishable to the caller.
+   * A failed delivery cancels the code and lifts the cooldown in every mode.
+   */
+  delivery?: 'wait' | 'background' | 'none';
 }
 
 export interface SendResult {
@@ -164,6 +173,12 @@ export interface SendResult {
   expiresIn: number;
   /** Seconds before another code can be sent to this recipient. */
   resendAfter: number;
+  /**
+   * With `delivery: 'background'`: settles when the channel is done — resolves once delivered,
+   * rejects with `OTP_CHANNEL_FAILED` after the code was cancelled and the cooldown lifted. Always
+   * handled internally, so an unobserved rejection is not an unhandled one.
+   */
+  delivered?: Promise<void>;
 }
 
 export interface VerifyRequest {
@@ -193,6 +208,7 @@ interface SealedRecipient {
 }
 
 const PURPOSE = /^[A-Za-z0-9_.-]{1,32}$/;
+const DELIVERY_MODES: ReadonlySet<string> = new Set(['wait', 'background', 'none']);
 const VERIFICATION_ID = /^[A-Za-z0-9_-]{22}$/;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 // Records stay a while after expiry so a late `verify` says "expired", not "unknown".
@@ -339,6 +355,8 @@ export class VerificationService {
     const purpose = request.purpose ?? 'sign_in';
     if (!PURPOSE.test(purpose))
       throw new OtpError('OTP_INVALID_ARGUMENT', 'purpose must match [A-Za-z0-9_.-]{1,32}');
+    if (request.delivery !== undefined && !DELIVERY_MODES.has(request.delivery))
+      throw new OtpError('OTP_INVALID_ARGUMENT', "delivery must be 'wait', 'background' or 'none'");
     const recipient = this.#normalize(channel, request.to);
     if (recipient.kind === 'phone' && this.#allowedCountries !== undefined) {
       if (recipient.country === undefined || !this.#allowedCountries.has(recipient.country)) {
@@ -406,7 +424,14 @@ export class VerificationService {
       });
     }
 
-    if (fixedCode === undefined) {
+    const answer: SendResult = {
+      verificationId: id,
+      expiresIn: this.#ttlMs / 1000,
+      resendAfter: useLimits ? this.#cooldownMs / 1000 : 0,
+    };
+    const mode = request.delivery ?? 'wait';
+    if (fixedCode !== undefined || mode === 'none') return answer;
+    const deliver = async (): Promise<void> => {
       try {
         await channel.deliver({
           verificationId: id,
@@ -430,12 +455,15 @@ export class VerificationService {
           },
         );
       }
-    }
-    return {
-      verificationId: id,
-      expiresIn: this.#ttlMs / 1000,
-      resendAfter: useLimits ? this.#cooldownMs / 1000 : 0,
     };
+    if (mode === 'wait') {
+      await deliver();
+      return answer;
+    }
+    const delivered = deliver();
+    // Marked handled: a caller that only wants the early answer must not crash the process.
+    delivered.catch(() => undefined);
+    return { ...answer, delivered };
   }
 
   /** Checks a code. Every call counts as one attempt; the right code yields a single-use token. */
