@@ -30,13 +30,19 @@ export const LoginMethodsView = Type.Array(
 
 /**
  * The login methods this server can complete in an interaction, from its configuration: the password
- * always; a code by SMS or email when that channel is configured; each social provider configured.
+ * always; a code by SMS or email when that channel is configured; each social platform configured
+ * that has an authorize page (not a WeChat mini program).
  */
 export function loginMethods(services: Services): LoginMethod[] {
   const methods: LoginMethod[] = [{ type: 'password' }];
-  const channels =
-    (services as unknown as { verification?: { channels?(): string[] } }).verification?.channels?.() ?? [];
-  if (channels.includes('sms')) methods.push({ type: 'sms' });
-  if (channels.includes('email')) methods.push({ type: 'email' });
+  const channels = services.verification.channels;
+  if (channels.sms) methods.push({ type: 'sms' });
+  if (channels.email) methods.push({ type: 'email' });
+  for (const provider of services.social.list()) {
+    // A mini program's login has no browser page to send the user to.
+    if (provider.hasAuthorizePage) {
+      methods.push({ type: 'provider', provider_id: provider.id, name: provider.name });
+    }
+  }
   return methods;
 }

@@ -25,6 +25,14 @@ export interface CodeFlowServer extends TestServer {
 
 export async function startCodeFlowServer(backend: Backend): Promise<CodeFlowServer> {
   const server = await startTestServer(backend);
+  const webSecret = await registerCodeFlowClients(server);
+  const aliceSub = await server.addUser(ALICE.username, ALICE.password);
+  const bobSub = await server.addUser(BOB.username, BOB.password);
+  return Object.assign(server, { webSecret: webSecret!, aliceSub, bobSub });
+}
+
+/** Registers SPA, WEB, FIRST and NO_CODE; returns WEB's secret. */
+export async function registerCodeFlowClients(server: TestServer): Promise<string | undefined> {
   const grants = [GRANT_TYPES.authorizationCode, GRANT_TYPES.refreshToken];
   const scopes = ['openid', 'user', 'profile', 'email'];
   await server.addClient({
@@ -60,9 +68,7 @@ export async function startCodeFlowServer(backend: Backend): Promise<CodeFlowSer
     scopes,
     redirectUris: [NO_CODE.redirectUri],
   });
-  const aliceSub = await server.addUser(ALICE.username, ALICE.password);
-  const bobSub = await server.addUser(BOB.username, BOB.password);
-  return Object.assign(server, { webSecret: webSecret!, aliceSub, bobSub });
+  return webSecret;
 }
 
 export interface StartedFlow {
