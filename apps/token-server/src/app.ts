@@ -9,17 +9,21 @@ import { REDACT_PATHS, redactUrl } from './http/log-redaction.js';
 import { registerSecurityHooks } from './http/security-hooks.js';
 import { adminAuditRoutes } from './routes/admin-audit-routes.js';
 import { adminUserRoutes } from './routes/admin-user-routes.js';
+import { anonymousSigninRoute } from './routes/anonymous-signin-route.js';
 import { authorizeRoute } from './routes/authorize-route.js';
 import { deviceRoutes } from './routes/device-routes.js';
 import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
 import { introspectionRoutes } from './routes/introspection-routes.js';
+import { passwordResetRoute } from './routes/password-reset-route.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
 import type { RoutePlugin, TypedApp } from './routes/route-plugin.js';
 import { ErrorSchema } from './routes/schemas.js';
+import { signinRoute } from './routes/signin-route.js';
 import { signoutRoute } from './routes/signout-route.js';
+import { signupRoute } from './routes/signup-route.js';
 import { tokenRoute } from './routes/token-route.js';
 import { userContactRoute } from './routes/user-contact-route.js';
 import { userMeRoutes } from './routes/user-me-routes.js';
@@ -45,6 +49,10 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   userinfoRoute,
   authorizeRoute,
   interactionRoutes,
+  signinRoute,
+  signupRoute,
+  anonymousSigninRoute,
+  passwordResetRoute,
   verificationRoutes,
   adminUserRoutes,
   adminAuditRoutes,

@@ -1,15 +1,10 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
-import type { Services } from '../services.js';
 import { assertNotAnonymous, requireUser } from '../user/current-user.js';
 import { recheckPassword } from '../user/password-recheck.js';
 import { requireSudo } from '../user/sudo-tokens.js';
 import { endOtherSessions } from '../user/user-sessions.js';
-import {
-  assertPasswordAllowed,
-  DEFAULT_PASSWORD_POLICY,
-  type PasswordPolicy,
-} from '../users/password-policy.js';
+import { assertPasswordAllowed } from '../users/password-policy.js';
 import { absentBodyAsEmpty, cleanParams } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { EmptyObject, ERROR_RESPONSES, Param } from './schemas.js';
@@ -18,12 +13,6 @@ const PasswordBody = Type.Object(
   { new_password: Param(1_024), old_password: Param(1_024), sudo_token: Param(512) },
   { additionalProperties: true },
 );
-
-/** The configured policy (`passwordPolicy`, shared with sign-up and reset) or the default. */
-function policyOf(services: Services): PasswordPolicy {
-  const configured = (services.config as { passwordPolicy?: PasswordPolicy }).passwordPolicy;
-  return configured ?? DEFAULT_PASSWORD_POLICY;
-}
 
 /**
  * `PATCH /auth/v1/user/password` (CloudBase; Bearer): `{ new_password, sudo_token }` — what the
@@ -51,7 +40,7 @@ export const userPasswordRoute: RoutePlugin = (app, services) => {
       const params = cleanParams(request.body);
       if (params.new_password === undefined)
         throw new TokenServerError('invalid_request', 'new_password is required');
-      assertPasswordAllowed(params.new_password, policyOf(services), [
+      assertPasswordAllowed(params.new_password, services.config.passwordPolicy, [
         user.username_display,
         user.username,
         user.email,

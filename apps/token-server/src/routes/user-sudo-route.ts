@@ -43,6 +43,17 @@ export const userSudoRoute: RoutePlugin = (app, services) => {
         await recheckPassword(services, request, user, params.password);
         return issueSudoToken(services, { sub: user.sub, sid: claims.sid, method: 'pwd' });
       }
+      if (params.verification_token !== undefined) {
+        const proof = await services.verification.redeem(params.verification_token, {
+          usages: ['SUDO'],
+          clientId: claims.client_id,
+        });
+        // A code proves the account only when it went to the account's own phone or email.
+        const own = proof.kind === 'phone' ? user.phone_number : user.email;
+        if (own === null || own !== proof.address)
+          throw new TokenServerError('invalid_verification_token', 'the code was not sent to this account');
+        return issueSudoToken(services, { sub: user.sub, sid: claims.sid, method: 'otp' });
+      }
       throw new TokenServerError('invalid_request', 'password or verification_token is required');
     },
   );
