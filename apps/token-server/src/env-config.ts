@@ -19,6 +19,10 @@ import {
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
 import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
+import {
+  type VerificationSettings,
+  verificationSectionsFromFile,
+} from './verification/verification-config.js';
 import type { PasswordPolicy } from './users/password-policy.js';
 import { resolvePasswordPolicy } from './users/password-policy-config.js';
 
@@ -187,6 +191,9 @@ const FILE_KEYS = [
   'argon2',
   'passwordPolicy',
   'social',
+  'sms',
+  'email',
+  'verification',
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -267,6 +274,8 @@ interface FileConfig {
   passwordPolicy: Partial<PasswordPolicy> | undefined;
   /** Social login platforms, secrets resolved from the environment. */
   social: SocialOptions | undefined;
+  /** `sms`, `email`, `verification` (src/verification/verification-config.ts), secrets resolved. */
+  verification: VerificationSettings;
 }
 
 /**
@@ -331,6 +340,7 @@ export function loadConfigFile(path: string, env: Environment): FileConfig {
   return {
     seed: { clients, users },
     social: socialSectionFromFile(raw.social, env),
+    verification: verificationSectionsFromFile(raw, env),
     lifetimes: numberTable(
       'LINGPAI_CONFIG lifetimes',
       raw.lifetimes,
@@ -448,6 +458,7 @@ export function loadEnvConfig(env: Environment, cwd: string = process.cwd()): En
     ...(file ? { limits: file.limits, argon2: file.argon2, seed: file.seed } : {}),
     ...(file?.passwordPolicy ? { passwordPolicy: file.passwordPolicy } : {}),
     ...(file?.social ? { social: file.social } : {}),
+    ...file?.verification,
   };
   return {
     options,

@@ -68,16 +68,22 @@ export async function findIdentity(
   return rows[0];
 }
 
-/** The user a verified login belongs to, refreshing what the platform told us (name, openids, key). */
+/** The user a verified login belongs to. */
 export async function findIdentityOwner(
   db: Queryable,
   identity: ProviderIdentity,
-  now: Date,
 ): Promise<string | undefined> {
+  return (await findIdentity(db, identity))?.user_sub;
+}
+
+/** After a sign-in: keeps what the platform told us this time (name, picture, this app's openid, the unionid). */
+export async function recordIdentitySignIn(
+  db: Queryable,
+  identity: ProviderIdentity,
+  now: Date,
+): Promise<void> {
   const row = await findIdentity(db, identity);
-  if (!row) return undefined;
-  await refreshIdentity(db, row, identity, now, true);
-  return row.user_sub;
+  if (row) await refreshIdentity(db, row, identity, now, true);
 }
 
 async function refreshIdentity(

@@ -18,7 +18,11 @@ const DAY_MS = 86_400_000;
  *   sessions a day after their absolute cap, or once ended longer ago than an access token lives
  *   (the dead-sid list re-reads that far back);
  * - sealed grace children: as soon as the longest grace window (60 s) has passed;
- * - limit counters: once their window is over.
+ * - limit counters: once their window is over;
+ * - social login: pending logins a day past expiry, provider tokens once expired;
+ * - anonymous users idle for `lifetimes.anonymousIdle` — no sign-in (`last_seen_at`) and no refresh
+ *   token issued since — with everything of theirs (ON DELETE CASCADE): anyone may create them;
+ * - anonymous hand-offs and sign-up tickets: once expired.
  *
  * Audit rows are kept: their retention is the operator's policy. Safe on every instance at once.
  */
@@ -85,6 +89,20 @@ export class ExpiredRowsSweeper {
     ]);
     removed += await this.#deleteWhere('refresh_tokens', 'expires_at < $1', [at(0)]);
     removed += await this.#deleteWhere('limit_counters', 'expires_at < $1', [at(0)]);
+    const idle = at(this.#lifetimes.anonymousIdle * 1_000);
+    removed += await this.#deleteWhere(
+      'users',
+      `is_anonymous AND COALESCE(last_seen_at, created_at) < $1 AND NOT EXISTS (
+         SELECT 1 FROM refresh_families f JOIN refresh_tokens t ON t.family_id = f.id
+         WHERE f.user_sub = users.sub AND t.issued_at >= $1)`,
+      [idle],
+    );
+    removed += await this.#deleteWhere('anonymous_handoffs', 'expires_at < $1', [at(0)]);
+    removed += await this.#deleteWhere('signup_tickets', 'expires_at < $1', [at(0)]);
+    // Social login: a pending login a day past expiry (a reused state is refused as reuse meanwhile);
+    // a provider_token as soon as it expired (an expired one is refused whether or not its row exists).
+    removed += await this.#deleteWhere('provider_states', 'expires_at < $1', [at(DAY_MS)]);
+    removed += await this.#deleteWhere('provider_tokens', 'expires_at < $1', [at(0)]);
     await this.#db.query(
       'UPDATE refresh_tokens SET child_sealed = NULL WHERE child_sealed IS NOT NULL AND consumed_at < $1',
       [at(60_000)],

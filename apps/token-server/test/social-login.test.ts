@@ -1,0 +1,395 @@
+import { createManualClock } from '@lingpai/auth-core';
+import { createSandbox, type Sandbox } from '@lingpai/sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listUserIdentities } from '../src/social/identity-repository.js';
+import { consumeProviderToken, linkIdentity } from '../src/social/provider-tokens.js';
+import {
+  APP_REDIRECT_URI,
+  cloudbaseCall,
+  platformCallback,
+  providerToken,
+  SANDBOX_PROVIDER_IDS,
+  SOCIAL_CLIENT,
+  sandboxSocialConfig,
+} from './support/social-sandbox.js';
+import { backends, startTestServer, type TestServer } from './support/test-app.js';
+
+/**
+ * Sign-up with a provider_token, done with the contract-S functions the sign-up route uses
+ * (`consumeProviderToken` then `linkIdentity`, one transaction): the token is used up and the
+ * identity bound to a new user with no password, phone or email.
+ */
+async function signUpWith(
+  server: TestServer,
+  token: string,
+  deviceId: string,
+  name: string,
+): Promise<string> {
+  const services = server.app.lingpai;
+  const user = await services.users.create({ name });
+  await services.db.transaction(async (tx) => {
+    const identity = await consumeProviderToken(services, token, { clientId: SOCIAL_CLIENT, deviceId }, tx);
+    await linkIdentity(tx, user.sub, identity, new Date(services.clock.now()));
+  });
+  return user.sub;
+}
+
+describe.each(backends())('social login (%s)', (_name, backend) => {
+  let sandbox: Sandbox;
+  let server: TestServer;
+  const clock = createManualClock(Date.parse('2026-12-01T00:00:00Z'));
+
+  beforeAll(async () => {
+    sandbox = await createSandbox({ clock });
+    const url = await sandbox.listen();
+    server = await startTestServer(backend, { clock, social: sandboxSocialConfig(url) });
+    for (const id of [SOCIAL_CLIENT, 'other-app']) {
+      await server.addClient({
+        id,
+        kind: 'public',
+        grantTypes: ['refresh_token'],
+        scopes: ['user', 'openid'],
+        defaultScopes: ['user'],
+        redirectUris: [APP_REDIRECT_URI],
+      });
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+    await sandbox?.close();
+  });
+
+  it.each(SANDBOX_PROVIDER_IDS.map((id) => [id]))(
+    '%s: a first login is user_not_found, sign-up binds it, the next login signs in',
+    async (providerId) => {
+      const deviceId = `device-first-${providerId}`;
+      const first = await providerToken(server.app, { providerId, user: 'carol', deviceId });
+      const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+        deviceId,
+        body: { provider_token: first },
+      });
+      expect(signIn).toMatchObject({ status: 404, body: { error: 'user_not_found' } });
+
+      // The refusal left the token usable for the sign-up.
+      const sub = await signUpWith(server, first, deviceId, `carol via ${providerId}`);
+      const replay = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+        deviceId,
+        body: { provider_token: first },
+      });
+      expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+
+      const again = await providerToken(server.app, { providerId, user: 'carol', deviceId });
+      const returning = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+        deviceId,
+        body: { provider_token: again },
+      });
+      expect(returning.status).toBe(200);
+      expect(returning.body).toMatchObject({ token_type: 'Bearer', sub, scope: 'user' });
+      expect(typeof returning.body.refresh_token).toBe('string');
+
+      const identities = await listUserIdentities(server.db, sub);
+      expect(identities).toHaveLength(1);
+      expect(identities[0]?.id).toBe(providerId);
+      // The platform's verified email is never copied onto the user, nor is one invented.
+      const user = await server.app.lingpai.users.findBySub(sub);
+      expect(user?.email).toBeNull();
+
+      // Used once: the sign-in spent it.
+      const spent = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+        deviceId,
+        body: { provider_token: again },
+      });
+      expect(spent).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+    },
+  );
+
+  it('WeChat website and official account logins of one person are one user (the unionid)', async () => {
+    const deviceId = 'device-unionid';
+    const web = await providerToken(server.app, { providerId: 'wechat', user: 'bob', deviceId });
+    const sub = await signUpWith(server, web, deviceId, 'bob');
+    const mp = await providerToken(server.app, { providerId: 'wechat_mp', user: 'bob', deviceId });
+    const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: mp },
+    });
+    expect(signIn).toMatchObject({ status: 200, body: { sub } });
+    // Both apps' openids are kept beside the one unionid-keyed identity.
+    const rows = await server.db.query<{ subject: string; open_ids: Record<string, string> }>(
+      'SELECT subject, open_ids FROM user_identities WHERE user_sub = $1',
+      [sub],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.subject.startsWith('union:')).toBe(true);
+    expect(Object.keys(rows[0]?.open_ids ?? {}).sort()).toEqual(
+      [sandboxSocialConfig('x').wechat?.appId, sandboxSocialConfig('x').wechat_mp?.appId].sort(),
+    );
+  });
+
+  it('binds a second platform, lists both, unbinds one and refuses to unbind the last', async () => {
+    const deviceId = 'device-bind';
+    const sub = await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'github', user: 'alice', deviceId }),
+      deviceId,
+      'alice',
+    );
+    const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: {
+        provider_token: await providerToken(server.app, { providerId: 'github', user: 'alice', deviceId }),
+      },
+    });
+    expect(signIn.status).toBe(200);
+    const bearer = String(signIn.body.access_token);
+
+    const google = await providerToken(server.app, { providerId: 'google', user: 'alice', deviceId });
+    const bind = await cloudbaseCall(server.app, 'POST', '/auth/v1/user/provider/bind', {
+      deviceId,
+      bearer,
+      body: { provider_token: google },
+    });
+    expect(bind).toEqual({ status: 200, body: {} });
+
+    const list = await cloudbaseCall(server.app, 'GET', '/auth/v1/user/provider', { bearer });
+    expect(list.status).toBe(200);
+    const data = list.body.data as Array<{ id: string; bind: boolean; provider_user_id?: string }>;
+    expect(list.body.total).toBe(SANDBOX_PROVIDER_IDS.length);
+    expect(data.filter((item) => item.bind).map((item) => item.id)).toEqual(['github', 'google']);
+    expect(data.find((item) => item.id === 'github')?.provider_user_id).toMatch(/^\d+$/);
+
+    // Google now signs alice in too.
+    const viaGoogle = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: {
+        provider_token: await providerToken(server.app, { providerId: 'google', user: 'alice', deviceId }),
+      },
+    });
+    expect(viaGoogle).toMatchObject({ status: 200, body: { sub } });
+
+    const unbind = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', { bearer });
+    expect(unbind).toEqual({ status: 200, body: {} });
+    const last = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/github', { bearer });
+    expect(last).toMatchObject({ status: 400, body: { error: 'failed_precondition' } });
+    const none = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', { bearer });
+    expect(none).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect((await listUserIdentities(server.db, sub)).map((item) => item.id)).toEqual(['github']);
+
+    // With a password the last platform may go.
+    await server.db.query("UPDATE users SET password_hash = 'x' WHERE sub = $1", [sub]);
+    const withPassword = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/github', {
+      bearer,
+    });
+    expect(withPassword.status).toBe(200);
+
+    await server.app.lingpai.audit.flush();
+    const audited = await server.db.query<{ kind: string; detail: Record<string, unknown> }>(
+      "SELECT kind, detail FROM audit_events WHERE sub = $1 AND kind LIKE 'provider_%' ORDER BY id",
+      [sub],
+    );
+    expect(audited).toEqual([
+      { kind: 'provider_bound', detail: { provider: 'google' } },
+      { kind: 'provider_unbound', detail: { provider: 'google' } },
+      { kind: 'provider_unbound', detail: { provider: 'github' } },
+    ]);
+  });
+
+  it("refuses to bind another user's identity, and that token stays usable", async () => {
+    const deviceId = 'device-taken';
+    await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'weibo', user: 'bob', deviceId }),
+      deviceId,
+      'bob on weibo',
+    );
+    const other = await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'douyin', user: 'bob', deviceId }),
+      deviceId,
+      'bob on douyin',
+    );
+    const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: {
+        provider_token: await providerToken(server.app, { providerId: 'douyin', user: 'bob', deviceId }),
+      },
+    });
+    expect(signIn).toMatchObject({ status: 200, body: { sub: other } });
+    const weibo = await providerToken(server.app, { providerId: 'weibo', user: 'bob', deviceId });
+    const bind = await cloudbaseCall(server.app, 'POST', '/auth/v1/user/provider/bind', {
+      deviceId,
+      bearer: String(signIn.body.access_token),
+      body: { provider_token: weibo },
+    });
+    expect(bind).toMatchObject({ status: 409, body: { error: 'provider_already_bound' } });
+    const stillGood = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: weibo },
+    });
+    expect(stillGood.status).toBe(200);
+    expect(stillGood.body.sub).not.toBe(other);
+  });
+
+  it('refuses a provider_token presented by another client or another device', async () => {
+    const deviceId = 'device-bound';
+    const token = await providerToken(server.app, { providerId: 'qq', user: 'alice', deviceId });
+    const otherDevice = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId: 'device-thief',
+      body: { provider_token: token },
+    });
+    expect(otherDevice).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+    const otherClient = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      clientId: 'other-app',
+      body: { provider_token: token },
+    });
+    expect(otherClient).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+    // Neither attempt spent it.
+    const owner = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: token },
+    });
+    expect(owner).toMatchObject({ status: 404, body: { error: 'user_not_found' } });
+  });
+
+  it('one provider_token, twenty parallel sign-ins: exactly one session', async () => {
+    const deviceId = 'device-race';
+    const sub = await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'lark', user: 'alice', deviceId }),
+      deviceId,
+      'alice on lark',
+    );
+    const token = await providerToken(server.app, { providerId: 'lark', user: 'alice', deviceId });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+          deviceId,
+          body: { provider_token: token },
+        }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.body.error === 'invalid_provider_token')).toHaveLength(19);
+    const families = await server.db.query('SELECT 1 FROM refresh_families WHERE user_sub = $1', [sub]);
+    expect(families).toHaveLength(1);
+  });
+
+  it('refuses a WeChat snapshot-page user', async () => {
+    const deviceId = 'device-snapshot';
+    const { code } = await platformCallback(server.app, {
+      providerId: 'wechat_mp',
+      user: 'snapshot',
+      deviceId,
+    });
+    const answer = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId,
+      body: { provider_id: 'wechat_mp', provider_code: code, provider_redirect_uri: APP_REDIRECT_URI },
+    });
+    expect(answer).toMatchObject({ status: 403, body: { error: 'permission_denied' } });
+    expect(
+      await server.db.query('SELECT 1 FROM provider_tokens WHERE device_id = $1', [deviceId]),
+    ).toHaveLength(0);
+  });
+
+  it('refuses a redirect_uri the client did not register, exactly', async () => {
+    for (const redirect of [
+      'http://127.0.0.1:7999/callback/',
+      'http://127.0.0.1:7999/callback?x=1',
+      'http://127.0.0.1:7998/callback',
+    ]) {
+      const answer = await cloudbaseCall(
+        server.app,
+        'GET',
+        `/auth/v1/provider/uri?provider_id=github&redirect_uri=${encodeURIComponent(redirect)}`,
+        { deviceId: 'device-redirect' },
+      );
+      expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    }
+    // And the code exchange names the redirect the login started with, or none.
+    const { code } = await platformCallback(server.app, {
+      providerId: 'github',
+      user: 'alice',
+      deviceId: 'device-r2',
+    });
+    const mismatch = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId: 'device-r2',
+      body: {
+        provider_id: 'github',
+        provider_code: code,
+        provider_redirect_uri: 'http://127.0.0.1:7999/other',
+      },
+    });
+    expect(mismatch).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('a state is single use: a second exchange with it and a second login with it are refused', async () => {
+    const deviceId = 'device-state';
+    const state = 'app-state-0123456789';
+    const { code, state: echoed } = await platformCallback(server.app, {
+      providerId: 'dingtalk',
+      user: 'alice',
+      deviceId,
+      state,
+    });
+    // The platform echoes the app's own state (the official client looks it up in sessionStorage).
+    expect(echoed).toBe(state);
+    const exchange = (provider_code: string) =>
+      cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+        deviceId,
+        body: { provider_id: 'dingtalk', provider_code, provider_redirect_uri: APP_REDIRECT_URI, state },
+      });
+    const answers = await Promise.all([exchange(code), exchange(code)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    const again = await cloudbaseCall(
+      server.app,
+      'GET',
+      `/auth/v1/provider/uri?provider_id=dingtalk&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}&state=${state}`,
+      { deviceId },
+    );
+    expect(again).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('a pending login lasts ten minutes', async () => {
+    const deviceId = 'device-expiry';
+    const { code } = await platformCallback(server.app, { providerId: 'google', user: 'bob', deviceId });
+    clock.advance(601_000);
+    const late = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId,
+      body: { provider_id: 'google', provider_code: code, provider_redirect_uri: APP_REDIRECT_URI },
+    });
+    expect(late).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('a provider_token lasts ten minutes', async () => {
+    const deviceId = 'device-token-expiry';
+    const token = await providerToken(server.app, { providerId: 'alipay', user: 'bob', deviceId });
+    clock.advance(601_000);
+    const late = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: token },
+    });
+    expect(late).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+  });
+
+  it('refuses an unknown provider_id, a code the platform does not know, and a platform token instead of a code', async () => {
+    const unknown = await cloudbaseCall(
+      server.app,
+      'GET',
+      `/auth/v1/provider/uri?provider_id=myspace&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}`,
+      { deviceId: 'd' },
+    );
+    expect(unknown).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const deviceId = 'device-bad-code';
+    await platformCallback(server.app, { providerId: 'github', user: 'alice', deviceId });
+    const bad = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId,
+      body: { provider_id: 'github', provider_code: 'not-a-code', provider_redirect_uri: APP_REDIRECT_URI },
+    });
+    expect(bad).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    const accessToken = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId,
+      body: { provider_id: 'github', provider_access_token: 'gho_x' },
+    });
+    expect(accessToken).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+});
