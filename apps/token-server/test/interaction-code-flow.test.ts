@@ -25,7 +25,7 @@ describe.each(backends())('interaction log-in by SMS code on %s', (_name, backen
   beforeAll(async () => {
     f = await startServerWithSandbox(backend, { verification: { maxAttempts: MAX_ATTEMPTS } });
     await registerCodeFlowClients(f.server);
-  });
+  }, 120_000);
   afterAll(async () => f?.close());
 
   async function userWithPhone(phone: string): Promise<string> {
