@@ -26,12 +26,12 @@ CREATE INDEX anonymous_handoffs_target ON anonymous_handoffs (target_sub, client
 -- A `SIGN_IN` verification token redeemed by /auth/v1/signin for a contact with no account: the
 -- answer is `user_not_found`, and the same token string stays good for exactly one /auth/v1/signup
 -- of that contact on that client (CloudBase's flow: sign in, else sign up with the same token).
--- Keyed by the token's SHA-256, single use (DELETE … RETURNING in the sign-up's transaction).
+-- Keyed by the token's SHA-256, single use (DELETE … RETURNING in the sign-up's transaction); the
+-- proven address is sealed under a key derived from the token, so the row alone names nobody.
 CREATE TABLE signup_tickets (
   token_hash text PRIMARY KEY,
   client_id text NOT NULL,
-  kind text NOT NULL CHECK (kind IN ('phone', 'email')),
-  address text NOT NULL,
+  contact_sealed text NOT NULL,
   created_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL
 );

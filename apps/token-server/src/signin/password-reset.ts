@@ -1,0 +1,70 @@
+import type { LoadedClient } from '../clients/client-registry.js';
+import { TokenServerError } from '../errors.js';
+import type { Services } from '../services.js';
+import { assertPasswordAllowed } from '../users/password-policy.js';
+import { redeemVerification } from './redeem-verification.js';
+import {
+  contactFromParams,
+  findUserByContact,
+  markContactVerified,
+  sameContact,
+} from './verified-contact.js';
+
+/**
+ * Forgot password (`POST /auth/v1/reset`): a `PASSWORD_RESET` code proves the phone or email, and
+ * the account's password becomes `new_password`. Checked first — the policy, that the address has
+ * an account — so a refusal spends no token. Then every session of the user ends on every
+ * instance (refresh families and the login page's remembered sign-ins): whoever knew the old
+ * password, or holds a session made with it, is out.
+ */
+export async function resetPassword(
+  services: Services,
+  input: { client: LoadedClient; ip: string; params: Readonly<Record<string, string | undefined>> },
+): Promise<void> {
+  const { params, client } = input;
+  const token = params.verification_token;
+  const newPassword = params.new_password;
+  if (token === undefined) throw new TokenServerError('invalid_request', 'verification_token is required');
+  if (newPassword === undefined) throw new TokenServerError('invalid_request', 'new_password is required');
+  const contact = contactFromParams(params);
+  if (contact === undefined)
+    throw new TokenServerError('invalid_request', 'phone_number or email is required');
+  const user = await findUserByContact(services.db, contact);
+  if (!user || user.is_anonymous)
+    throw new TokenServerError('user_not_found', 'no account has this phone number or email');
+  assertPasswordAllowed(newPassword, services.config.passwordPolicy, [
+    user.username_display ?? user.username,
+    user.email,
+    user.phone_number,
+  ]);
+  const hash = await services.hasher.hash(newPassword);
+  const proven = await redeemVerification(services, token, ['PASSWORD_RESET'], client.id);
+  if (!sameContact(proven, contact))
+    throw new TokenServerError(
+      'invalid_verification_token',
+      'the verification_token was issued for another phone number or email',
+    );
+  const now = new Date(services.clock.now());
+  await services.db.query(
+    'UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE sub = $1',
+    [user.sub, hash, now],
+  );
+  await markContactVerified(services.db, user.sub, contact);
+  const ended = await services.revoked.revokeWhere(
+    services.db,
+    'user_sub = $3',
+    [user.sub],
+    'password_reset',
+  );
+  await services.db.query(
+    'UPDATE login_sessions SET revoked_at = $2 WHERE user_sub = $1 AND revoked_at IS NULL',
+    [user.sub, now],
+  );
+  await services.audit.record({
+    kind: 'password_reset',
+    clientId: client.id,
+    sub: user.sub,
+    ip: input.ip,
+    detail: { sessions_ended: ended.length, via: contact.kind },
+  });
+}
