@@ -19,12 +19,12 @@ import {
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
 import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
+import type { PasswordPolicy } from './users/password-policy.js';
+import { resolvePasswordPolicy } from './users/password-policy-config.js';
 import {
   type VerificationSettings,
   verificationSectionsFromFile,
 } from './verification/verification-config.js';
-import type { PasswordPolicy } from './users/password-policy.js';
-import { resolvePasswordPolicy } from './users/password-policy-config.js';
 
 /** The environment as a plain record (`process.env`, or a test's own). */
 export type Environment = Readonly<Record<string, string | undefined>>;

@@ -34,10 +34,11 @@ function hashesEqual(a: string, b: string): boolean {
  * `@lingpai/otp`'s `OtpStore` on PostgreSQL (and the embedded PGlite), for deployments without
  * Redis: several instances share one database, so every race is decided there.
  *
- * - `createVerification` is one transaction that first locks every cap's window row (inserted as an
- *   expired placeholder if missing, in sorted key order, so two sends never deadlock), then the
- *   cooldown row: concurrent sends for one recipient or from one IP queue on those rows, and the
- *   all-or-nothing check counts nothing when any cap or the cooldown blocks.
+ * - `createVerification` is one call of the migration's `otp_create_verification`, which first locks
+ *   every cap's window row (inserted as an expired placeholder if missing, in sorted key order, so
+ *   two sends never deadlock), then the cooldown row: concurrent sends for one recipient or from one
+ *   IP queue on those rows, and the all-or-nothing check counts nothing when any cap or the cooldown
+ *   blocks. One round trip, so the rows every send touches (channel, country) are held briefly.
  * - `attempt` locks the code's row, so N concurrent guesses are counted exactly N times (up to
  *   `maxAttempts`) and at most one wins; the hashes are compared in constant time here, not in SQL.
  * - `redeemToken` is one `DELETE … RETURNING`: a token is redeemed at most once.
@@ -58,93 +59,34 @@ export class PostgresOtpStore implements OtpStore {
   createVerification(input: CreateVerificationInput): Promise<CreateVerificationResult> {
     const { now, record } = input;
     this.#maybeSweep(now);
-    return this.#run(async () =>
-      this.#db.transaction(async (tx) => {
-        const keys = [...new Set(input.limits.map((limit) => limit.key))].sort();
-        const windows = new Map<string, { count: number; resetAt: number }>();
-        if (keys.length > 0) {
-          await tx.query(
-            `INSERT INTO otp_windows (key, count, reset_at)
-             SELECT key, 0, to_timestamp(0) FROM unnest($1::text[]) AS key ORDER BY key
-             ON CONFLICT (key) DO NOTHING`,
-            [keys],
-          );
-          const rows = await tx.query<{ key: string; count: number; reset_at: Date }>(
-            'SELECT key, count, reset_at FROM otp_windows WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE',
-            [keys],
-          );
-          for (const row of rows)
-            windows.set(row.key, { count: Number(row.count), resetAt: row.reset_at.getTime() });
-        }
-        let blockedBy = '';
-        let retryAfterMs = 0;
-        if (input.cooldown !== undefined) {
-          const [cooldown] = await tx.query<{ until: Date | null }>(
-            'SELECT until FROM otp_pointers WHERE key = $1 FOR UPDATE',
-            [input.cooldown.key],
-          );
-          const until = cooldown?.until?.getTime() ?? 0;
-          if (until > now) {
-            blockedBy = 'cooldown';
-            retryAfterMs = until - now;
-          }
-        }
-        for (const limit of input.limits) {
-          const window = windows.get(limit.key);
-          if (window !== undefined && window.resetAt > now && window.count >= limit.max) {
-            if (window.resetAt - now > retryAfterMs) {
-              blockedBy = limit.name;
-              retryAfterMs = window.resetAt - now;
-            }
-          }
-        }
-        if (blockedBy !== '') return { ok: false, blockedBy, retryAfterMs };
-
-        const at = new Date(now);
-        if (input.limits.length > 0) {
-          const windowMs = new Map(input.limits.map((limit) => [limit.key, limit.windowMs]));
-          // An upsert, not an UPDATE: the sweeper may have deleted an expired window between the lock
-          // and here, and a count must never be lost.
-          await tx.query(
-            `INSERT INTO otp_windows AS w (key, count, reset_at)
-             SELECT u.key, 1, $3::timestamptz + u.window_ms * interval '1 millisecond'
-             FROM unnest($1::text[], $2::bigint[]) AS u(key, window_ms) ORDER BY u.key
-             ON CONFLICT (key) DO UPDATE SET
-               count = CASE WHEN w.reset_at <= $3::timestamptz THEN 1 ELSE w.count + 1 END,
-               reset_at = CASE WHEN w.reset_at <= $3::timestamptz THEN EXCLUDED.reset_at ELSE w.reset_at END`,
-            [keys, keys.map((key) => windowMs.get(key) ?? 0), at],
-          );
-        }
-        if (input.cooldown !== undefined) {
-          const until = new Date(now + input.cooldown.ms);
-          await tx.query(
-            `INSERT INTO otp_pointers (key, verification_id, until, drop_at) VALUES ($1, $2, $3, $3)
-             ON CONFLICT (key) DO UPDATE SET verification_id = $2, until = $3, drop_at = $3`,
-            [input.cooldown.key, record.id, until],
-          );
-        }
-        const dropAt = new Date(now + input.retainMs);
-        await tx.query(
-          `INSERT INTO otp_codes (id, code_hash, max_attempts, expires_at, latest_key, data, drop_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            record.id,
-            record.codeHash,
-            record.maxAttempts,
-            new Date(record.expiresAt),
-            record.latestKey,
-            record.data,
-            dropAt,
-          ],
-        );
-        await tx.query(
-          `INSERT INTO otp_pointers (key, verification_id, until, drop_at) VALUES ($1, $2, NULL, $3)
-           ON CONFLICT (key) DO UPDATE SET verification_id = $2, until = NULL, drop_at = $3`,
-          [record.latestKey, record.id, dropAt],
-        );
-        return { ok: true };
-      }),
-    );
+    // One call of otp_create_verification (the migration): locks, checks and writes in one round trip.
+    const byKey = new Map<string, (typeof input.limits)[number]>();
+    for (const limit of input.limits) if (!byKey.has(limit.key)) byKey.set(limit.key, limit);
+    const limits = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.#run(async () => {
+      const [row] = await this.#db.query<{ blocked_by: string; retry_after_ms: string | number }>(
+        `SELECT blocked_by, retry_after_ms FROM otp_create_verification(
+           $1, $2::text[], $3::text[], $4::integer[], $5::bigint[], $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [
+          new Date(now),
+          limits.map((limit) => limit.key),
+          limits.map((limit) => limit.name),
+          limits.map((limit) => limit.max),
+          limits.map((limit) => limit.windowMs),
+          input.cooldown?.key ?? null,
+          input.cooldown?.ms ?? 0,
+          record.id,
+          record.codeHash,
+          record.maxAttempts,
+          new Date(record.expiresAt),
+          record.latestKey,
+          record.data,
+          new Date(now + input.retainMs),
+        ],
+      );
+      if (row === undefined || row.blocked_by === '') return { ok: true };
+      return { ok: false, blockedBy: row.blocked_by, retryAfterMs: Number(row.retry_after_ms) };
+    });
   }
 
   attempt(input: AttemptInput): Promise<AttemptResult> {

@@ -12,7 +12,7 @@ import {
   weightedRoundRobinStrategy,
 } from '@lingpai/sms';
 import { ConfigError } from '../errors.js';
-import { resolveSecret, type SecretReference } from '../secret-reference.js';
+import { isSecretReference, resolveSecret, type SecretReference } from '../secret-reference.js';
 
 /** A secret: `{ "env": "VAR" }` (the only form the config file accepts) or, from code, the value. */
 export type SecretInput = SecretReference | string;
@@ -487,4 +487,30 @@ export function resolveVerificationSettings(
     allowedCountries,
     requireCaptcha: optionalBoolean(`${where}.requireCaptcha`, v.requireCaptcha) ?? false,
   };
+}
+
+/** Every `{ "env": "VAR" }` in a file section replaced by its value (after validation, so the names are right). */
+function withSecretsResolved(where: string, value: unknown, env: Env): unknown {
+  if (isSecretReference(value)) return resolveSecret(where, value, env);
+  if (Array.isArray(value))
+    return value.map((item, index) => withSecretsResolved(`${where}[${index}]`, item, env));
+  if (isRecord(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, withSecretsResolved(`${where}.${key}`, item, env)]),
+    );
+  return value;
+}
+
+/**
+ * The LINGPAI_CONFIG file's `sms`, `email` and `verification` keys: validated at once (a secret
+ * must be `{ "env": "VAR" }`; messages name the entry), returned with the secrets read from `env`.
+ */
+export function verificationSectionsFromFile(raw: Record<string, unknown>, env: Env): VerificationSettings {
+  const sections: VerificationSettings = {
+    ...(raw.sms === undefined ? {} : { sms: raw.sms as SmsOptions }),
+    ...(raw.email === undefined ? {} : { email: raw.email as EmailOptions }),
+    ...(raw.verification === undefined ? {} : { verification: raw.verification as VerificationOptions }),
+  };
+  resolveVerificationSettings(sections, env, { fromFile: true, prefix: 'LINGPAI_CONFIG ' });
+  return withSecretsResolved('LINGPAI_CONFIG', sections, env) as VerificationSettings;
 }
