@@ -15,7 +15,7 @@ describe.each(backends())('sudo and password change (%s)', (_name, backend) => {
 
   beforeAll(async () => {
     server = await startTestServer(backend);
-  });
+  }, 120_000);
   afterAll(async () => server?.close());
 
   /** A fresh user signed in on one device. */

@@ -26,7 +26,7 @@ describe.each(backends())('the signed-in user’s profile (%s)', (_name, backend
     sub = user.sub;
     await server.addUser('lisi', PASSWORD);
     token = (await signIn(server, { username: 'zhangsan', password: PASSWORD, scope: 'user' })).access_token;
-  });
+  }, 120_000);
   afterAll(async () => server?.close());
 
   const me = (accessToken: string | undefined) => callUser(server, 'GET', '/auth/v1/user/me', accessToken);
