@@ -33,8 +33,11 @@ CREATE TABLE provider_states (
   redirect_uri text NOT NULL,
   device_id text NOT NULL DEFAULT '',
   app_state text,
-  -- Set when the login page (an /auth/v1/authorize interaction) started this login.
+  -- Set when the login page (an /auth/v1/authorize interaction) started this login: the
+  -- interaction's id hash, and its id sealed (AES-GCM, key from the server secret) so the platform's
+  -- callback can send the browser back to that login page.
   interaction_id_hash text,
+  interaction_sealed text,
   created_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL,
   consumed_at timestamptz

@@ -2,7 +2,6 @@ import { createManualClock } from '@lingpai/auth-core';
 import { createSandbox, type Sandbox } from '@lingpai/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listUserIdentities } from '../src/social/identity-repository.js';
-import { consumeProviderToken, linkIdentity } from '../src/social/provider-tokens.js';
 import {
   APP_REDIRECT_URI,
   cloudbaseCall,
@@ -10,14 +9,14 @@ import {
   providerToken,
   SANDBOX_PROVIDER_IDS,
   SOCIAL_CLIENT,
+  sandboxServerOptions,
   sandboxSocialConfig,
 } from './support/social-sandbox.js';
 import { backends, startTestServer, type TestServer } from './support/test-app.js';
 
 /**
- * Sign-up with a provider_token, done with the contract-S functions the sign-up route uses
- * (`consumeProviderToken` then `linkIdentity`, one transaction): the token is used up and the
- * identity bound to a new user with no password, phone or email.
+ * The first-time path: `POST /auth/v1/signup` with the `provider_token` alone (the sign-up route
+ * consumes it and links the identity through contract S) — a user with no password, phone or email.
  */
 async function signUpWith(
   server: TestServer,
@@ -25,13 +24,13 @@ async function signUpWith(
   deviceId: string,
   name: string,
 ): Promise<string> {
-  const services = server.app.lingpai;
-  const user = await services.users.create({ name });
-  await services.db.transaction(async (tx) => {
-    const identity = await consumeProviderToken(services, token, { clientId: SOCIAL_CLIENT, deviceId }, tx);
-    await linkIdentity(tx, user.sub, identity, new Date(services.clock.now()));
+  const answer = await cloudbaseCall(server.app, 'POST', '/auth/v1/signup', {
+    deviceId,
+    body: { provider_token: token, name },
   });
-  return user.sub;
+  if (answer.status !== 200)
+    throw new Error(`signup answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return String(answer.body.sub);
 }
 
 describe.each(backends())('social login (%s)', (_name, backend) => {
@@ -42,7 +41,7 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
   beforeAll(async () => {
     sandbox = await createSandbox({ clock });
     const url = await sandbox.listen();
-    server = await startTestServer(backend, { clock, social: sandboxSocialConfig(url) });
+    server = await startTestServer(backend, { clock, ...sandboxServerOptions(url) });
     for (const id of [SOCIAL_CLIENT, 'other-app']) {
       await server.addClient({
         id,
@@ -51,9 +50,10 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
         scopes: ['user', 'openid'],
         defaultScopes: ['user'],
         redirectUris: [APP_REDIRECT_URI],
+        firstParty: true,
       });
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await server?.close();
     await sandbox?.close();
@@ -63,7 +63,10 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     '%s: a first login is user_not_found, sign-up binds it, the next login signs in',
     async (providerId) => {
       const deviceId = `device-first-${providerId}`;
-      const first = await providerToken(server.app, { providerId, user: 'carol', deviceId });
+      // carol's WeChat website login already made her a user by the time the official account is
+      // tried (one unionid), so bob is new there.
+      const person = providerId === 'wechat_mp' ? 'bob' : 'carol';
+      const first = await providerToken(server.app, { providerId, user: person, deviceId });
       const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
         deviceId,
         body: { provider_token: first },
@@ -71,14 +74,14 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
       expect(signIn).toMatchObject({ status: 404, body: { error: 'user_not_found' } });
 
       // The refusal left the token usable for the sign-up.
-      const sub = await signUpWith(server, first, deviceId, `carol via ${providerId}`);
+      const sub = await signUpWith(server, first, deviceId, `${person} via ${providerId}`);
       const replay = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
         deviceId,
         body: { provider_token: first },
       });
       expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
 
-      const again = await providerToken(server.app, { providerId, user: 'carol', deviceId });
+      const again = await providerToken(server.app, { providerId, user: person, deviceId });
       const returning = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
         deviceId,
         body: { provider_token: again },
@@ -105,9 +108,9 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
 
   it('WeChat website and official account logins of one person are one user (the unionid)', async () => {
     const deviceId = 'device-unionid';
-    const web = await providerToken(server.app, { providerId: 'wechat', user: 'bob', deviceId });
-    const sub = await signUpWith(server, web, deviceId, 'bob');
-    const mp = await providerToken(server.app, { providerId: 'wechat_mp', user: 'bob', deviceId });
+    const web = await providerToken(server.app, { providerId: 'wechat', user: 'alice', deviceId });
+    const sub = await signUpWith(server, web, deviceId, 'alice');
+    const mp = await providerToken(server.app, { providerId: 'wechat_mp', user: 'alice', deviceId });
     const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
       deviceId,
       body: { provider_token: mp },
@@ -165,19 +168,27 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
       },
     });
     expect(viaGoogle).toMatchObject({ status: 200, body: { sub } });
+    // That sign-in on the same device replaced the session: carry on with its token.
+    const current = String(viaGoogle.body.access_token);
 
-    const unbind = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', { bearer });
+    const unbind = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', {
+      bearer: current,
+    });
     expect(unbind).toEqual({ status: 200, body: {} });
-    const last = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/github', { bearer });
+    const last = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/github', {
+      bearer: current,
+    });
     expect(last).toMatchObject({ status: 400, body: { error: 'failed_precondition' } });
-    const none = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', { bearer });
+    const none = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/google', {
+      bearer: current,
+    });
     expect(none).toMatchObject({ status: 404, body: { error: 'not_found' } });
     expect((await listUserIdentities(server.db, sub)).map((item) => item.id)).toEqual(['github']);
 
     // With a password the last platform may go.
     await server.db.query("UPDATE users SET password_hash = 'x' WHERE sub = $1", [sub]);
     const withPassword = await cloudbaseCall(server.app, 'DELETE', '/auth/v1/user/provider/github', {
-      bearer,
+      bearer: current,
     });
     expect(withPassword.status).toBe(200);
 
@@ -259,6 +270,9 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
       deviceId,
       'alice on lark',
     );
+    const familiesOf = async () =>
+      (await server.db.query('SELECT 1 FROM refresh_families WHERE user_sub = $1', [sub])).length;
+    const before = await familiesOf();
     const token = await providerToken(server.app, { providerId: 'lark', user: 'alice', deviceId });
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -270,8 +284,8 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     );
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(answers.filter((answer) => answer.body.error === 'invalid_provider_token')).toHaveLength(19);
-    const families = await server.db.query('SELECT 1 FROM refresh_families WHERE user_sub = $1', [sub]);
-    expect(families).toHaveLength(1);
+    // The sign-up's session plus exactly one more.
+    expect(await familiesOf()).toBe(before + 1);
   });
 
   it('refuses a WeChat snapshot-page user', async () => {

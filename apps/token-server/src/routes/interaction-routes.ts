@@ -34,6 +34,7 @@ import { type LoginSession, readLoginSession, startLoginSession } from '../inter
 import { assertJsonBody, assertSameOrigin } from '../interactions/same-origin.js';
 import { DEVICE_APPROVAL_MAX_AGE_SECONDS } from './device-routes.js';
 import { interactionCodeRoutes } from './interaction-code-routes.js';
+import { interactionProviderRoutes } from './interaction-provider-routes.js';
 import type { InteractionExtension, InteractionKit, InteractionResultBody } from './interaction-kit.js';
 import { headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -108,7 +109,7 @@ const DeviceBody = Type.Object(
 );
 
 /** Login methods added in their own files (they reuse this file's checks through the kit). */
-const INTERACTION_EXTENSIONS: InteractionExtension[] = [interactionCodeRoutes];
+const INTERACTION_EXTENSIONS: InteractionExtension[] = [interactionCodeRoutes, interactionProviderRoutes];
 
 /**
  * The interaction API the login page drives with `fetch` (JSON only, same origin only, never CORS):

@@ -1,9 +1,11 @@
+import type { SocialProfile } from '@lingpai/oauth-social';
 import type { LoadedClient } from '../clients/client-registry.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { platformError } from './platform-errors.js';
 import { identityFromProfile, type ProviderIdentity } from './provider-identity.js';
 import { finishPendingLogin, startPendingLogin } from './provider-states.js';
+import type { ConfiguredProvider } from './social-config.js';
 
 /** What the platforms accept as `state` (WeChat: at most 128 bytes); printable ASCII, no spaces. */
 const STATE_PATTERN = /^[\x21-\x7e]{1,128}$/;
@@ -22,8 +24,8 @@ export async function startProviderLogin(
     redirectUri: string;
     appState: string | undefined;
     deviceId: string;
-    interactionIdHash?: string;
-    ownRedirect?: boolean;
+    /** Set by the login page, whose callback is the server's own (`redirectUri` is then not the client's). */
+    interaction?: { id: string; idHash: string };
   },
 ): Promise<URL> {
   const provider = services.social.require(input.providerId);
@@ -33,7 +35,7 @@ export async function startProviderLogin(
       `${provider.id} has no authorization page: send the wx.login code to POST /auth/v1/provider/token`,
     );
   }
-  if (!input.ownRedirect && !input.client.redirectUris.includes(input.redirectUri)) {
+  if (input.interaction === undefined && !input.client.redirectUris.includes(input.redirectUri)) {
     throw new TokenServerError('invalid_request', 'redirect_uri is not registered for this client');
   }
   if (input.appState !== undefined && !STATE_PATTERN.test(input.appState)) {
@@ -48,7 +50,7 @@ export async function startProviderLogin(
     redirectUri: input.redirectUri,
     deviceId: input.deviceId,
     appState: input.appState,
-    ...(input.interactionIdHash === undefined ? {} : { interactionIdHash: input.interactionIdHash }),
+    ...(input.interaction === undefined ? {} : { interaction: input.interaction }),
   });
   try {
     return provider.oauth.createAuthorizationURL({
@@ -76,7 +78,6 @@ export async function verifyProviderLogin(
     redirectUri: string | undefined;
     state: string | undefined;
     deviceId: string;
-    interactionIdHash?: string;
   },
 ): Promise<ProviderIdentity> {
   const provider = services.social.require(input.providerId);
@@ -88,13 +89,25 @@ export async function verifyProviderLogin(
       deviceId: input.deviceId,
       state: input.state,
       redirectUri: input.redirectUri,
-      ...(input.interactionIdHash === undefined ? {} : { interactionIdHash: input.interactionIdHash }),
     });
     exchange = { codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri };
   }
-  let profile: Awaited<ReturnType<typeof provider.oauth.getProfile>>;
+  return exchangeProviderCode(services, provider, input.code, exchange);
+}
+
+/**
+ * The platform half: the code exchanged, the profile fetched, snapshot-page users refused, the
+ * identity keyed (see `identitySubject`).
+ */
+export async function exchangeProviderCode(
+  services: Services,
+  provider: ConfiguredProvider,
+  code: string,
+  exchange: { codeVerifier?: string; redirectUri?: string },
+): Promise<ProviderIdentity> {
+  let profile: SocialProfile;
   try {
-    const tokens = await provider.oauth.validateAuthorizationCode(input.code, exchange);
+    const tokens = await provider.oauth.validateAuthorizationCode(code, exchange);
     profile = await provider.oauth.getProfile(tokens);
   } catch (error) {
     const refusal = platformError(provider.id, error);

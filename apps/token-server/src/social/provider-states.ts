@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { hashToken, newOpaqueToken } from '../crypto/opaque-token.js';
+import { deriveKey, open, seal } from '../crypto/sealing.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 
@@ -16,6 +17,8 @@ export interface PendingLogin {
   state: string;
   appState: string | undefined;
   interactionIdHash: string | undefined;
+  /** The login page's interaction id (only for logins the login page started). */
+  interactionId: string | undefined;
   /** PKCE verifier for the platforms that take one (Lark, Google, GitHub). */
   codeVerifier: string;
 }
@@ -28,6 +31,17 @@ interface StateRow {
   device_id: string;
   app_state: string | null;
   interaction_id_hash: string | null;
+  interaction_sealed: string | null;
+}
+
+/**
+ * The hash scope of a state: the client for `GET /auth/v1/provider/uri` logins, one fixed scope for
+ * the login page's (whose callback is ours and names no client). The two never find each other's rows.
+ */
+const INTERACTION_SCOPE = '\u0000interaction';
+
+function interactionKey(services: Services): Buffer {
+  return deriveKey(services.config.secret, 'provider login interaction');
 }
 
 /** States are per client: two apps choosing the same string never meet. */
@@ -52,6 +66,10 @@ function fromRow(services: Services, row: StateRow, state: string): PendingLogin
     state,
     appState: row.app_state ?? undefined,
     interactionIdHash: row.interaction_id_hash ?? undefined,
+    interactionId:
+      row.interaction_sealed === null
+        ? undefined
+        : open(interactionKey(services), row.interaction_sealed, row.state_hash),
     codeVerifier: codeVerifierFor(services.hmacKey, row.state_hash),
   };
 }
@@ -70,16 +88,17 @@ export async function startPendingLogin(
     redirectUri: string;
     deviceId: string;
     appState: string | undefined;
-    interactionIdHash?: string;
+    /** The login page's interaction: its id (sealed into the row) and its id hash. */
+    interaction?: { id: string; idHash: string };
   },
 ): Promise<PendingLogin> {
   const state = input.appState ?? newOpaqueToken(services.random);
-  const hash = stateHash(input.clientId, state);
+  const hash = stateHash(input.interaction ? INTERACTION_SCOPE : input.clientId, state);
   const now = services.clock.now();
   const rows = await services.db.query<StateRow>(
     `INSERT INTO provider_states (state_hash, client_id, provider_id, redirect_uri, device_id, app_state,
-       interaction_id_hash, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       interaction_id_hash, interaction_sealed, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (state_hash) DO NOTHING RETURNING *`,
     [
       hash,
@@ -88,7 +107,8 @@ export async function startPendingLogin(
       input.redirectUri,
       input.deviceId,
       input.appState ?? null,
-      input.interactionIdHash ?? null,
+      input.interaction?.idHash ?? null,
+      input.interaction ? seal(interactionKey(services), input.interaction.id, hash) : null,
       new Date(now),
       new Date(now + PROVIDER_STATE_LIFETIME_SECONDS * 1_000),
     ],
@@ -114,25 +134,16 @@ export async function finishPendingLogin(
     deviceId: string;
     state: string | undefined;
     redirectUri: string | undefined;
-    interactionIdHash?: string;
   },
 ): Promise<PendingLogin> {
   const now = new Date(services.clock.now());
   const conditions = `consumed_at IS NULL AND expires_at > $1 AND client_id = $2 AND provider_id = $3
-      AND device_id = $4 AND ($5::text IS NULL OR redirect_uri = $5)
-      AND interaction_id_hash IS NOT DISTINCT FROM $6`;
-  const params = [
-    now,
-    input.clientId,
-    input.providerId,
-    input.deviceId,
-    input.redirectUri ?? null,
-    input.interactionIdHash ?? null,
-  ];
+      AND device_id = $4 AND ($5::text IS NULL OR redirect_uri = $5) AND interaction_id_hash IS NULL`;
+  const params = [now, input.clientId, input.providerId, input.deviceId, input.redirectUri ?? null];
   const rows =
     input.state !== undefined
       ? await services.db.query<StateRow>(
-          `UPDATE provider_states SET consumed_at = $1 WHERE state_hash = $7 AND ${conditions} RETURNING *`,
+          `UPDATE provider_states SET consumed_at = $1 WHERE state_hash = $6 AND ${conditions} RETURNING *`,
           [...params, stateHash(input.clientId, input.state)],
         )
       : await services.db.query<StateRow>(
@@ -151,4 +162,24 @@ export async function finishPendingLogin(
     );
   }
   return fromRow(services, row, input.state ?? row.app_state ?? '');
+}
+
+/**
+ * Ends a login the login page started, once, from the platform's callback on our own redirect URI:
+ * found by the callback's state alone (the row names the interaction and its client).
+ */
+export async function finishInteractionPendingLogin(
+  services: Services,
+  input: { providerId: string; state: string },
+): Promise<PendingLogin | undefined> {
+  const now = new Date(services.clock.now());
+  const rows = await services.db.query<StateRow>(
+    `UPDATE provider_states SET consumed_at = $1
+      WHERE state_hash = $2 AND consumed_at IS NULL AND expires_at > $1 AND provider_id = $3
+        AND interaction_id_hash IS NOT NULL
+      RETURNING *`,
+    [now, stateHash(INTERACTION_SCOPE, input.state), input.providerId],
+  );
+  const row = rows[0];
+  return row ? fromRow(services, row, input.state) : undefined;
 }

@@ -1,6 +1,6 @@
 import { parseCallback } from '@lingpai/oauth-social';
-import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
-import type { TokenServerApp } from '../../src/app.js';
+import { SANDBOX_OAUTH_DEFAULTS, SANDBOX_SMS_DEFAULTS } from '@lingpai/sandbox';
+import type { BuildAppOptions, TokenServerApp } from '../../src/app.js';
 import type { SocialOptions } from '../../src/social/social-config.js';
 
 /** The app's own callback page, registered on the test client (the sandbox accepts any 127.0.0.1 port). */
@@ -89,6 +89,28 @@ export function sandboxSocialConfig(sandboxUrl: string): SocialOptions {
       clientId: apps.google.default.appId,
       clientSecret: apps.google.default.secret,
       baseURL: base('google'),
+    },
+  };
+}
+
+/**
+ * The server options of a social test: the platforms above, plus an SMS channel on the same sandbox
+ * (the server refuses to start with no verification channel at all).
+ */
+export function sandboxServerOptions(sandboxUrl: string): Partial<BuildAppOptions> {
+  const { aliyun } = SANDBOX_SMS_DEFAULTS;
+  return {
+    social: sandboxSocialConfig(sandboxUrl),
+    sms: {
+      providers: [
+        {
+          kind: 'aliyun',
+          baseURL: `${sandboxUrl}/aliyun`,
+          credentials: { accessKeyId: aliyun.accessKeyId, accessKeySecret: aliyun.accessKeySecret },
+          signName: '令牌',
+          templates: { default: 'SMS_100000001' },
+        },
+      ],
     },
   };
 }
