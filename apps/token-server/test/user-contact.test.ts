@@ -16,6 +16,7 @@ describe.each(backends())('changing the phone or email (%s)', (_name, backend) =
   const lines: string[] = [];
   const secrets: string[] = [PASSWORD];
   let counter = 0;
+  const phones: string[] = ['+86 13700137999'];
 
   beforeAll(async () => {
     const stream = new Writable({
@@ -33,6 +34,7 @@ describe.each(backends())('changing the phone or email (%s)', (_name, backend) =
     counter += 1;
     const username = `contact-${counter}`;
     const phone = `+86 1380013${String(8000 + counter).padStart(4, '0')}`;
+    phones.push(phone);
     const user = await f.server.app.lingpai.users.create({
       username,
       password: PASSWORD,
@@ -41,7 +43,11 @@ describe.each(backends())('changing the phone or email (%s)', (_name, backend) =
     const tokens = await signIn(f.server, { username, password: PASSWORD, scope: 'user' });
     return { username, phone, sub: user.sub, tokens };
   }
-  const newPhone = () => `+86 1390013${String(9000 + counter).padStart(4, '0')}`;
+  const newPhone = () => {
+    const phone = `+86 1390013${String(9000 + counter).padStart(4, '0')}`;
+    phones.push(phone);
+    return phone;
+  };
   const contact = (token: string, payload: unknown) =>
     callUser(f.server, 'PATCH', '/auth/v1/user/contact', token, payload);
   const me = async (token: string) => (await callUser(f.server, 'GET', '/auth/v1/user/me', token)).body;
@@ -179,6 +185,7 @@ describe.each(backends())('changing the phone or email (%s)', (_name, backend) =
       verification_token: other,
     });
     expect(refused.body.error).toBe('invalid_verification_token');
+    f.server.clock.advance(61_000); // past the resend cooldown of this number
     const signInCode = await codeFor({ phone_number: phone, usage: 'SIGN_IN' });
     const wrongUsage = await callUser(f.server, 'POST', '/auth/v1/user/sudo', tokens.access_token, {
       verification_token: signInCode,
@@ -190,7 +197,7 @@ describe.each(backends())('changing the phone or email (%s)', (_name, backend) =
     expect(lines.length).toBeGreaterThan(10);
     const text = lines.join('\n');
     for (const secret of secrets) expect(text).not.toContain(secret);
-    expect(text).not.toMatch(/1[389]00(13|137)\d{4}/); // the national numbers used above
+    for (const phone of phones) expect(text).not.toContain(phone.slice(-11)); // national digits
     expect(text).not.toMatch(/lpsudo\./);
     expect(text.toLowerCase()).not.toContain('example.com');
   });

@@ -13,7 +13,11 @@ import { requireSudo } from './sudo-tokens.js';
  */
 function typedAddress(kind: 'phone' | 'email', typed: string): string | undefined {
   if (kind === 'email') return parseEmailInput(typed);
-  return typed.normalize('NFKC').trim().startsWith('+') ? parsePhoneInput(typed).stored : undefined;
+  const spelled = typed.normalize('NFKC').trim();
+  if (spelled.startsWith('+')) return parsePhoneInput(typed).stored;
+  if (!/^[0-9][0-9\s()-]{3,24}$/.test(spelled))
+    throw new TokenServerError('invalid_phone_number', 'phone_number is not a valid phone number');
+  return undefined;
 }
 
 function nationalDigitsMatch(typed: string, proven: string): boolean {
