@@ -46,7 +46,12 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     expect(login.statusCode).toBe(404);
     expect(login.json()).toMatchObject({ error: 'user_not_found' });
 
-    const signup = await page.signup({ username: 'Zhao_Liu', password: 'Sign-Up-Pass-1', name: '赵六' });
+    const signup = await page.signup({
+      phone_number: phone,
+      username: 'Zhao_Liu',
+      password: 'Sign-Up-Pass-1',
+      name: '赵六',
+    });
     expect(signup.statusCode, signup.body).toBe(200);
     expect(signup.json()).toMatchObject({
       status: 'logged_in',
@@ -58,7 +63,7 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     // One SMS in all.
     expect(f.sandbox.sms.messages({ to: phone.replace(' ', '') })).toHaveLength(1);
     // The proven address was used once.
-    const again = await page.signup({ username: 'other_name' });
+    const again = await page.signup({ phone_number: phone, username: 'other_name' });
     expect(again.statusCode).toBe(400);
     expect(again.json()).toMatchObject({ error: 'invalid_request' });
     expect(await usersWith('phone_number', phone)).toHaveLength(1);
@@ -116,15 +121,16 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     const taken = await page.signup({
       verification_id: sent.verification_id,
       verification_code: code,
+      phone_number: phone,
       username: 'TAKEN_NAME',
     });
     expect(taken.statusCode).toBe(409);
     expect(taken.json()).toMatchObject({ error: 'username_already_exists' });
-    const weak = await page.signup({ username: 'fresh_name', password: '12345678' });
+    const weak = await page.signup({ phone_number: phone, username: 'fresh_name', password: '12345678' });
     expect(weak.statusCode).toBe(400);
     expect(weak.json()).toMatchObject({ error: 'invalid_password' });
     expect(await usersWith('phone_number', phone)).toHaveLength(0);
-    const ok = await page.signup({ username: 'fresh_name', password: 'Fresh-Pass-123' });
+    const ok = await page.signup({ phone_number: phone, username: 'fresh_name', password: 'Fresh-Pass-123' });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(await usersWith('phone_number', phone)).toHaveLength(1);
   });
@@ -137,7 +143,7 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     expect(exists.statusCode).toBe(409);
     expect(exists.json()).toMatchObject({ error: 'user_already_exists' });
 
-    const none = await page.signup({ username: 'nobody' });
+    const none = await page.signup({ phone_number: freshPhone(), username: 'nobody' });
     expect(none.statusCode).toBe(400);
     expect(none.json()).toMatchObject({ error: 'invalid_request' });
 
@@ -149,7 +155,7 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
       phone_number: freshPhone(),
     });
     expect(mismatch.statusCode).toBe(400);
-    expect(mismatch.json()).toMatchObject({ error: 'invalid_request' });
+    expect(mismatch.json()).toMatchObject({ error: 'invalid_verification_token' });
     expect(await usersWith('phone_number', other)).toHaveLength(0);
   });
 
@@ -159,7 +165,7 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     const sent = await page.send({ phone_number: phone });
     await page.login(sent.verification_id, (await f.lastSmsCode(phone))!);
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => page.signup({ username: `racer_${i}` })),
+      Array.from({ length: 20 }, (_, i) => page.signup({ phone_number: phone, username: `racer_${i}` })),
     );
     const statuses = answers.map((answer) => answer.statusCode);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);

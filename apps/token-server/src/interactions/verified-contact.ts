@@ -1,30 +1,29 @@
 import { hashToken } from '../crypto/opaque-token.js';
 import { deriveKey, open, seal } from '../crypto/sealing.js';
 import type { Services } from '../services.js';
-import type { Queryable } from '../storage/database.js';
 import type { InteractionRow } from './interaction-store.js';
 
-/** What a redeemed code proved: this browser's user controls this address (the stored form). */
-export interface VerifiedContact {
-  kind: 'phone' | 'email';
-  address: string;
-}
-
-function contactKey(interactionId: string): Buffer {
-  return deriveKey(interactionId, 'interaction verified contact');
-}
-
 /**
- * Keeps a proven address on the pending interaction, sealed under its id (the row alone does not
- * say whose phone it is). Replaces an earlier one: the newest code is what the user just typed.
+ * The `verification_token` a code gave inside this interaction, kept server-side (sealed under the
+ * interaction id) for the sign-up that may follow, so the token never reaches the page and the user
+ * types one code: after a code login that found no account (the token is then a sign-up ticket,
+ * signin/signup-tickets.ts), or after a sign-up refused before the token was spent (a taken
+ * username, a weak password). Single use is the token's own (the verification store and the ticket
+ * decide it); the column (`interactions.verified_contact`, migration 20261202060000) only carries
+ * the proof of the contact from one call of the page to the next.
  */
-export async function rememberVerifiedContact(
+function tokenKey(interactionId: string): Buffer {
+  return deriveKey(interactionId, 'interaction verification token');
+}
+
+/** Keeps the token on the pending interaction (the newest replaces an older one). */
+export async function rememberVerificationToken(
   services: Services,
   interactionId: string,
   row: InteractionRow,
-  contact: VerifiedContact,
+  token: string,
 ): Promise<boolean> {
-  const sealed = seal(contactKey(interactionId), JSON.stringify(contact), hashToken(interactionId));
+  const sealed = seal(tokenKey(interactionId), token, hashToken(interactionId));
   const rows = await services.db.query(
     `UPDATE interactions SET verified_contact = $3
      WHERE id_hash = $1 AND browser_hash = $2 AND status = 'pending' AND expires_at > $4 RETURNING 1`,
@@ -33,44 +32,16 @@ export async function rememberVerifiedContact(
   return rows.length === 1;
 }
 
-/**
- * Takes the proven address off the pending interaction, inside the caller's transaction: of two
- * concurrent sign-ups only the first sees it (the row lock orders them; the second re-reads NULL),
- * and a rolled-back sign-up leaves it in place.
- */
-export async function takeVerifiedContact(
-  services: Services,
-  tx: Queryable,
-  interactionId: string,
-  row: InteractionRow,
-): Promise<VerifiedContact | undefined> {
-  const rows = await tx.query<{ verified_contact: string }>(
-    `WITH old AS (
-       SELECT id_hash, verified_contact FROM interactions
-       WHERE id_hash = $1 AND browser_hash = $2 AND status = 'pending' AND expires_at > $3
-       FOR UPDATE)
-     UPDATE interactions i SET verified_contact = NULL FROM old
-     WHERE i.id_hash = old.id_hash AND i.verified_contact IS NOT NULL
-     RETURNING old.verified_contact`,
-    [row.id_hash, row.browser_hash, new Date(services.clock.now())],
-  );
-  return openContact(interactionId, row, rows[0]?.verified_contact);
-}
-
-/** The proven address the interaction row (as read) holds, if any. */
-export function readVerifiedContact(interactionId: string, row: InteractionRow): VerifiedContact | undefined {
-  return openContact(
-    interactionId,
-    row,
-    (row as InteractionRow & { verified_contact?: string | null }).verified_contact,
-  );
-}
-
-function openContact(
-  interactionId: string,
-  row: InteractionRow,
-  sealed: string | null | undefined,
-): VerifiedContact | undefined {
+/** The token the interaction row (as read) carries, if any. */
+export function rememberedVerificationToken(interactionId: string, row: InteractionRow): string | undefined {
+  const sealed = (row as InteractionRow & { verified_contact?: string | null }).verified_contact;
   if (sealed === undefined || sealed === null) return undefined;
-  return JSON.parse(open(contactKey(interactionId), sealed, row.id_hash)) as VerifiedContact;
+  return open(tokenKey(interactionId), sealed, row.id_hash);
+}
+
+/** Drops the carried token once it was used. */
+export async function forgetVerificationToken(services: Services, row: InteractionRow): Promise<void> {
+  await services.db.query('UPDATE interactions SET verified_contact = NULL WHERE id_hash = $1', [
+    row.id_hash,
+  ]);
 }

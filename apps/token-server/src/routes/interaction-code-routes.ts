@@ -1,20 +1,16 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
-import {
-  assertInteractionSignIn,
-  codeAmr,
-  findUserByContact,
-  redeemCode,
-} from '../interactions/code-login.js';
-import { type CodeSignUpProfile, insertSignUpUser, prepareSignUp } from '../interactions/code-sign-up.js';
+import { assertInteractionSignIn } from '../interactions/code-login.js';
 import type { InteractionRow } from '../interactions/interaction-store.js';
 import {
-  readVerifiedContact,
-  rememberVerifiedContact,
-  takeVerifiedContact,
-  type VerifiedContact,
+  forgetVerificationToken,
+  rememberedVerificationToken,
+  rememberVerificationToken,
 } from '../interactions/verified-contact.js';
-import { parseEmailInput, parsePhoneInput } from '../users/contact-address.js';
+import { redeemVerification } from '../signin/redeem-verification.js';
+import { signUp } from '../signin/sign-up.js';
+import { saveSignupTicket } from '../signin/signup-tickets.js';
+import { contactAmr, findUserByContact, markContactVerified } from '../signin/verified-contact.js';
 import type { InteractionExtension, InteractionResultBody } from './interaction-kit.js';
 import { headerOf } from './request-context.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -70,16 +66,15 @@ interface SendBodyType {
   email?: string;
   usage?: 'SIGN_IN' | 'REGISTER';
 }
-interface SignUpBodyType extends CodeSignUpProfile {
+interface SignUpBodyType {
   verification_id?: string;
   verification_code?: string;
   phone_number?: string;
   email?: string;
+  username?: string;
+  password?: string;
+  name?: string;
 }
-
-const SIGN_IN_USAGES = ['SIGN_IN'] as const;
-/** A sign-in code for an address that turned out to be new proves it as well as a sign-up code. */
-const SIGN_UP_USAGES = ['REGISTER', 'SIGN_IN'] as const;
 
 /**
  * Log-in and sign-up by a code sent to a phone (SMS) or an email address, inside an interaction, so
@@ -88,15 +83,21 @@ const SIGN_UP_USAGES = ['REGISTER', 'SIGN_IN'] as const;
  * - `POST /auth/v1/interaction/:id/verification` — `{ phone_number | email, usage? }`: sends a code
  *   through `services.verification` (its caps, cooldown and captcha), for this interaction's client;
  * - `POST /auth/v1/interaction/:id/login/verification` — `{ verification_id, verification_code }`;
- * - `POST /auth/v1/interaction/:id/signup` — a code (or the address a code login just proved for an
- *   unknown user) plus optional `username`, `password`, `name`.
+ * - `POST /auth/v1/interaction/:id/signup` — `{ phone_number | email }` with its code (or none, after
+ *   a code login found no account for it) plus optional `username`, `password`, `name`: the sign-up of
+ *   `POST /auth/v1/signup`.
  *
  * The code is verified and its verification token redeemed here, in one call: the token never
- * reaches the page. Everything else — browser binding, CSRF, same-origin, JSON only, the login
+ * reaches the page. RFC 8176 `amr`: `sms` for a texted code, `email` for a mailed one (as
+ * `/auth/v1/signin`). Everything else — browser binding, CSRF, same-origin, JSON only, the login
  * session, consent — is the interaction API's own (the kit).
  */
 export const interactionCodeRoutes: InteractionExtension = (app, services, kit) => {
   const { IdParams, InteractionResult } = kit.schemas;
+  /** The typed code → a verification token, for this interaction's client; wrong codes are capped by otp. */
+  const verifyCode = async (row: InteractionRow, verificationId: string, code: string): Promise<string> =>
+    (await services.verification.verify({ verificationId, code, clientId: row.client_id }))
+      .verification_token;
   const logIn = async (
     request: Parameters<typeof kit.completeLogin>[0],
     reply: Parameters<typeof kit.completeLogin>[1],
@@ -137,10 +138,10 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
     async (request) => {
       const { id } = request.params as { id: string };
       const body = request.body as SendBodyType;
+      const row = await kit.forPost(request, id);
       if ((body.phone_number === undefined) === (body.email === undefined)) {
         throw new TokenServerError('invalid_request', 'send phone_number or email (exactly one)');
       }
-      const row = await kit.forPost(request, id);
       const usage = body.usage ?? 'SIGN_IN';
       const captchaToken = headerOf(request, 'x-captcha-token');
       return services.verification.send({
@@ -173,18 +174,17 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
       const { id } = request.params as { id: string };
       const body = request.body as { verification_id: string; verification_code: string };
       const row = await kit.forPost(request, id);
-      const contact = await redeemCode(services, {
-        verificationId: body.verification_id,
-        code: body.verification_code,
-        clientId: row.client_id,
-        usages: SIGN_IN_USAGES,
-      });
-      const user = await findUserByContact(services, contact);
+      const token = await verifyCode(row, body.verification_id, body.verification_code);
+      const contact = await redeemVerification(services, token, ['SIGN_IN'], row.client_id);
+      const user = await findUserByContact(services.db, contact);
       if (!user) {
-        await rememberVerifiedContact(services, id, row, contact);
+        // As /auth/v1/signin does: the spent token stays good for one sign-up of this address,
+        // carried on the interaction so the page needs no second code and never sees the token.
+        await saveSignupTicket(services, token, row.client_id, contact);
+        await rememberVerificationToken(services, id, row, token);
         throw new TokenServerError('user_not_found', 'no account has this address yet; sign up');
       }
-      const amr = codeAmr(contact);
+      const amr = [contactAmr(contact)];
       try {
         assertInteractionSignIn(user, amr);
       } catch (error) {
@@ -197,6 +197,7 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
         });
         throw error;
       }
+      await markContactVerified(services.db, user.sub, contact);
       return logIn(request, reply, row, user, amr, 'signin');
     },
   );
@@ -207,83 +208,58 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
       onRequest: kit.sameOriginJsonPost,
       schema: kit.schema(
         'Sign up with a code',
-        'CloudBase POST /auth/v1/signup inside an interaction: a new account for the phone or email a code proved ' +
-          '(verification_id + verification_code, or the address the last code login found no account for), with ' +
-          'an optional username (unique after NFKC and case folding), password (the password policy) and name. ' +
-          'Logs the new user in like a code login.',
+        'CloudBase POST /auth/v1/signup inside an interaction: a new account for phone_number or email, proven by ' +
+          'verification_id + verification_code (REGISTER or SIGN_IN), or by the code of the last login here that ' +
+          'found no account for it; optional username (unique after NFKC and case folding), password (the ' +
+          'password policy) and name. A refusal before the code is spent (taken username, weak password) may be ' +
+          'retried without a new code. Logs the new user in like a code login.',
         { params: IdParams, body: SignUpBody, response: { 200: InteractionResult, ...ERROR_RESPONSES } },
       ),
     },
     async (request, reply): Promise<InteractionResultBody> => {
       const { id } = request.params as { id: string };
       const body = request.body as SignUpBodyType;
+      const row = await kit.forPost(request, id);
       if ((body.verification_id === undefined) !== (body.verification_code === undefined)) {
         throw new TokenServerError('invalid_request', 'send verification_id and verification_code together');
       }
-      if (body.phone_number !== undefined && body.email !== undefined) {
-        throw new TokenServerError('invalid_request', 'send phone_number or email, not both');
+      if ((body.phone_number === undefined) === (body.email === undefined)) {
+        throw new TokenServerError('invalid_request', 'send phone_number or email (exactly one)');
       }
-      const row = await kit.forPost(request, id);
-      let proven: VerifiedContact | undefined;
+      let token: string | undefined;
       if (body.verification_id !== undefined && body.verification_code !== undefined) {
-        proven = await redeemCode(services, {
-          verificationId: body.verification_id,
-          code: body.verification_code,
-          clientId: row.client_id,
-          usages: SIGN_UP_USAGES,
-        });
-        // Kept on the interaction first, so a sign-up refused below (a taken username, a weak
-        // password) can be retried without another code.
-        if (!(await rememberVerifiedContact(services, id, row, proven))) {
+        token = await verifyCode(row, body.verification_id, body.verification_code);
+        // Kept before the sign-up: one refused before the token is spent (a taken username, a
+        // weak password) is retried without another code.
+        if (!(await rememberVerificationToken(services, id, row, token))) {
           throw new TokenServerError(
             'interaction_expired',
             'this interaction has already completed or expired',
           );
         }
       } else {
-        proven = readVerifiedContact(id, row);
+        token = rememberedVerificationToken(id, row);
       }
-      if (proven === undefined) {
+      if (token === undefined) {
         throw new TokenServerError(
           'invalid_request',
-          'prove a phone number or email first: send verification_id and verification_code',
+          'prove the phone number or email first: send verification_id and verification_code',
         );
       }
-      assertClaimMatches(body, proven);
-      const profile: CodeSignUpProfile = {
-        ...(body.username === undefined ? {} : { username: body.username }),
-        ...(body.password === undefined ? {} : { password: body.password }),
-        ...(body.name === undefined ? {} : { name: body.name }),
+      const client = await kit.clientOf(row);
+      const params: Record<string, string | undefined> = {
+        verification_token: token,
+        phone_number: body.phone_number,
+        email: body.email,
+        username: body.username,
+        password: body.password,
+        name: body.name,
       };
-      const passwordHash = await prepareSignUp(services, proven, profile);
-      const expected = proven;
-      const user = await services.db.transaction(async (tx) => {
-        const taken = await takeVerifiedContact(services, tx, id, row);
-        if (taken === undefined || taken.kind !== expected.kind || taken.address !== expected.address) {
-          // Another tab of this browser used or replaced it meanwhile.
-          throw new TokenServerError(
-            'invalid_verification_token',
-            'the verified address was used; send a new code',
-          );
-        }
-        return insertSignUpUser(services, tx, taken, profile, passwordHash);
-      });
-      const amr = codeAmr(proven);
+      // The sign-up of POST /auth/v1/signup (signin/sign-up.ts): one set of rules for both.
+      const { user, amr } = await signUp(services, { client, deviceId: '', params, anonymous: undefined });
+      await forgetVerificationToken(services, row);
       assertInteractionSignIn(user, amr);
       return logIn(request, reply, row, user, amr, 'signup');
     },
   );
 };
-
-/** A `phone_number` or `email` sent with a sign-up must be the address the code proved. */
-function assertClaimMatches(body: SignUpBodyType, proven: VerifiedContact): void {
-  const claimed =
-    body.phone_number !== undefined
-      ? { kind: 'phone' as const, address: parsePhoneInput(body.phone_number).stored }
-      : body.email !== undefined
-        ? { kind: 'email' as const, address: parseEmailInput(body.email) }
-        : undefined;
-  if (claimed !== undefined && (claimed.kind !== proven.kind || claimed.address !== proven.address)) {
-    throw new TokenServerError('invalid_request', 'this is not the address the code was sent to');
-  }
-}
