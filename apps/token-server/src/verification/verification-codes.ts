@@ -107,7 +107,8 @@ export function parseUsage(usage: string | undefined): VerificationUsage {
  */
 export class VerificationCodes {
   readonly #deps: VerificationCodesDeps;
-  readonly #otp: VerificationService;
+  /** Absent when neither SMS nor email is configured: every send is then `invalid_request`. */
+  readonly #otp: VerificationService | undefined;
   readonly #channels: { sms: boolean; email: boolean };
   readonly #inFlight = new Set<Promise<void>>();
   readonly #close: Array<() => void> = [];
@@ -138,25 +139,30 @@ export class VerificationCodes {
       channels.email = email;
     }
     this.#channels = { sms: channels.sms !== undefined, email: channels.email !== undefined };
-    this.#otp = new VerificationService({
-      secret: deps.secret,
-      store: deps.store,
-      clock: deps.clock,
-      channels,
-      ...(settings.codeLength === undefined ? {} : { codeLength: settings.codeLength }),
-      ...(settings.ttlSeconds === undefined ? {} : { ttlSeconds: settings.ttlSeconds }),
-      ...(settings.cooldownSeconds === undefined ? {} : { cooldownSeconds: settings.cooldownSeconds }),
-      ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
-      ...(settings.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: settings.tokenTtlSeconds }),
-      ...(settings.limits === undefined ? {} : { limits: settings.limits }),
-      phone: {
-        defaultRegion: settings.defaultRegion,
-        ...(settings.allowedCountries === undefined ? {} : { allowedCountries: settings.allowedCountries }),
-      },
-      ...(settings.requireCaptcha
-        ? { riskCheck: (context) => this.#captchaCheck(context.captchaToken, context.ip) }
-        : {}),
-    });
+    this.#otp =
+      Object.keys(channels).length === 0
+        ? undefined
+        : new VerificationService({
+            secret: deps.secret,
+            store: deps.store,
+            clock: deps.clock,
+            channels,
+            ...(settings.codeLength === undefined ? {} : { codeLength: settings.codeLength }),
+            ...(settings.ttlSeconds === undefined ? {} : { ttlSeconds: settings.ttlSeconds }),
+            ...(settings.cooldownSeconds === undefined ? {} : { cooldownSeconds: settings.cooldownSeconds }),
+            ...(settings.maxAttempts === undefined ? {} : { maxAttempts: settings.maxAttempts }),
+            ...(settings.tokenTtlSeconds === undefined ? {} : { tokenTtlSeconds: settings.tokenTtlSeconds }),
+            ...(settings.limits === undefined ? {} : { limits: settings.limits }),
+            phone: {
+              defaultRegion: settings.defaultRegion,
+              ...(settings.allowedCountries === undefined
+                ? {}
+                : { allowedCountries: settings.allowedCountries }),
+            },
+            ...(settings.requireCaptcha
+              ? { riskCheck: (context) => this.#captchaCheck(context.captchaToken, context.ip) }
+              : {}),
+          });
   }
 
   /** Which channels are configured (a send to an absent one is `invalid_request`). */
@@ -212,9 +218,10 @@ export class VerificationCodes {
       decoy = true;
     }
 
+    const otp = this.#otp as VerificationService; // a channel is configured, so the service exists
     let result: Awaited<ReturnType<VerificationService['send']>>;
     try {
-      result = await this.#otp.send({
+      result = await otp.send({
         to,
         channel,
         purpose: this.#purpose(usage, input.clientId),
@@ -248,6 +255,11 @@ export class VerificationCodes {
     verification_token: string;
     expires_in: number;
   }> {
+    if (this.#otp === undefined)
+      throw new TokenServerError(
+        'invalid_verification_code',
+        'unknown or expired verification: request a new code',
+      );
     try {
       const { verificationToken, expiresIn } = await this.#otp.verify({
         verificationId: input.verificationId,
@@ -272,7 +284,7 @@ export class VerificationCodes {
         'invalid_verification_token',
         'the verification token is invalid, expired, used or not for this request',
       );
-    if (typeof token !== 'string' || token === '') throw invalid();
+    if (typeof token !== 'string' || token === '' || this.#otp === undefined) throw invalid();
     let redeemed: Awaited<ReturnType<VerificationService['redeem']>>;
     try {
       redeemed = await this.#otp.redeem(token);
