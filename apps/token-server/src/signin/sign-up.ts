@@ -214,7 +214,7 @@ async function insertUser(
       `INSERT INTO users (sub, username, username_display, password_hash, email, phone_number, email_verified,
          phone_number_verified, name, gender, picture, locale, groups, is_anonymous, created_at, updated_at,
          password_changed_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $5 IS NOT NULL, $6 IS NOT NULL, $7, $8, $9, $10, '[]', false, $11, $11, $12, $11)
+       VALUES ($1, $2, $3, $4, $5::text, $6::text, $5::text IS NOT NULL, $6::text IS NOT NULL, $7, $8, $9, $10, '[]', false, $11, $11, $12, $11)
        RETURNING *`,
       [
         newUserSub(services.random),
@@ -251,9 +251,10 @@ async function upgradeAnonymous(
   const rows = await guarded(() =>
     tx.query<UserRow>(
       `UPDATE users SET is_anonymous = false, username = $2, username_display = $3, password_hash = $4,
-         email = $5, phone_number = $6, email_verified = $5 IS NOT NULL, phone_number_verified = $6 IS NOT NULL,
+         email = $5::text, phone_number = $6::text, email_verified = $5::text IS NOT NULL,
+         phone_number_verified = $6::text IS NOT NULL,
          name = $7, gender = $8, picture = $9, locale = $10, updated_at = $11, last_seen_at = $11,
-         password_changed_at = CASE WHEN $4::text IS NULL THEN NULL ELSE $11 END
+         password_changed_at = CASE WHEN $4::text IS NULL THEN NULL ELSE $11::timestamptz END
        WHERE sub = $1 AND is_anonymous AND status = 'ACTIVE' RETURNING *`,
       [
         sub,

@@ -1,6 +1,9 @@
 import { basic, ENV_ID } from './test-app.js';
 import type { VerificationFixture } from './verification-fixture.js';
 
+/** The verification caps of the fixture's server, raised: one test file sends many codes from 127.0.0.1. */
+export const MANY_SENDS = { cooldownSeconds: 0, limits: { perIp: [{ max: 1_000, windowSeconds: 3_600 }] } };
+
 export type Answer = { statusCode: number; json: Record<string, unknown> };
 
 /** POSTs as the official client does (text/plain JSON, `?client_id=`, a device id). */
