@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   codeOf,
@@ -7,7 +8,7 @@ import {
   registerCodeFlowClients,
   startFlow,
 } from './support/authorization-code-fixtures.js';
-import { jwtClaims } from './support/interaction-browser.js';
+import { jwtClaims, TestBrowser } from './support/interaction-browser.js';
 import { CodePage } from './support/interaction-code-support.js';
 import { backends } from './support/test-app.js';
 import { startServerWithSandbox, type VerificationFixture } from './support/verification-fixture.js';
@@ -172,4 +173,56 @@ describe.each(backends())('sign-up by code inside an interaction on %s', (_name,
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(await usersWith('phone_number', phone)).toHaveLength(1);
   });
+});
+
+describe('the code routes’ logs', () => {
+  it('hold no phone number, email, code or password of a code sign-up and log-in', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const f = await startServerWithSandbox({ kind: 'pglite' }, { logger: { level: 'trace', stream } });
+    try {
+      await registerCodeFlowClients(f.server);
+      const phone = '+86 13612345678';
+      const email = 'secret.person@example.com';
+      const password = 'Logged-Pass-937';
+      const secrets = ['13612345678', email, password];
+      const first = await startFlow(f.server);
+      const { csrf_token } = await describeInteraction(first.browser, first.interaction);
+      const page = new CodePage(first.browser, first.interaction, csrf_token);
+      const sent = await page.send({ phone_number: phone });
+      const code = (await f.lastSmsCode(phone))!;
+      secrets.push(code);
+      expect((await page.login(sent.verification_id, code)).statusCode).toBe(404);
+      const signup = await page.signup({ phone_number: phone, password });
+      expect(signup.statusCode, signup.body).toBe(200);
+
+      const second = await startFlow(f.server, { browser: new TestBrowser(f.server.app) });
+      const described = await describeInteraction(second.browser, second.interaction);
+      const mail = new CodePage(second.browser, second.interaction, described.csrf_token);
+      const mailed = await mail.send({ email, usage: 'REGISTER' });
+      const mailCode = (await f.lastEmailCode(email))!;
+      secrets.push(mailCode);
+      const wrong = await mail.signup({
+        verification_id: mailed.verification_id,
+        verification_code: '0',
+        email,
+      });
+      expect(wrong.statusCode).toBe(400);
+      expect(
+        (await mail.signup({ verification_id: mailed.verification_id, verification_code: mailCode, email }))
+          .statusCode,
+      ).toBe(200);
+      await f.server.app.lingpai.verification.settled();
+      const log = lines.join('');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const secret of secrets) expect(log).not.toContain(secret);
+    } finally {
+      await f.close();
+    }
+  }, 120_000);
 });
