@@ -139,10 +139,11 @@ describe.each(backends())('sudo and password change (%s)', (_name, backend) => {
     expect(foreign.body.error).toBe('sudo_required');
     // The session that minted it ends: the token dies with it, whoever presents it.
     const ended = await sudoByPassword(server, otherSession.access_token, PASSWORD);
-    await server.db.query(
-      `UPDATE refresh_families SET revoked_at = $2 WHERE id = (SELECT family_id FROM sudo_tokens WHERE user_sub = $1 AND consumed_at IS NULL AND family_id IS NOT NULL ORDER BY created_at DESC LIMIT 1)`,
-      [otherSession.sub, new Date(server.clock.now())],
-    );
+    const otherSid = server.app.lingpai.verifier.verify(otherSession.access_token)!.sid!;
+    await server.db.query('UPDATE refresh_families SET revoked_at = $2 WHERE id = $1', [
+      otherSid,
+      new Date(server.clock.now()),
+    ]);
     const { requireSudo } = await import('../src/user/sudo-tokens.js');
     await expect(requireSudo(server.app.lingpai, otherSession.sub, ended)).rejects.toMatchObject({
       code: 'sudo_required',

@@ -101,24 +101,15 @@ describe.each(backends())('the user’s sessions (%s)', (_name, backend) => {
   it('ends one session by id: its refresh and its access token die, the caller’s live on', async () => {
     const { sessions } = await userWithSessions(['a', 'b']);
     const [a, b] = sessions as [SignedIn, SignedIn];
-    const ended = await callUser(
-      server,
-      'DELETE',
-      `/auth/v1/user/sessions/${sidOf(b.access_token)}`,
-      a.access_token,
-    );
+    const bSid = sidOf(b.access_token);
+    const ended = await callUser(server, 'DELETE', `/auth/v1/user/sessions/${bSid}`, a.access_token);
     expect(ended).toEqual({ status: 200, body: {} });
     expect(await refreshStatus(server, b.refresh_token)).toBe(400);
     expect(await alive(b)).toBe(false);
     expect(await alive(a)).toBe(true);
     expect((await list(a.access_token)).total).toBe(1);
     // Ending it again is no error; an id that never existed is not_found.
-    const again = await callUser(
-      server,
-      'DELETE',
-      `/auth/v1/user/sessions/${sidOf(b.access_token)}`,
-      a.access_token,
-    );
+    const again = await callUser(server, 'DELETE', `/auth/v1/user/sessions/${bSid}`, a.access_token);
     expect(again.status).toBe(200);
     const unknown = await callUser(
       server,
