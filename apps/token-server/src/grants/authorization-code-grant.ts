@@ -3,7 +3,9 @@ import { hashToken } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
 import { type ChallengeMethod, isValidVerifier, verifierMatches } from '../interactions/pkce.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/database.js';
+import { auditEndedSessions } from '../tokens/ended-session-audit.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { assertUserMaySignIn } from '../users/user-status.js';
 import { type GrantContext, requireParam } from './grant-context.js';
 
 interface CodeRow {
@@ -89,7 +91,10 @@ export async function authorizationCodeGrant(context: GrantContext): Promise<Tok
     }
   }
   const user = await services.users.findBySub(row.user_sub);
-  if (!user || user.status === 'BLOCKED') throw invalid('the authorization code is invalid or expired');
+  if (!user) throw invalid('the authorization code is invalid or expired');
+  // A code issued before a block redeems nothing (the block also consumes open codes; and the
+  // family below starts only for an ACTIVE user, decided in the same statement).
+  assertUserMaySignIn(user.status, 'oauth');
 
   const scope = row.scope.split(' ').filter(Boolean);
   const exchange = () =>
@@ -141,7 +146,9 @@ async function reuse(context: GrantContext, hash: string): Promise<never> {
     )
   )[0];
   if (row?.family_id) {
-    await services.revoked.revokeWhere(services.db, 'id = $3', [row.family_id], 'authorization_code_reuse');
+    const reason = 'authorization_code_reuse';
+    const ended = await services.revoked.revokeWhere(services.db, 'id = $3', [row.family_id], reason);
+    await auditEndedSessions(services, ended, reason, context.ip);
     services.log.warn({ client: context.client.id }, 'authorization code reuse: its tokens were revoked');
   }
   throw invalid('the authorization code was already used');

@@ -1,8 +1,10 @@
 import { GRANT_TYPES } from '../clients/client.js';
 import { hashToken } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
+import { auditEndedSessions } from '../tokens/ended-session-audit.js';
 import { parseScope } from '../tokens/scope.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { assertUserMaySignIn } from '../users/user-status.js';
 import { type GrantContext, requireParam } from './grant-context.js';
 
 /** RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests". */
@@ -101,9 +103,9 @@ async function exchange(context: GrantContext, hash: string, now: number): Promi
     const approved = consumed[0];
     if (!approved) return undefined;
     const user = await services.users.findBySub(approved.user_sub, tx);
-    if (!user || user.status === 'BLOCKED') {
-      throw new TokenServerError('invalid_grant', 'the approving account is no longer active');
-    }
+    if (!user) throw new TokenServerError('invalid_grant', 'the approving account is no longer active');
+    // Approved before a block: nothing for the device (the block also turns open approvals into denials).
+    assertUserMaySignIn(user.status, 'oauth');
     const issued = await services.issuer.issueForUser(
       {
         user: { sub: user.sub, groups: user.groups },
@@ -138,7 +140,9 @@ async function exchange(context: GrantContext, hash: string, now: number): Promi
 async function revokeIssued(context: GrantContext, hash: string, familyId: string | null): Promise<void> {
   const { services } = context;
   if (familyId !== null) {
-    await services.revoked.revokeWhere(services.db, 'id = $3', [familyId], 'device_code_reuse');
+    const reason = 'device_code_reuse';
+    const ended = await services.revoked.revokeWhere(services.db, 'id = $3', [familyId], reason);
+    await auditEndedSessions(services, ended, reason, context.ip);
   }
   services.log.warn(
     { clientId: context.client.id, deviceCode: hash.slice(0, 8) },

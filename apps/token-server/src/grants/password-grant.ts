@@ -2,6 +2,7 @@ import { TokenServerError } from '../errors.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 import type { UserRow } from '../users/user-repository.js';
+import { assertUserMaySignIn } from '../users/user-status.js';
 import { type GrantContext, requireParam } from './grant-context.js';
 
 /**
@@ -44,7 +45,8 @@ export async function verifyPassword(
       .rehash(user.sub, password, stored)
       .catch((error: unknown) => services.log.warn({ err: error }, 'password rehash failed'));
   }
-  if (user.status === 'BLOCKED') throw new TokenServerError('invalid_grant', 'this account is blocked');
+  // Only after the password proved right: a wrong guess must not learn that the account is blocked.
+  assertUserMaySignIn(user.status, 'oauth');
   return user;
 }
 

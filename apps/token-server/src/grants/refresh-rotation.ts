@@ -3,9 +3,11 @@ import { hashToken } from '../crypto/opaque-token.js';
 import { deriveKey, open, seal } from '../crypto/sealing.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
+import { auditEndedSessions } from '../tokens/ended-session-audit.js';
 import { grantScope } from '../tokens/scope.js';
 import type { SealedPair } from '../tokens/token-issuer.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { assertUserMaySignIn } from '../users/user-status.js';
 
 /**
  * Refresh-token rotation and reuse detection, all in this one module (RFC 9700 §4.14.2):
@@ -36,7 +38,7 @@ interface TokenRow {
   family_expires_at: Date;
   revoked_at: Date | null;
   groups: string[];
-  status: string;
+  status: 'ACTIVE' | 'PENDING' | 'BLOCKED';
 }
 
 const SELECT_TOKEN = `
@@ -89,9 +91,12 @@ export async function rotateRefreshToken(
   if (row.consumed_at !== null) return reuse(services, request, row);
   if (row.expires_at.getTime() <= now || row.family_expires_at.getTime() <= now)
     throw dead('refresh token is invalid or expired');
-  if (row.status === 'BLOCKED') {
-    await services.revoked.revokeWhere(db, 'id = $3', [row.family_id], 'user_blocked');
-    throw dead('this account is blocked');
+  if (row.status !== 'ACTIVE') {
+    // Blocking ends every family in the same transaction, so this is a status set some other way
+    // (SQL, a later tool): end this family too, and refuse as every sign-in path does.
+    if (row.status === 'BLOCKED')
+      await services.revoked.revokeWhere(db, 'id = $3', [row.family_id], 'user_blocked');
+    assertUserMaySignIn(row.status, 'oauth');
   }
   const familyScope = row.scope.split(' ').filter(Boolean);
   const scope = grantScope(request.scope, familyScope, familyScope);
@@ -155,7 +160,7 @@ async function reuse(services: Services, request: RotationRequest, row: TokenRow
     row.consumed_at.getTime() + graceMs > now &&
     row.revoked_at === null &&
     // A user blocked since the rotation gets nothing back, not even the pair already issued.
-    row.status !== 'BLOCKED' &&
+    row.status === 'ACTIVE' &&
     request.deviceId === row.device_id;
   if (inWindow) {
     // Only the immediate parent of the live head: if the child has itself been rotated, this is old.
@@ -175,7 +180,13 @@ async function reuse(services: Services, request: RotationRequest, row: TokenRow
       }
     }
   }
-  await services.revoked.revokeWhere(services.db, 'id = $3', [row.family_id], 'refresh_token_reuse');
+  const ended = await services.revoked.revokeWhere(
+    services.db,
+    'id = $3',
+    [row.family_id],
+    'refresh_token_reuse',
+  );
+  await auditEndedSessions(services, ended, 'refresh_token_reuse');
   services.log.warn({ family: row.family_id, client: row.client_id }, 'refresh token reuse: family revoked');
   throw dead('refresh token was already used; the session has been ended');
 }

@@ -33,7 +33,7 @@ export async function readLoginSession(
   if (token === undefined || !SESSION_TOKEN.test(token)) return undefined;
   const rows = await services.db.query<SessionRow>(
     `SELECT s.user_sub, s.auth_time, s.amr FROM login_sessions s JOIN users u ON u.sub = s.user_sub
-     WHERE s.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.status <> 'BLOCKED'`,
+     WHERE s.hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.status = 'ACTIVE'`,
     [hashToken(token), new Date(services.clock.now())],
   );
   const row = rows[0];

@@ -93,7 +93,9 @@ async function userinfo(services: Services, request: Parameters<typeof requireBe
   )[0];
   // A service account (client_credentials) is not a user; a deleted or blocked user has no userinfo.
   if (!row) throw invalidToken('the access token does not belong to a user');
-  if (row.status === 'BLOCKED') throw invalidToken('this account is blocked');
+  // Blocking ends the token's session (its sid dies everywhere), but a token without a session, or
+  // one presented before the broadcast arrived, is refused here by the row itself.
+  if (row.status !== 'ACTIVE') throw invalidToken(`this account is ${row.status.toLowerCase()}`);
   return userinfoClaims(row, scopes);
 }
 

@@ -96,6 +96,6 @@ export async function findPresentedToken(
     exp: Math.floor(exp / 1_000),
     aud: services.config.envId,
     jti: undefined,
-    active: row.consumed_at === null && row.revoked_at === null && exp > nowMs && row.status !== 'BLOCKED',
+    active: row.consumed_at === null && row.revoked_at === null && exp > nowMs && row.status === 'ACTIVE',
   };
 }

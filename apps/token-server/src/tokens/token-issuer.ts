@@ -3,6 +3,7 @@ import type { Clock } from '@lingpai/auth-core';
 import type { LoadedClient } from '../clients/client-registry.js';
 import type { Lifetimes } from '../config.js';
 import { hashToken, newOpaqueToken, type RandomSource } from '../crypto/opaque-token.js';
+import { TokenServerError } from '../errors.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { type Database, PG_UNIQUE_VIOLATION, pgErrorCode, type Queryable } from '../storage/database.js';
 import { signJwt } from './jwt.js';
@@ -156,13 +157,20 @@ export class TokenIssuer {
     const familyExpires = now + this.#lifetimes.refreshFamily * 1_000;
     // One statement (one round trip, on the hot path of every sign-in): end the device's live family,
     // then — ordered after it by reading its result — insert the new family and its first token.
-    const rows = await tx.query<{ ended: string[] | null }>(
-      `WITH ended AS (
+    // Only for an ACTIVE user, decided here under a share lock on the user's row: blocking the user
+    // (an UPDATE of that row, then ending its families, in one transaction) either waits for this
+    // sign-in to commit and then ends the family it started, or runs first and this — re-checking the
+    // row once the lock is free — sees BLOCKED and starts nothing. No family outlives a block.
+    const rows = await tx.query<{ ended: string[] | null; tokens: string | number }>(
+      `WITH who AS (
+         SELECT sub FROM users WHERE sub = $1 AND status = 'ACTIVE' FOR SHARE
+       ), ended AS (
          UPDATE refresh_families SET revoked_at = $4, revoked_reason = 'superseded'
-         WHERE user_sub = $1 AND client_id = $2 AND device_id = $3 AND revoked_at IS NULL RETURNING id
+         WHERE user_sub IN (SELECT sub FROM who) AND client_id = $2 AND device_id = $3 AND revoked_at IS NULL
+         RETURNING id
        ), family AS (
          INSERT INTO refresh_families (id, user_sub, client_id, device_id, scope, auth_time, amr, created_at, expires_at)
-         SELECT $5, $1, $2, $3, $6, $7, $8, $4, $9 FROM (SELECT count(*) FROM ended) AS after_ended
+         SELECT $5, who.sub, $2, $3, $6, $7, $8, $4, $9 FROM who, (SELECT count(*) FROM ended) AS after_ended
          RETURNING id
        ), token AS (
          INSERT INTO refresh_tokens (hash, family_id, issued_at, expires_at)
@@ -183,6 +191,10 @@ export class TokenIssuer {
         new Date(Math.min(now + this.#lifetimes.refreshToken * 1_000, familyExpires)),
       ],
     );
+    if (Number(rows[0]?.tokens ?? 0) === 0) {
+      // Blocked (or deleted) between the caller's status check and this statement.
+      throw new TokenServerError('invalid_grant', 'this account may not sign in');
+    }
     const ended = rows[0]?.ended ?? [];
     return { familyId, refreshToken, ended };
   }
