@@ -21,7 +21,8 @@ describe('the social config section', () => {
     const providers = resolveSocialConfig(sandboxSocialConfig('http://127.0.0.1:4010'), {
       allowLiteralSecrets: true,
     });
-    expect([...providers.keys()]).toEqual([...SANDBOX_PROVIDER_IDS]);
+    expect([...providers.keys()].filter((id) => id !== 'wechat_mini')).toEqual([...SANDBOX_PROVIDER_IDS]);
+    expect(providers.get('wechat_mini')?.hasAuthorizePage).toBe(false);
     expect(new Set([...providers.values()].map((provider) => provider.platform)).size).toBe(10);
     expect(providers.get('wechat_mp')).toMatchObject({
       platform: 'wechat',

@@ -128,6 +128,37 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     );
   });
 
+  it('a WeChat mini program: the wx.login code alone (no authorize page), the same unionid-keyed user', async () => {
+    const deviceId = 'device-mini';
+    const web = await providerToken(server.app, { providerId: 'wechat', user: 'alice', deviceId });
+    const viaWeb = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: web },
+    });
+    const sub =
+      viaWeb.status === 200 ? String(viaWeb.body.sub) : await signUpWith(server, web, deviceId, 'alice');
+
+    const code = sandbox.oauth.wechatJsCode(sandboxSocialConfig('x').wechat_mini?.appId ?? '', 'alice');
+    const token = await cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+      deviceId,
+      body: { provider_id: 'wechat_mini', provider_code: code },
+    });
+    expect(token.status, JSON.stringify(token.body)).toBe(200);
+    const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: { provider_token: String(token.body.provider_token) },
+    });
+    expect(signIn).toMatchObject({ status: 200, body: { sub } });
+
+    const uri = await cloudbaseCall(
+      server.app,
+      'GET',
+      `/auth/v1/provider/uri?provider_id=wechat_mini&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}`,
+      { deviceId },
+    );
+    expect(uri).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
   it('binds a second platform, lists both, unbinds one and refuses to unbind the last', async () => {
     const deviceId = 'device-bind';
     const sub = await signUpWith(
@@ -156,7 +187,7 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     const list = await cloudbaseCall(server.app, 'GET', '/auth/v1/user/provider', { bearer });
     expect(list.status).toBe(200);
     const data = list.body.data as Array<{ id: string; bind: boolean; provider_user_id?: string }>;
-    expect(list.body.total).toBe(SANDBOX_PROVIDER_IDS.length);
+    expect(list.body.total).toBe(Object.keys(sandboxSocialConfig('x')).length);
     expect(data.filter((item) => item.bind).map((item) => item.id)).toEqual(['github', 'google']);
     expect(data.find((item) => item.id === 'github')?.provider_user_id).toMatch(/^\d+$/);
 

@@ -32,6 +32,14 @@ export function sandboxSocialConfig(sandboxUrl: string): SocialOptions {
       scopes: ['snsapi_userinfo'],
       baseURL: base('wechat'),
     },
+    // A mini program: no authorize page; its wx.login code goes straight to provider/token.
+    wechat_mini: {
+      provider: 'wechat',
+      appId: apps.wechat.mini.appId,
+      clientSecret: apps.wechat.mini.secret,
+      platform: 'mini-program',
+      baseURL: base('wechat'),
+    },
     qq: {
       provider: 'qq',
       clientId: apps.qq.default.appId,
@@ -115,7 +123,7 @@ export function sandboxServerOptions(sandboxUrl: string): Partial<BuildAppOption
   };
 }
 
-/** Every configured provider id, in the order above. */
+/** Every configured provider id with an authorize page (all but the mini program), in the order above. */
 export const SANDBOX_PROVIDER_IDS = [
   'wechat',
   'wechat_mp',
