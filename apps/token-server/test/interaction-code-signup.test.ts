@@ -226,3 +226,28 @@ describe('the code routes’ logs', () => {
     }
   }, 120_000);
 });
+
+describe('with enumeration protection on', () => {
+  it('the page learns nothing from the send; the code login then says user_not_found and sign-up needs no second code', async () => {
+    const f = await startServerWithSandbox(
+      { kind: 'pglite' },
+      { smtp: false, verification: { enumerationProtection: true } },
+    );
+    try {
+      await registerCodeFlowClients(f.server);
+      const flow = await startFlow(f.server);
+      const { csrf_token } = await describeInteraction(flow.browser, flow.interaction);
+      const page = new CodePage(flow.browser, flow.interaction, csrf_token);
+      const phone = '+86 13512345670';
+      const sent = await page.send({ phone_number: phone });
+      expect(sent).not.toHaveProperty('is_user');
+      const login = await page.login(sent.verification_id, (await f.lastSmsCode(phone))!);
+      expect(login.json()).toMatchObject({ error: 'user_not_found' });
+      const signup = await page.signup({ phone_number: phone });
+      expect(signup.statusCode, signup.body).toBe(200);
+      expect(f.sandbox.sms.messages({ to: '+8613512345670' })).toHaveLength(1);
+    } finally {
+      await f.close();
+    }
+  }, 120_000);
+});
