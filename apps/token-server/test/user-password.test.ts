@@ -115,6 +115,12 @@ describe.each(backends())('sudo and password change (%s)', (_name, backend) => {
       new_password: 'Late-Pass-1234',
     });
     expect(late.body.error).toBe('sudo_required');
+    // The sweeper removes it once expired.
+    const sub = server.app.lingpai.verifier.verify(tokens.access_token)!.sub;
+    expect(await server.db.query('SELECT 1 FROM sudo_tokens WHERE user_sub = $1', [sub])).toHaveLength(1);
+    server.clock.advance(1);
+    await server.app.lingpai.sweeper.sweep();
+    expect(await server.db.query('SELECT 1 FROM sudo_tokens WHERE user_sub = $1', [sub])).toEqual([]);
   });
 
   it('a sudo_token is refused in another session, for another user, and after its session ended', async () => {

@@ -25,4 +25,7 @@ export const REDACT_PATHS = [
   '*.refresh_token',
   '*.access_token',
   '*.code_verifier',
+  '*.sudo_token',
+  '*.new_password',
+  '*.old_password',
 ];

@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
  * - social login: pending logins a day past expiry, provider tokens once expired;
  * - anonymous users idle for `lifetimes.anonymousIdle` — no sign-in (`last_seen_at`) and no refresh
  *   token issued since — with everything of theirs (ON DELETE CASCADE): anyone may create them;
- * - anonymous hand-offs and sign-up tickets: once expired.
+ * - anonymous hand-offs, sign-up tickets and sudo tokens: once expired.
  *
  * Audit rows are kept: their retention is the operator's policy. Safe on every instance at once.
  */
@@ -103,6 +103,8 @@ export class ExpiredRowsSweeper {
     // a provider_token as soon as it expired (an expired one is refused whether or not its row exists).
     removed += await this.#deleteWhere('provider_states', 'expires_at < $1', [at(DAY_MS)]);
     removed += await this.#deleteWhere('provider_tokens', 'expires_at < $1', [at(0)]);
+    // A sudo_token once expired: an expired one is refused whether or not its row exists.
+    removed += await this.#deleteWhere('sudo_tokens', 'expires_at < $1', [at(0)]);
     await this.#db.query(
       'UPDATE refresh_tokens SET child_sealed = NULL WHERE child_sealed IS NOT NULL AND consumed_at < $1',
       [at(60_000)],
