@@ -52,6 +52,20 @@ describe.each(backends())('the signed-in user’s profile (%s)', (_name, backend
     expect(body).not.toHaveProperty('name');
   });
 
+  it('lists the bound platform identities in providers', async () => {
+    const user = await server.app.lingpai.users.create({ username: 'with-github', password: PASSWORD });
+    const now = new Date(server.clock.now());
+    await server.db.query(
+      `INSERT INTO user_identities (platform, subject, user_sub, provider_id, name, created_at, updated_at)
+       VALUES ('github', '583231', $1, 'github', 'octocat', $2, $2)`,
+      [user.sub, now],
+    );
+    const tokens = await signIn(server, { username: 'with-github', password: PASSWORD, scope: 'user' });
+    expect((await me(tokens.access_token)).body.providers).toEqual([
+      { id: 'github', provider_user_id: '583231', name: 'octocat' },
+    ]);
+  });
+
   it('refuses no token, a forged one, a token without the user scope', async () => {
     expect((await me(undefined)).body.error).toBe('unauthenticated');
     expect((await me('eyJ.forged.token')).body.error).toBe('invalid_token');
