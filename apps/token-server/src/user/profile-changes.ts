@@ -70,8 +70,9 @@ function checkUsername(value: string): string {
   if (!isAcceptableUsername(value))
     throw refuse('username must be 1–64 characters without spaces or control characters');
   const folded = foldUsername(value);
-  if (folded.includes('@') || /^\+?[0-9]/.test(folded))
-    throw refuse('username may not contain @ or start with a digit or +');
+  // Sign-up's rule (src/signin/sign-up-profile.ts), on the folded form: full-width digits are digits.
+  if (/^\+?[\d\s-]{5,}$/.test(folded) || folded.includes('@'))
+    throw refuse('username may not look like a phone number or an email');
   return value.normalize('NFKC');
 }
 
