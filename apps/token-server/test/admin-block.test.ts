@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRANT_TYPES } from '../src/clients/client.js';
 import { type AdminClients, addAdminClients, adminCall } from './support/admin-support.js';
 import {
   ALICE,
@@ -52,7 +53,7 @@ describe.each(backends())('blocking a user on %s', (_name, backend) => {
     server = await startCodeFlowServer(backend);
     await server.addClient(TV_CLIENT);
     tokens = await addAdminClients(server);
-  });
+  }, 60_000);
   afterAll(async () => server?.close());
 
   it('ends every session at once: refresh invalid_grant, access token refused, password grant refused', async () => {
@@ -149,6 +150,26 @@ describe.each(backends())('blocking a user on %s', (_name, backend) => {
     await block(server.aliceSub);
     const approved = await authorizeDevice(server.app, session.access_token, { user_code: device.user_code });
     expect(approved.status).toBe(401);
+    await unblock(server.aliceSub);
+  });
+
+  it('a token without a session (its client has no refresh grant) is refused after the block too', async () => {
+    await server.addClient({
+      id: 'no-refresh',
+      kind: 'public',
+      grantTypes: [GRANT_TYPES.password],
+      scopes: ['user', 'openid'],
+    });
+    const session = await signIn(server, {
+      clientId: 'no-refresh',
+      username: ALICE.username,
+      password: ALICE.password,
+    });
+    expect(session.refresh_token).toBeUndefined();
+    expect(await introspect(session.access_token)).toMatchObject({ sub: server.aliceSub });
+    await block(server.aliceSub);
+    expect(await introspect(session.access_token)).toEqual({});
+    expect(await userinfoStatus(server, session.access_token)).toBe(401);
     await unblock(server.aliceSub);
   });
 

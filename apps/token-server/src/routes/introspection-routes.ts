@@ -4,6 +4,7 @@ import type { LoadedClient } from '../clients/client-registry.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { findPresentedToken, type PresentedToken } from '../tokens/presented-token.js';
+import { sessionlessUserActive } from '../tokens/sessionless-user.js';
 import { authenticateRequestClient } from './request-client.js';
 import { absentBodyAsEmpty, bearerToken, cleanParams } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -131,6 +132,8 @@ export const introspectionRoutes: RoutePlugin = (app, services) => {
       const claims = token === undefined ? undefined : services.verifier.verify(token);
       // A removed client's client_credentials tokens (no session to end) are invalid too.
       if (!claims || (await services.clients.get(claims.client_id)) === undefined) return {};
+      // A blocked user's token without a session (no sid to have died) is invalid too.
+      if (claims.sid === undefined && !(await sessionlessUserActive(services, claims))) return {};
       return {
         token_type: 'Bearer' as const,
         client_id: claims.client_id,

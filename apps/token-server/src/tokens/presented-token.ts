@@ -1,5 +1,6 @@
 import { hashToken } from '../crypto/opaque-token.js';
 import type { Services } from '../services.js';
+import { sessionlessUserActive } from './sessionless-user.js';
 
 /**
  * What a token handed to introspection or revocation turns out to be. Our two kinds have disjoint
@@ -67,6 +68,7 @@ export async function findPresentedToken(
     // has no session: without this it would stay active for its whole lifetime after the client —
     // say, one whose secret leaked — was removed. The lookup is the registry's cache.
     const registered = (await services.clients.get(claims.client_id)) !== undefined;
+    const userActive = sid !== undefined || (await sessionlessUserActive(services, { sub: claims.sub, sid }));
     return {
       kind: 'access_token',
       clientId: claims.client_id,
@@ -78,7 +80,10 @@ export async function findPresentedToken(
       aud: claims.aud,
       jti: claims.jti,
       active:
-        registered && claims.exp > nowSeconds && (sid === undefined || !services.revoked.isRevoked(sid)),
+        registered &&
+        userActive &&
+        claims.exp > nowSeconds &&
+        (sid === undefined || !services.revoked.isRevoked(sid)),
     };
   }
   if (token.length > MAX_OPAQUE_LENGTH) return undefined;
