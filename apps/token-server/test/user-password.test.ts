@@ -195,6 +195,12 @@ describe.each(backends())('sudo and password change (%s)', (_name, backend) => {
       deviceId: `${username}-c`,
     });
     const bystander = await freshUser();
+    // A remembered sign-in of the login page (its cookie's row) ends with them.
+    const now = new Date(server.clock.now());
+    await server.db.query(
+      `INSERT INTO login_sessions (hash, user_sub, auth_time, created_at, expires_at) VALUES ('login-cookie-hash', $1, $2, $2, $3)`,
+      [sub, now, new Date(server.clock.now() + 86_400_000)],
+    );
     const changed = await changePassword(current.access_token, {
       old_password: PASSWORD,
       new_password: 'New-Pass-5678',
@@ -207,6 +213,10 @@ describe.each(backends())('sudo and password change (%s)', (_name, backend) => {
     expect((await callUser(server, 'GET', '/auth/v1/user/me', current.access_token)).status).toBe(200);
     expect(await refreshStatus(server, current.refresh_token)).toBe(200);
     expect(await refreshStatus(server, bystander.tokens.refresh_token)).toBe(200);
+    const [login] = await server.db.query<{ revoked_at: Date | null }>(
+      `SELECT revoked_at FROM login_sessions WHERE hash = 'login-cookie-hash'`,
+    );
+    expect(login!.revoked_at).not.toBeNull();
     const audit = await server.db.query<{ kind: string; detail: Record<string, unknown> }>(
       `SELECT kind, detail FROM audit_events WHERE sub = $1 AND kind IN ('password_changed', 'session_ended') ORDER BY id`,
       [sub],
