@@ -121,3 +121,53 @@ BEGIN
   RETURN QUERY SELECT ''::text, 0::bigint;
 END;
 $$;
+
+-- One try at a code, in one round trip: the code's row is locked for the function's run only, so
+-- N concurrent guesses are counted exactly N times (up to max_attempts) and at most one wins. The
+-- stored and typed HMACs are compared through SHA-256 of each, so the comparison's timing says
+-- nothing about the stored value. The token row is written only on a match.
+CREATE FUNCTION otp_attempt(
+  p_id text,
+  p_now timestamptz,
+  p_code_hash text,
+  p_token_key text,
+  p_token_head text,
+  p_token_drop_at timestamptz
+) RETURNS TABLE (status text, attempts integer, max_attempts integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+  r otp_codes%ROWTYPE;
+  v_latest text;
+BEGIN
+  SELECT * INTO r FROM otp_codes WHERE id = p_id FOR UPDATE;
+  IF NOT FOUND OR r.drop_at <= p_now THEN
+    RETURN QUERY SELECT 'not_found'::text, 0, 0;
+    RETURN;
+  END IF;
+  IF r.used THEN
+    RETURN QUERY SELECT 'used'::text, r.attempts, r.max_attempts;
+    RETURN;
+  END IF;
+  IF p_now >= r.expires_at THEN
+    RETURN QUERY SELECT 'expired'::text, r.attempts, r.max_attempts;
+    RETURN;
+  END IF;
+  SELECT verification_id INTO v_latest FROM otp_pointers WHERE key = r.latest_key;
+  IF v_latest IS DISTINCT FROM p_id THEN
+    RETURN QUERY SELECT 'superseded'::text, r.attempts, r.max_attempts;
+    RETURN;
+  END IF;
+  IF r.attempts >= r.max_attempts THEN
+    RETURN QUERY SELECT 'locked'::text, r.attempts, r.max_attempts;
+    RETURN;
+  END IF;
+  IF sha256(convert_to(r.code_hash, 'UTF8')) <> sha256(convert_to(p_code_hash, 'UTF8')) THEN
+    UPDATE otp_codes SET attempts = otp_codes.attempts + 1 WHERE id = p_id;
+    RETURN QUERY SELECT 'wrong'::text, r.attempts + 1, r.max_attempts;
+    RETURN;
+  END IF;
+  UPDATE otp_codes SET attempts = otp_codes.attempts + 1, used = true WHERE id = p_id;
+  INSERT INTO otp_tokens (key, value, drop_at) VALUES (p_token_key, p_token_head || r.data, p_token_drop_at);
+  RETURN QUERY SELECT 'verified'::text, r.attempts + 1, r.max_attempts;
+END;
+$$;

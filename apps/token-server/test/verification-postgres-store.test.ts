@@ -32,7 +32,7 @@ describe.each(backends())('PostgresOtpStore (%s)', (_name, backend) => {
   beforeAll(async () => {
     ({ db, cleanup } = await openTestDatabase(backend));
     await migrate(db, new Date(), loadMigrations());
-  });
+  }, 120_000);
   afterAll(async () => {
     await cleanup?.();
   });

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { type Clock, isLingpaiError, StoreUnavailableError } from '@lingpai/auth-core';
 import type {
   AttemptInput,
@@ -10,25 +9,8 @@ import type {
 } from '@lingpai/otp';
 import type { Database, Queryable } from '../storage/database.js';
 
-interface CodeRow {
-  code_hash: string;
-  max_attempts: number;
-  attempts: number;
-  used: boolean;
-  expires_at: Date;
-  drop_at: Date;
-  latest_key: string;
-  data: string;
-}
-
 /** How often one instance deletes rows past their retention (they never change an answer). */
 const SWEEP_INTERVAL_MS = 60_000;
-
-function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /**
  * `@lingpai/otp`'s `OtpStore` on PostgreSQL (and the embedded PGlite), for deployments without
@@ -39,8 +21,9 @@ function hashesEqual(a: string, b: string): boolean {
  *   two sends never deadlock), then the cooldown row: concurrent sends for one recipient or from one
  *   IP queue on those rows, and the all-or-nothing check counts nothing when any cap or the cooldown
  *   blocks. One round trip, so the rows every send touches (channel, country) are held briefly.
- * - `attempt` locks the code's row, so N concurrent guesses are counted exactly N times (up to
- *   `maxAttempts`) and at most one wins; the hashes are compared in constant time here, not in SQL.
+ * - `attempt` is one call of `otp_attempt`, which locks the code's row: N concurrent guesses are
+ *   counted exactly N times (up to `maxAttempts`) and at most one wins. The HMACs are compared as
+ *   SHA-256 of each, so the comparison's timing tells nothing about the stored one.
  * - `redeemToken` is one `DELETE … RETURNING`: a token is redeemed at most once.
  *
  * Times come from the service (`now`); a database that cannot be reached throws auth-core's
@@ -91,38 +74,27 @@ export class PostgresOtpStore implements OtpStore {
 
   attempt(input: AttemptInput): Promise<AttemptResult> {
     const { id, now } = input;
-    return this.#run(async () =>
-      this.#db.transaction(async (tx): Promise<AttemptResult> => {
-        const [row] = await tx.query<CodeRow>(
-          `SELECT code_hash, max_attempts, attempts, used, expires_at, drop_at, latest_key, data
-           FROM otp_codes WHERE id = $1 FOR UPDATE`,
-          [id],
-        );
-        if (row === undefined || row.drop_at.getTime() <= now) return { status: 'not_found' };
-        if (row.used) return { status: 'used' };
-        if (now >= row.expires_at.getTime()) return { status: 'expired' };
-        const [latest] = await tx.query<{ verification_id: string }>(
-          'SELECT verification_id FROM otp_pointers WHERE key = $1',
-          [row.latest_key],
-        );
-        if (latest?.verification_id !== id) return { status: 'superseded' };
-        const attempts = Number(row.attempts);
-        const maxAttempts = Number(row.max_attempts);
-        if (attempts >= maxAttempts) return { status: 'locked' };
-        if (!hashesEqual(input.codeHash, row.code_hash)) {
-          await tx.query('UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1', [id]);
-          return { status: 'wrong', attempts: attempts + 1, maxAttempts };
-        }
-        const token = input.issueToken();
-        await tx.query('UPDATE otp_codes SET attempts = attempts + 1, used = true WHERE id = $1', [id]);
-        await tx.query('INSERT INTO otp_tokens (key, value, drop_at) VALUES ($1, $2, $3)', [
-          token.key,
-          token.head + row.data,
-          new Date(now + token.ttlMs),
-        ]);
-        return { status: 'verified' };
-      }),
-    );
+    // Issued before the step (the interface allows it, as for Redis): the function stores it on a match.
+    const token = input.issueToken();
+    return this.#run(async () => {
+      const [row] = await this.#db.query<{ status: string; attempts: number; max_attempts: number }>(
+        'SELECT status, attempts, max_attempts FROM otp_attempt($1, $2, $3, $4, $5, $6)',
+        [id, new Date(now), input.codeHash, token.key, token.head, new Date(now + token.ttlMs)],
+      );
+      switch (row?.status) {
+        case 'verified':
+          return { status: 'verified' };
+        case 'wrong':
+          return { status: 'wrong', attempts: Number(row.attempts), maxAttempts: Number(row.max_attempts) };
+        case 'used':
+        case 'expired':
+        case 'superseded':
+        case 'locked':
+          return { status: row.status };
+        default:
+          return { status: 'not_found' };
+      }
+    });
   }
 
   cancelVerification(input: CancelVerificationInput): Promise<void> {
