@@ -70,6 +70,13 @@ export const DEFAULT_LIMITS = {
   anonymousSignInsPerIp: 30,
   /** The window of the anonymous sign-in limit. */
   anonymousSignInWindow: 3_600,
+  /**
+   * Social logins started per IP (IPv6: /64, the /48 gets 16×) per window: each one is a row and,
+   * for a mini program, a call to the platform.
+   */
+  socialLoginsPerIp: 300,
+  /** The window of the social login limit. */
+  socialLoginWindow: 600,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };

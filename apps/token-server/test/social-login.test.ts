@@ -33,6 +33,9 @@ async function signUpWith(
   return String(answer.body.sub);
 }
 
+/** Low enough to reach in a test, above what the rest of this file starts from 127.0.0.1. */
+const SOCIAL_LOGINS_PER_IP = 80;
+
 describe.each(backends())('social login (%s)', (_name, backend) => {
   let sandbox: Sandbox;
   let server: TestServer;
@@ -41,7 +44,11 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
   beforeAll(async () => {
     sandbox = await createSandbox({ clock });
     const url = await sandbox.listen();
-    server = await startTestServer(backend, { clock, ...sandboxServerOptions(url) });
+    server = await startTestServer(backend, {
+      clock,
+      ...sandboxServerOptions(url),
+      limits: { socialLoginsPerIp: SOCIAL_LOGINS_PER_IP },
+    });
     for (const id of [SOCIAL_CLIENT, 'other-app']) {
       await server.addClient({
         id,
@@ -414,6 +421,27 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
       body: { provider_token: token },
     });
     expect(late).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
+  });
+
+  it('caps the social logins one network starts', async () => {
+    const start = () =>
+      cloudbaseCall(
+        server.app,
+        'GET',
+        `/auth/v1/provider/uri?provider_id=github&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}`,
+        { deviceId: 'device-flood', ip: '203.0.113.7' },
+      );
+    for (let i = 0; i < SOCIAL_LOGINS_PER_IP; i++) expect((await start()).status).toBe(200);
+    const over = await start();
+    expect(over).toMatchObject({ status: 429, body: { error: 'rate_limit_exceeded' } });
+    // Another network is not affected.
+    const other = await cloudbaseCall(
+      server.app,
+      'GET',
+      `/auth/v1/provider/uri?provider_id=github&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}`,
+      { deviceId: 'device-flood', ip: '198.51.100.7' },
+    );
+    expect(other.status).toBe(200);
   });
 
   it('refuses an unknown provider_id, a code the platform does not know, and a platform token instead of a code', async () => {

@@ -13,6 +13,7 @@ import { findIdentityOwner, linkIdentity, recordIdentitySignIn } from '../social
 import type { ProviderIdentity } from '../social/provider-identity.js';
 import { exchangeProviderCode, startProviderLogin } from '../social/provider-login.js';
 import { finishInteractionPendingLogin } from '../social/provider-states.js';
+import { takeSocialLogin } from '../social/social-rate-limit.js';
 import { assertUserMaySignIn } from '../users/user-status.js';
 import type { InteractionExtension } from './interaction-kit.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -105,6 +106,7 @@ export const interactionProviderRoutes: InteractionExtension = (app, services, k
       const { id, provider } = request.params as { id: string; provider: string };
       const row = await kit.forPost(request, id);
       const client = await kit.clientOf(row);
+      await takeSocialLogin(services, request.ip);
       const uri = await startProviderLogin(services, {
         client,
         providerId: provider,

@@ -4,6 +4,7 @@ import { issueSignIn, SignInResponseSchema } from '../signin/sign-in-response.js
 import { findIdentityOwner, recordIdentitySignIn } from '../social/identity-repository.js';
 import { startProviderLogin, verifyProviderLogin } from '../social/provider-login.js';
 import { consumeProviderToken, issueProviderToken, peekProviderToken } from '../social/provider-tokens.js';
+import { takeSocialLogin } from '../social/social-rate-limit.js';
 import { assertUserMaySignIn } from '../users/user-status.js';
 import { authenticateRequestClient } from './request-client.js';
 import { absentBodyAsEmpty, cleanParams, deviceIdOf } from './request-context.js';
@@ -89,6 +90,7 @@ export const providerRoutes: RoutePlugin = (app, services) => {
       const redirectUri = params.redirect_uri ?? params.provider_redirect_uri;
       if (redirectUri === undefined)
         throw new TokenServerError('invalid_request', 'redirect_uri is required');
+      await takeSocialLogin(services, request.ip);
       const uri = await startProviderLogin(services, {
         client,
         providerId,
@@ -131,6 +133,8 @@ export const providerRoutes: RoutePlugin = (app, services) => {
         );
       }
       const deviceId = deviceIdOf(request);
+      // A mini program's code goes to WeChat with no pending login to vouch for it: counted here.
+      if (!services.social.require(providerId).hasAuthorizePage) await takeSocialLogin(services, request.ip);
       const identity = await verifyProviderLogin(services, {
         client,
         providerId,

@@ -182,7 +182,13 @@ export async function cloudbaseCall(
   app: TokenServerApp,
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
-  options: { body?: Record<string, string>; deviceId?: string; bearer?: string; clientId?: string } = {},
+  options: {
+    body?: Record<string, string>;
+    deviceId?: string;
+    bearer?: string;
+    clientId?: string;
+    ip?: string;
+  } = {},
 ): Promise<Call> {
   const headers: Record<string, string> = {};
   if (options.deviceId !== undefined) headers['x-device-id'] = options.deviceId;
@@ -195,6 +201,7 @@ export async function cloudbaseCall(
     method,
     url,
     headers,
+    ...(options.ip === undefined ? {} : { remoteAddress: options.ip }),
     ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
   });
   return { status: response.statusCode, body: response.json() };
