@@ -423,6 +423,25 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     expect(late).toMatchObject({ status: 400, body: { error: 'invalid_provider_token' } });
   });
 
+  it('refuses a blocked user without spending the provider_token', async () => {
+    const deviceId = 'device-blocked';
+    const sub = await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'github', user: 'bob', deviceId }),
+      deviceId,
+      'bob on github',
+    );
+    await server.db.query("UPDATE users SET status = 'BLOCKED' WHERE sub = $1", [sub]);
+    const token = await providerToken(server.app, { providerId: 'github', user: 'bob', deviceId });
+    for (let i = 0; i < 2; i++) {
+      const refused = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+        deviceId,
+        body: { provider_token: token },
+      });
+      expect(refused).toMatchObject({ status: 403, body: { error: 'user_blocked' } });
+    }
+  });
+
   it('caps the social logins one network starts', async () => {
     const start = () =>
       cloudbaseCall(
