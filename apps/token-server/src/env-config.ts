@@ -20,7 +20,7 @@ import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
 import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
 import type { PasswordPolicy } from './users/password-policy.js';
-import { resolvePasswordPolicy } from './users/password-policy-config.js';
+import { passwordPolicyFromFile } from './users/password-policy-config.js';
 import {
   type VerificationSettings,
   verificationSectionsFromFile,
@@ -357,10 +357,7 @@ export function loadConfigFile(path: string, env: Environment): FileConfig {
       Object.keys(DEFAULT_ARGON2) as Array<keyof typeof DEFAULT_ARGON2>,
     ),
     // Validated here too, so a wrong field is refused naming the file before anything starts.
-    passwordPolicy:
-      raw.passwordPolicy === undefined
-        ? undefined
-        : (resolvePasswordPolicy(raw.passwordPolicy), raw.passwordPolicy as Partial<PasswordPolicy>),
+    passwordPolicy: passwordPolicyFromFile(raw.passwordPolicy),
     signingAlgorithm:
       raw.signingAlgorithm === undefined
         ? undefined

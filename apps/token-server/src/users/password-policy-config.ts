@@ -29,3 +29,10 @@ export function resolvePasswordPolicy(input: unknown): PasswordPolicy {
     );
   return policy;
 }
+
+/** The config file's `passwordPolicy`, validated now (so a wrong field refuses the start) but kept partial. */
+export function passwordPolicyFromFile(value: unknown): Partial<PasswordPolicy> | undefined {
+  if (value === undefined) return undefined;
+  resolvePasswordPolicy(value);
+  return value as Partial<PasswordPolicy>;
+}
