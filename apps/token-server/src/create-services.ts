@@ -1,4 +1,5 @@
 import { MemoryStore, systemClock } from '@lingpai/auth-core';
+import type { OtpStore } from '@lingpai/otp';
 import { createRedisClient, RedisStore } from '@lingpai/redis';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -33,6 +34,8 @@ export interface ServiceOverrides {
   captchaVerifier?: CaptchaVerifier;
   /** A limit store to use instead of the default (Redis if configured, else PostgreSQL/memory). */
   limitStore?: LimitStore;
+  /** A verification code store instead of the default (Redis if configured, else the database). */
+  otpStore?: OtpStore;
 }
 
 export interface StartedServices {
@@ -181,7 +184,17 @@ export async function startServices(
 
     const dummyPasswordHash = await hasher.hash(random(24).toString('base64url'));
     const captcha = options.captchaVerifier;
-    const verification = createVerificationCodes(options, { config, db, clock, audit, captcha, hmacKey, log, redis });
+    const verification = createVerificationCodes(options, {
+      config,
+      db,
+      clock,
+      audit,
+      captcha,
+      hmacKey,
+      log,
+      redis,
+      ...(options.otpStore === undefined ? {} : { store: options.otpStore }),
+    });
     closers.unshift(() => verification.close());
     const services: Services = {
       config,

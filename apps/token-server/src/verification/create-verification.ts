@@ -23,6 +23,8 @@ export interface VerificationDeps {
   log: FastifyBaseLogger;
   /** The server's Redis client when REDIS_URL is set: codes then live there. */
   redis: Redis | undefined;
+  /** A store to use instead (tests: an unreachable one). */
+  store?: OtpStore;
 }
 
 /**
@@ -40,9 +42,11 @@ export function createVerificationCodes(
       'verification.requireCaptcha is on but no captcha verifier is configured (captchaVerifier)',
     );
   }
-  const store: OtpStore = deps.redis
-    ? new RedisOtpStore({ client: deps.redis, keyPrefix: `lingpai:otp:${deps.config.envId}:` })
-    : new PostgresOtpStore(deps.db, deps.clock);
+  const store: OtpStore =
+    deps.store ??
+    (deps.redis
+      ? new RedisOtpStore({ client: deps.redis, keyPrefix: `lingpai:otp:${deps.config.envId}:` })
+      : new PostgresOtpStore(deps.db, deps.clock));
   return new VerificationCodes({
     settings: resolved,
     store,
