@@ -101,6 +101,13 @@ describe('the official @cloudbase/oauth client, user side', () => {
     expect(refreshed.refresh_token).not.toBe(before.refresh_token);
     expect(await phone.oauth2client.getAccessToken()).toBe(refreshed.access_token);
     expect((await phone.authApi.getUserInfo()).sub).toBe(signedUp.sub);
+    // …and by itself: an access token within 30 s of its end is refreshed before the next call.
+    const { expires_at: _storedExpiry, ...response } = refreshed as Stored & { expires_at?: unknown };
+    await phone.oauth2client.setCredentials({ ...response, expires_in: 31 } as never);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await phone.authApi.getUserInfo()).sub).toBe(signedUp.sub);
+    const lazily = await stored(phone);
+    expect(lazily.refresh_token).not.toBe(refreshed.refresh_token);
 
     // Password sign-in (username, then the phone number as username).
     const laptop = newClient();
@@ -114,12 +121,13 @@ describe('the official @cloudbase/oauth client, user side', () => {
 
     // Sign-out: the session ends, its refresh token is dead.
     const last = await stored(phone);
-    expect(last.refresh_token).toBe(refreshed.refresh_token);
+    expect(last.refresh_token).toBe(lazily.refresh_token);
     await phone.authApi.signOut();
     expect(await refreshIsDead(last.refresh_token)).toBe(true);
     // The one rotated out before is dead too (checked last: presenting it again is reuse, which
     // would end the session by itself).
     expect(await refreshIsDead(before.refresh_token)).toBe(true);
+    expect(await refreshIsDead(refreshed.refresh_token)).toBe(true);
     expect(fixture.server.app.lingpai.verifier.verify(last.access_token)).toBeUndefined();
   });
 
