@@ -1,5 +1,5 @@
 import { parseCallback } from '@lingpai/oauth-social';
-import { SANDBOX_OAUTH_DEFAULTS, SANDBOX_SMS_DEFAULTS } from '@lingpai/sandbox';
+import { SANDBOX_OAUTH_DEFAULTS } from '@lingpai/sandbox';
 import type { BuildAppOptions, TokenServerApp } from '../../src/app.js';
 import type { SocialOptions } from '../../src/social/social-config.js';
 
@@ -101,26 +101,9 @@ export function sandboxSocialConfig(sandboxUrl: string): SocialOptions {
   };
 }
 
-/**
- * The server options of a social test: the platforms above, plus an SMS channel on the same sandbox
- * (the server refuses to start with no verification channel at all).
- */
+/** The server options of a social test: the platforms above, on the sandbox. */
 export function sandboxServerOptions(sandboxUrl: string): Partial<BuildAppOptions> {
-  const { aliyun } = SANDBOX_SMS_DEFAULTS;
-  return {
-    social: sandboxSocialConfig(sandboxUrl),
-    sms: {
-      providers: [
-        {
-          kind: 'aliyun',
-          baseURL: `${sandboxUrl}/aliyun`,
-          credentials: { accessKeyId: aliyun.accessKeyId, accessKeySecret: aliyun.accessKeySecret },
-          signName: '令牌',
-          templates: { default: 'SMS_100000001' },
-        },
-      ],
-    },
-  };
+  return { social: sandboxSocialConfig(sandboxUrl) };
 }
 
 /** Every configured provider id with an authorize page (all but the mini program), in the order above. */
