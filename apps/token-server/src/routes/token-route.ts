@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
 import { GRANT_HANDLERS } from '../grants/grant-handlers.js';
-import { auditIssuance, auditRefusal } from '../tokens/issuance-audit.js';
+import { auditIssuance, auditRefusal, SESSION_GRANTS } from '../tokens/issuance-audit.js';
 import { authenticateRequestClient } from './request-client.js';
 import { cleanParams, deviceIdOf, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -51,18 +51,21 @@ export const tokenRoute: RoutePlugin = (app, services) => {
       // functions and call them as a grant (a 200 "[object Undefined]", or a 500).
       const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
       if (!handler) throw new TokenServerError('unsupported_grant_type', 'this grant_type is not supported');
+      const context = {
+        services,
+        client,
+        authMethod: method,
+        params,
+        deviceId: deviceIdOf(request),
+        ip: request.ip,
+        captchaToken: headerOf(request, 'x-captcha-token'),
+      };
+      // Refresh and client_credentials (which audits itself) go straight through: the hot paths.
+      if (!SESSION_GRANTS.has(grantType)) return handler(context);
       const audited = { grantType, client, ip: request.ip };
       let response: Awaited<ReturnType<typeof handler>>;
       try {
-        response = await handler({
-          services,
-          client,
-          authMethod: method,
-          params,
-          deviceId: deviceIdOf(request),
-          ip: request.ip,
-          captchaToken: headerOf(request, 'x-captcha-token'),
-        });
+        response = await handler(context);
       } catch (error) {
         await auditRefusal(services, { ...audited, error });
         throw error;

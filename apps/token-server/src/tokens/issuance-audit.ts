@@ -16,7 +16,7 @@ import type { TokenResponse } from './token-response.js';
  * A refresh is not a row here: it continues a session, and every rotation is already its own
  * `refresh_tokens` row (issued_at, parent) — the benchmarked hot path pays no second write for it.
  */
-const SESSION_GRANTS: ReadonlySet<string> = new Set([
+export const SESSION_GRANTS: ReadonlySet<string> = new Set([
   GRANT_TYPES.password,
   GRANT_TYPES.authorizationCode,
   GRANT_TYPES.deviceCode,
