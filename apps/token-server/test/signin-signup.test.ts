@@ -111,6 +111,9 @@ describe.each(backends())('POST /auth/v1/signup (%s)', (_name, backend) => {
       { locale: 'not a locale' },
       { username: 'has space' },
       { username: '+8613900139005' },
+      // Full-width digits fold to digits: still shaped like a phone number.
+      { username: '１３９００１３９００５' },
+      { username: 'someone＠example.com' },
     ];
     for (const fields of badFields) {
       const refused = await signUp({ phone_number: '13900139005', verification_token: token, ...fields });

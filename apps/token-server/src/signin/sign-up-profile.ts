@@ -1,5 +1,5 @@
 import { TokenServerError } from '../errors.js';
-import { foldUsername, isAcceptableUsername } from '../users/username.js';
+import { foldUsername, usernameRefusal } from '../users/username.js';
 
 /** The optional profile fields of `POST /auth/v1/signup`, checked before anything is spent. */
 export interface SignUpProfile {
@@ -23,14 +23,8 @@ export function signUpProfile(params: Readonly<Record<string, string | undefined
   const profile: SignUpProfile = {};
   const { username, password, name, gender, picture, locale } = params;
   if (username !== undefined) {
-    if (!isAcceptableUsername(username))
-      throw new TokenServerError(
-        'invalid_request',
-        'username must be 1–64 characters without spaces or control characters',
-      );
-    // A username that reads as a phone number or email would make `username` sign-in ambiguous.
-    if (/^\+?[\d\s-]{5,}$/.test(username) || username.includes('@'))
-      throw new TokenServerError('invalid_request', 'username may not look like a phone number or an email');
+    const refusal = usernameRefusal(username);
+    if (refusal !== undefined) throw new TokenServerError('invalid_request', refusal);
     profile.username = username;
   }
   if (password !== undefined) profile.password = password;

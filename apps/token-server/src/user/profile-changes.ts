@@ -1,7 +1,7 @@
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/database.js';
-import { foldUsername, isAcceptableUsername } from '../users/username.js';
+import { foldUsername, usernameRefusal } from '../users/username.js';
 import type { FullUserRow } from './current-user.js';
 
 /** The profile fields a user may change themselves; `null` clears one (the username excepted). */
@@ -67,12 +67,8 @@ function checkLocale(value: string): string {
  * Uniqueness is the users table's index on the folded form (NFKC + case folding), as at sign-up.
  */
 function checkUsername(value: string): string {
-  if (!isAcceptableUsername(value))
-    throw refuse('username must be 1–64 characters without spaces or control characters');
-  const folded = foldUsername(value);
-  // Sign-up's rule (src/signin/sign-up-profile.ts), on the folded form: full-width digits are digits.
-  if (/^\+?[\d\s-]{5,}$/.test(folded) || folded.includes('@'))
-    throw refuse('username may not look like a phone number or an email');
+  const refusal = usernameRefusal(value);
+  if (refusal !== undefined) throw refuse(refusal);
   return value.normalize('NFKC');
 }
 

@@ -13,6 +13,20 @@ export function isAcceptableUsername(username: string): boolean {
 }
 
 /**
+ * Why a username someone chose (sign-up, profile, admin) is refused, or undefined when it is fine.
+ * CloudBase's `username` sign-in accepts emails and phone numbers too, so a username shaped like
+ * either would make another account's address ambiguous: refused, judged on the folded form, so
+ * full-width digits (`１３８…`) are digits.
+ */
+export function usernameRefusal(username: string): string | undefined {
+  if (!isAcceptableUsername(username)) return 'username must be 1–64 characters without spaces or control characters';
+  const folded = foldUsername(username);
+  if (/^\+?[\d\s-]{5,}$/.test(folded) || folded.includes('@'))
+    return 'username may not look like a phone number or an email';
+  return undefined;
+}
+
+/**
  * CloudBase's `username` also takes a phone number, `+86` with or without spacing before the
  * digits; stored numbers have exactly one space there.
  */
