@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { RedisOtpStore } from '@lingpai/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV_ID } from './support/test-app.js';
@@ -70,3 +70,57 @@ describe.skipIf(!process.env.REDIS_URL)('verification codes on Redis (REDIS_URL 
     expect(again.statusCode).toBe(429);
   });
 });
+
+describe.skipIf(!process.env.REDIS_URL)(
+  'verification codes when Redis goes away after the start (REDIS_URL)',
+  () => {
+    let f: VerificationFixture;
+    const sockets = new Set<Socket>();
+    // A TCP relay to the real Redis that the test can cut: the server's own client, from REDIS_URL.
+    const relay = createServer((client) => {
+      const target = new URL(process.env.REDIS_URL as string);
+      const upstream = createConnection(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const address = relay.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      f = await startServerWithSandbox(
+        { kind: 'pglite' },
+        { smtp: false, redisUrl: `redis://127.0.0.1:${port}` },
+      );
+    }, 120_000);
+    afterAll(async () => {
+      await f?.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    });
+
+    it('a send while Redis is unreachable is 503 and sends nothing', async () => {
+      const phone = `+86 135${String((Date.now() + 1) % 100_000_000).padStart(8, '0')}`;
+      f.server.clock.advance(86_400_000);
+      expect(
+        (await f.inject('/auth/v1/verification', { phone_number: phone, target: 'ANY' })).statusCode,
+      ).toBe(200);
+      await f.server.app.lingpai.verification.settled();
+      expect(f.sandbox.sms.messages()).toHaveLength(1);
+      relay.close();
+      for (const socket of sockets) socket.destroy();
+      f.server.clock.advance(86_400_000);
+      const down = await f.inject('/auth/v1/verification', { phone_number: phone, target: 'ANY' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json).toMatchObject({
+      error: 'temporarily_unavailable',
+      error_description: 'verification codes are unavailable right now; nothing was sent',
+    });
+      await f.server.app.lingpai.verification.settled();
+      expect(f.sandbox.sms.messages()).toHaveLength(1);
+    });
+  },
+);
