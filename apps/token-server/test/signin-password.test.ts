@@ -103,6 +103,13 @@ describe.each(backends())('POST /auth/v1/signin with a password (%s)', (_name, b
     await server.db.query('UPDATE users SET two_factor_enabled = true WHERE sub = $1', [flagged]);
     const answer = await signIn(server, { username: 'second-factor', password: 'DemoPass123!@#' });
     expect(answer.body.error).toBe('two_factor_required');
+    // The token endpoint's password grant is no way around it.
+    const grant = await postToken(server.app, {
+      grant_type: 'password',
+      username: 'second-factor',
+      password: 'DemoPass123!@#',
+    });
+    expect(grant.body.error).toBe('two_factor_required');
   });
 
   it('is for first-party apps only, and needs both username and password', async () => {

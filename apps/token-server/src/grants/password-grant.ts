@@ -2,7 +2,7 @@ import { TokenServerError } from '../errors.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 import type { UserRow } from '../users/user-repository.js';
-import { assertUserMaySignIn } from '../users/user-status.js';
+import { assertSignInComplete, assertUserMaySignIn } from '../users/user-status.js';
 import { type GrantContext, requireParam } from './grant-context.js';
 
 /**
@@ -64,6 +64,7 @@ export async function passwordGrant(context: GrantContext): Promise<TokenRespons
     client.defaultScopes.length ? client.defaultScopes : client.scopes,
   );
   const user = await verifyPassword(context, username, password);
+  assertSignInComplete(user, ['pwd'], 'oauth');
   const { familyId: _familyId, ...response } = await services.issuer.issueForUser({
     user: { sub: user.sub, groups: user.groups },
     client,

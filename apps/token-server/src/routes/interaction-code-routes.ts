@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
-import { assertInteractionSignIn } from '../interactions/code-login.js';
 import type { InteractionRow } from '../interactions/interaction-store.js';
 import {
   forgetVerificationToken,
@@ -11,6 +10,7 @@ import { redeemVerification } from '../signin/redeem-verification.js';
 import { signUp } from '../signin/sign-up.js';
 import { saveSignupTicket } from '../signin/signup-tickets.js';
 import { contactAmr, findUserByContact, markContactVerified } from '../signin/verified-contact.js';
+import { assertSignInComplete } from '../users/user-status.js';
 import type { InteractionExtension, InteractionResultBody } from './interaction-kit.js';
 import { headerOf } from './request-context.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -186,7 +186,7 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
       }
       const amr = [contactAmr(contact)];
       try {
-        assertInteractionSignIn(user, amr);
+        assertSignInComplete(user, amr);
       } catch (error) {
         await services.audit.record({
           kind: 'signin_failed',
@@ -258,7 +258,7 @@ export const interactionCodeRoutes: InteractionExtension = (app, services, kit) 
       // The sign-up of POST /auth/v1/signup (signin/sign-up.ts): one set of rules for both.
       const { user, amr } = await signUp(services, { client, deviceId: '', params, anonymous: undefined });
       await forgetVerificationToken(services, row);
-      assertInteractionSignIn(user, amr);
+      assertSignInComplete(user, amr);
       return logIn(request, reply, row, user, amr, 'signup');
     },
   );

@@ -32,10 +32,11 @@ import {
 import { LoginMethodsView, loginMethods } from '../interactions/login-methods.js';
 import { type LoginSession, readLoginSession, startLoginSession } from '../interactions/login-session.js';
 import { assertJsonBody, assertSameOrigin } from '../interactions/same-origin.js';
+import { assertSignInComplete } from '../users/user-status.js';
 import { DEVICE_APPROVAL_MAX_AGE_SECONDS } from './device-routes.js';
 import { interactionCodeRoutes } from './interaction-code-routes.js';
-import { interactionProviderRoutes } from './interaction-provider-routes.js';
 import type { InteractionExtension, InteractionKit, InteractionResultBody } from './interaction-kit.js';
+import { interactionProviderRoutes } from './interaction-provider-routes.js';
 import { headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
 import { ERROR_RESPONSES } from './schemas.js';
@@ -362,6 +363,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
         username,
         password,
       );
+      assertSignInComplete(user, ['pwd']);
       return completeLogin(request, reply, row, user.sub, ['pwd']);
     },
   );

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import type { LoadedClient } from '../clients/client-registry.js';
-import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { grantScope } from '../tokens/scope.js';
 import type { UserRow } from '../users/user-repository.js';
-import { assertUserMaySignIn } from '../users/user-status.js';
+import { assertSignInComplete } from '../users/user-status.js';
 
 /** The columns issue 9's migration adds to `users` (the row type predates them; `SELECT *` has them). */
 export type SignInUserRow = UserRow & { two_factor_enabled?: boolean; last_seen_at?: Date | null };
@@ -46,9 +45,6 @@ export const SignInResponseSchema = Type.Object(
   { additionalProperties: true },
 );
 
-/** The methods that satisfy a second-factor requirement. Only the TOTP step (a later issue) adds `mfa`. */
-const SECOND_FACTOR_AMR = 'mfa';
-
 /**
  * The one place every `/auth/v1/signin*` path (password, codes, providers, anonymous, sign-up)
  * turns a verified user into CloudBase's token response — so the status check, the second-factor
@@ -61,11 +57,8 @@ const SECOND_FACTOR_AMR = 'mfa';
  */
 export async function issueSignIn(services: Services, input: SignInInput): Promise<Record<string, unknown>> {
   const user = input.user as SignInUserRow;
-  assertUserMaySignIn(user.status);
-  if (user.two_factor_enabled === true && !input.amr.includes(SECOND_FACTOR_AMR)) {
-    // The hook the TOTP issue fills in: it will answer with a challenge to complete instead.
-    throw new TokenServerError('two_factor_required', 'this account needs a second factor to sign in');
-  }
+  // The TOTP issue fills in the second-factor hook: a challenge to complete instead of a refusal.
+  assertSignInComplete(user, input.amr);
   const { client } = input;
   const scope =
     input.scope ??

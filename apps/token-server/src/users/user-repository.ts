@@ -37,6 +37,9 @@ export interface UserRow {
   is_anonymous: boolean;
   created_at: Date;
   updated_at: Date;
+  /** Issue 9's columns: the second-factor flag and the last sign-in. */
+  two_factor_enabled?: boolean;
+  last_seen_at?: Date | null;
 }
 
 export function userFromRow(row: UserRow): User {
