@@ -19,7 +19,8 @@ export function isAcceptableUsername(username: string): boolean {
  * full-width digits (`１３８…`) are digits.
  */
 export function usernameRefusal(username: string): string | undefined {
-  if (!isAcceptableUsername(username)) return 'username must be 1–64 characters without spaces or control characters';
+  if (!isAcceptableUsername(username))
+    return 'username must be 1–64 characters without spaces or control characters';
   const folded = foldUsername(username);
   if (/^\+?[\d\s-]{5,}$/.test(folded) || folded.includes('@'))
     return 'username may not look like a phone number or an email';
