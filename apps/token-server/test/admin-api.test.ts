@@ -184,6 +184,8 @@ describe.each(backends())('admin API on %s', (_name, backend) => {
       expect(email.body.error).toBe('invalid_email');
       const spaced = await admin('POST', '/auth/v1/admin/users', { username: 'has space' });
       expect(spaced.body.error).toBe('invalid_request');
+      const phoneLike = await admin('POST', '/auth/v1/admin/users', { username: '１３８００１３８０００' });
+      expect(phoneLike.body.error).toBe('invalid_request');
     });
 
     it('an unknown sub, or something that is not a user sub: 404 user_not_found', async () => {

@@ -4,7 +4,7 @@ import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/database.js';
 import { parseEmailInput, parsePhoneInput } from '../users/contact-address.js';
 import { assertPasswordAllowed } from '../users/password-policy.js';
 import { newUserSub } from '../users/user-repository.js';
-import { foldUsername, isAcceptableUsername } from '../users/username.js';
+import { foldUsername, usernameRefusal } from '../users/username.js';
 import type { AdminUserRow } from './admin-user-view.js';
 
 export interface AdminNewUser {
@@ -44,12 +44,8 @@ export async function createUserAsAdmin(services: Services, input: AdminNewUser)
   if (input.username === undefined && input.phone_number === undefined && input.email === undefined) {
     throw new TokenServerError('invalid_request', 'one of username, phone_number or email is required');
   }
-  if (input.username !== undefined && !isAcceptableUsername(input.username)) {
-    throw new TokenServerError(
-      'invalid_request',
-      'username must be 1–64 characters without spaces or control characters',
-    );
-  }
+  const refusal = input.username === undefined ? undefined : usernameRefusal(input.username);
+  if (refusal !== undefined) throw new TokenServerError('invalid_request', refusal);
   const phone = input.phone_number === undefined ? undefined : parsePhoneInput(input.phone_number).stored;
   const email = input.email === undefined ? undefined : parseEmailInput(input.email);
   if (input.password !== undefined) {
