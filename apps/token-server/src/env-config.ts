@@ -18,6 +18,7 @@ import {
 } from './config.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
+import { isSecretReference, resolveSecret as resolveSecretReference } from './secret-reference.js';
 import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
 import type { PasswordPolicy } from './users/password-policy.js';
 import { passwordPolicyFromFile } from './users/password-policy-config.js';
@@ -151,7 +152,8 @@ function absolute(cwd: string, path: string): string {
 
 // ---- the config file ------------------------------------------------------------------------------
 
-type FieldKind = 'string' | 'strings' | 'integer' | 'boolean';
+/** `secret`: a string, or `{ "env": "VAR" }` as every other secret in the file is written. */
+type FieldKind = 'string' | 'strings' | 'integer' | 'boolean' | 'secret';
 
 const CLIENT_FIELDS: Record<string, FieldKind> = {
   id: 'string',
@@ -168,13 +170,13 @@ const CLIENT_FIELDS: Record<string, FieldKind> = {
   ipAllow: 'strings',
   rateLimitPerMinute: 'integer',
   authMethods: 'strings',
-  secret: 'string',
+  secret: 'secret',
   secretEnv: 'string',
 };
 
 const USER_FIELDS: Record<string, FieldKind> = {
   username: 'string',
-  password: 'string',
+  password: 'secret',
   passwordEnv: 'string',
   email: 'string',
   phoneNumber: 'string',
@@ -214,14 +216,17 @@ function checkFields(
     const ok =
       kind === 'string'
         ? typeof field === 'string'
-        : kind === 'strings'
-          ? Array.isArray(field) && field.every((item) => typeof item === 'string')
-          : kind === 'integer'
-            ? Number.isInteger(field)
-            : typeof field === 'boolean';
+        : kind === 'secret'
+          ? typeof field === 'string' || isSecretReference(field)
+          : kind === 'strings'
+            ? Array.isArray(field) && field.every((item) => typeof item === 'string')
+            : kind === 'integer'
+              ? Number.isInteger(field)
+              : typeof field === 'boolean';
     if (!ok) {
       const expected = {
         string: 'a string',
+        secret: 'a string or { "env": "VARIABLE_NAME" }',
         strings: 'an array of strings',
         integer: 'an integer',
         boolean: 'true or false',
@@ -232,14 +237,20 @@ function checkFields(
   return value;
 }
 
-/** A secret either inline or, better, named by `…Env` so the file itself can be committed. */
+/**
+ * A secret either inline or, better, named — `{ "env": "VAR" }` like every other secret in the file,
+ * or the older `…Env` field — so the file itself can be committed.
+ */
 function secretFrom(
   where: string,
   entry: Record<string, unknown>,
   field: string,
   env: Environment,
 ): string | undefined {
-  const inline = entry[field] as string | undefined;
+  const given = entry[field];
+  const inline = isSecretReference(given)
+    ? resolveSecretReference(`${where}.${field}`, given, env)
+    : (given as string | undefined);
   const variable = entry[`${field}Env`] as string | undefined;
   if (inline !== undefined && variable !== undefined)
     throw new ConfigError(`${where}: give either ${field} or ${field}Env, not both`);
