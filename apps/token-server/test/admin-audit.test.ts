@@ -114,7 +114,7 @@ describe.each(backends())('the audit log on %s', (_name, backend) => {
     ]);
     const failures = (await audit('?kind=signin_failed')).data;
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ client_id: ENV_ID, detail: { grant_type: 'password' } });
+    expect(failures[0]).toMatchObject({ client_id: ENV_ID, detail: { method: 'pwd' } });
     expect(failures[0]).not.toHaveProperty('sub');
   });
 

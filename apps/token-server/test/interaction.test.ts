@@ -299,6 +299,12 @@ describe.each(backends())('the interaction API on %s', (_name, backend) => {
     }
     expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
     expect(statuses[5]).toBe(429);
+    // Each refused password is one signin_failed row, as at the token endpoint (the lockout is not).
+    await server.app.lingpai.audit.flush();
+    const failures = await server.db.query<{ detail: { method: string } }>(
+      "SELECT detail FROM audit_events WHERE kind = 'signin_failed' AND detail->>'method' = 'pwd'",
+    );
+    expect(failures.length).toBeGreaterThanOrEqual(5);
     const locked = await flow.browser.fetchPost(
       path(flow.interaction, 'login'),
       { username: wrong.username, password: 'Right-Password-1!' },

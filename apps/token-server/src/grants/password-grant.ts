@@ -5,17 +5,39 @@ import type { UserRow } from '../users/user-repository.js';
 import { assertSignInComplete, assertUserMaySignIn } from '../users/user-status.js';
 import { type GrantContext, requireParam } from './grant-context.js';
 
+export interface PasswordCheckContext extends Pick<GrantContext, 'services' | 'ip' | 'captchaToken'> {
+  /** The client asking, for the `signin_failed` audit row. */
+  clientId?: string;
+  /**
+   * The refusals' vocabulary: RFC 6749's `invalid_grant` (the token endpoint, default) or CloudBase's
+   * `invalid_username_or_password` / `user_blocked` / `user_pending` (`/auth/v1/*` and the login page).
+   */
+  style?: 'oauth' | 'cloudbase';
+}
+
 /**
  * Checks a username and password with brute-force protection, the same for every caller (the
- * password grant, and `/auth/v1/signin` later). Unknown users, users without a password and wrong
- * passwords all cost one hash verification and give the same answer.
+ * password grant, `/auth/v1/signin`, the login page, sudo). Unknown users, users without a password
+ * and wrong passwords all cost one hash verification and give the same answer; each refusal writes
+ * one `signin_failed` audit row (never with the username: it may be a phone number or an email).
  */
 export async function verifyPassword(
-  context: Pick<GrantContext, 'services' | 'ip' | 'captchaToken'>,
+  context: PasswordCheckContext,
   username: string,
   password: string,
 ): Promise<UserRow> {
   const { services } = context;
+  const style = context.style ?? 'oauth';
+  const failed = (reason: string) =>
+    services.audit
+      .record({
+        kind: 'signin_failed',
+        ...(context.clientId === undefined ? {} : { clientId: context.clientId }),
+        ip: context.ip,
+        detail: { method: 'pwd', reason },
+      })
+      // The refusal is the answer; a lost audit row must not turn it into a 500.
+      .catch((error: unknown) => services.log.warn({ err: error }, 'audit row for a refused sign-in lost'));
   const attempt = { username, ip: context.ip, captchaToken: context.captchaToken };
   const release = await services.passwordGuard.check(attempt);
   let user: UserRow | undefined;
@@ -32,7 +54,10 @@ export async function verifyPassword(
     );
     if (!user || stored === undefined || !matches) {
       await services.passwordGuard.recordFailure(attempt);
-      throw new TokenServerError('invalid_grant', 'invalid username or password');
+      await failed('invalid username or password');
+      throw style === 'oauth'
+        ? new TokenServerError('invalid_grant', 'invalid username or password')
+        : new TokenServerError('invalid_username_or_password', 'invalid username or password');
     }
     await services.passwordGuard.recordSuccess(attempt);
   } finally {
@@ -46,7 +71,10 @@ export async function verifyPassword(
       .catch((error: unknown) => services.log.warn({ err: error }, 'password rehash failed'));
   }
   // Only after the password proved right: a wrong guess must not learn that the account is blocked.
-  assertUserMaySignIn(user.status, 'oauth');
+  if (user.status !== 'ACTIVE') {
+    await failed(`account ${user.status.toLowerCase()}`);
+    assertUserMaySignIn(user.status, style);
+  }
   return user;
 }
 
@@ -63,7 +91,7 @@ export async function passwordGrant(context: GrantContext): Promise<TokenRespons
     client.scopes,
     client.defaultScopes.length ? client.defaultScopes : client.scopes,
   );
-  const user = await verifyPassword(context, username, password);
+  const user = await verifyPassword({ ...context, clientId: client.id }, username, password);
   assertSignInComplete(user, ['pwd'], 'oauth');
   const { familyId: _familyId, ...response } = await services.issuer.issueForUser({
     user: { sub: user.sub, groups: user.groups },

@@ -359,7 +359,12 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
       const { username, password } = request.body as { username: string; password: string };
       const row = await forPost(request, id);
       const user = await verifyPassword(
-        { services, ip: request.ip, captchaToken: headerOf(request, 'x-captcha-token') },
+        {
+          services,
+          ip: request.ip,
+          captchaToken: headerOf(request, 'x-captcha-token'),
+          clientId: row.client_id,
+        },
         username,
         password,
       );

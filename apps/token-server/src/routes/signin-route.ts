@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { isTokenServerError, TokenServerError } from '../errors.js';
+import { TokenServerError } from '../errors.js';
 import { verifyPassword } from '../grants/password-grant.js';
 import type { Services } from '../services.js';
 import { requireFirstPartyClient } from '../signin/first-party-client.js';
@@ -37,24 +37,17 @@ async function passwordUser(
   username: string,
   password: string,
 ): Promise<UserRow> {
-  try {
-    return await verifyPassword(
-      { services, ip: context.ip, captchaToken: context.captchaToken },
-      username,
-      password,
-    );
-  } catch (error) {
-    if (!isTokenServerError(error) || error.code !== 'invalid_grant') throw error;
-    if (error.message === 'this account is blocked')
-      throw new TokenServerError('user_blocked', 'this account is blocked');
-    await services.audit.record({
-      kind: 'signin_failed',
-      clientId: context.clientId,
+  return verifyPassword(
+    {
+      services,
       ip: context.ip,
-      detail: { method: 'pwd' },
-    });
-    throw new TokenServerError('invalid_username_or_password', 'invalid username or password');
-  }
+      captchaToken: context.captchaToken,
+      clientId: context.clientId,
+      style: 'cloudbase',
+    },
+    username,
+    password,
+  );
 }
 
 /**

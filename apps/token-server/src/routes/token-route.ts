@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
 import { GRANT_HANDLERS } from '../grants/grant-handlers.js';
-import { auditIssuance, auditRefusal, SESSION_GRANTS } from '../tokens/issuance-audit.js';
+import { auditIssuance, SESSION_GRANTS } from '../tokens/issuance-audit.js';
 import { authenticateRequestClient } from './request-client.js';
 import { cleanParams, deviceIdOf, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -62,15 +62,8 @@ export const tokenRoute: RoutePlugin = (app, services) => {
       };
       // Refresh and client_credentials (which audits itself) go straight through: the hot paths.
       if (!SESSION_GRANTS.has(grantType)) return handler(context);
-      const audited = { grantType, client, ip: request.ip };
-      let response: Awaited<ReturnType<typeof handler>>;
-      try {
-        response = await handler(context);
-      } catch (error) {
-        await auditRefusal(services, { ...audited, error });
-        throw error;
-      }
-      await auditIssuance(services, { ...audited, response });
+      const response = await handler(context);
+      await auditIssuance(services, { grantType, client, ip: request.ip, response });
       return response;
     },
   );
