@@ -2,6 +2,7 @@
 // official client's deleteMe sends it, or in the body); then the user and everything hanging off it
 // are gone, every session is dead everywhere, and the audit log says so without the user's data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RevokedSessions } from '../src/tokens/revoked-sessions.js';
 import { postToken } from './support/http.js';
 import { refreshStatus, signIn } from './support/session-helpers.js';
 import { backends, startTestServer, type TestServer } from './support/test-app.js';
@@ -86,6 +87,13 @@ describe.each(backends())('deleting the signed-in user (%s)', (_name, backend) =
       ).toBe(401);
       expect(await refreshStatus(server, session.refresh_token)).toBe(400);
     }
+    // An instance that missed the announcement still learns both sids at its next re-read, though
+    // their family rows went with the user.
+    const late = new RevokedSessions(server.db, server.clock, 7_200);
+    await late.resync();
+    const sidOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sid: string }).sid;
+    for (const session of [a, b]) expect(late.isRevoked(sidOf(session.access_token))).toBe(true);
     for (const table of ['refresh_families', 'sudo_tokens'])
       expect(await server.db.query(`SELECT 1 FROM ${table} WHERE user_sub = $1`, [sub])).toEqual([]);
     expect(

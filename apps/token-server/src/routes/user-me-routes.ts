@@ -28,8 +28,10 @@ async function deleteUser(
       'SELECT id FROM refresh_families WHERE user_sub = $1 AND revoked_at IS NULL',
       [who.sub],
     );
+    const ended = live.map((row) => row.id);
+    await services.revoked.recordDeleted(tx, ended);
     await tx.query('DELETE FROM users WHERE sub = $1', [who.sub]);
-    return live.map((row) => row.id);
+    return ended;
   });
   if (sids.length > 0) await services.revoked.announce(sids);
   await services.audit.record({

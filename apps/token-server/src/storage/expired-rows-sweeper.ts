@@ -88,6 +88,7 @@ export class ExpiredRowsSweeper {
       at(accessHorizon + DAY_MS),
     ]);
     removed += await this.#deleteWhere('refresh_tokens', 'expires_at < $1', [at(0)]);
+    removed += await this.#deleteWhere('ended_sessions', 'ended_at < $1', [at(accessHorizon + DAY_MS)]);
     removed += await this.#deleteWhere('limit_counters', 'expires_at < $1', [at(0)]);
     const idle = at(this.#lifetimes.anonymousIdle * 1_000);
     removed += await this.#deleteWhere(

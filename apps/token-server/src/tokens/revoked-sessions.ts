@@ -79,7 +79,7 @@ export class RevokedSessions {
   async resync(): Promise<void> {
     const now = this.#clock.now();
     const rows = await this.#db.query<{ id: string }>(
-      'SELECT id FROM refresh_families WHERE revoked_at > $1',
+      'SELECT id FROM refresh_families WHERE revoked_at > $1 UNION ALL SELECT sid FROM ended_sessions WHERE ended_at > $1',
       [new Date(now - this.#horizonMs)],
     );
     for (const [sid, until] of this.#dead) if (until <= now) this.#dead.delete(sid);
@@ -98,6 +98,19 @@ export class RevokedSessions {
     const sids = rows.map((row) => row.id);
     if (sids.length > 0) await this.announce(sids);
     return sids;
+  }
+
+  /**
+   * Keeps the sids of sessions whose rows are about to be deleted (a deleted user's families), in the
+   * deleting transaction, so an instance that misses the announcement still finds them at its next
+   * re-read. Announce them after the commit.
+   */
+  async recordDeleted(db: Queryable, sids: readonly string[]): Promise<void> {
+    if (sids.length === 0) return;
+    await db.query(
+      'INSERT INTO ended_sessions (sid, ended_at) SELECT unnest($1::text[]), $2 ON CONFLICT (sid) DO NOTHING',
+      [sids, new Date(this.#clock.now())],
+    );
   }
 
   /** Tells every instance (this one at once) that these sessions ended. */
