@@ -15,7 +15,8 @@ import {
  * the account's password becomes `new_password`. Checked first — the policy, that the address has
  * an account — so a refusal spends no token. Then every session of the user ends on every
  * instance (refresh families and the login page's remembered sign-ins): whoever knew the old
- * password, or holds a session made with it, is out.
+ * password, or holds a session made with it, is out. Under enumeration protection the token is
+ * spent before the account is looked up, so `user_not_found` answers only whoever proved the address.
  */
 export async function resetPassword(
   services: Services,
@@ -29,6 +30,21 @@ export async function resetPassword(
   const contact = contactFromParams(params);
   if (contact === undefined)
     throw new TokenServerError('invalid_request', 'phone_number or email is required');
+  const prove = async () => {
+    const proven = await redeemVerification(services, token, ['PASSWORD_RESET'], client.id);
+    if (!sameContact(proven, contact))
+      throw new TokenServerError(
+        'invalid_verification_token',
+        'the verification_token was issued for another phone number or email',
+      );
+  };
+  // Under enumeration protection nothing may tell whether the address has an account before the code
+  // proves it: the policy is first checked on what the request itself says, then the token is spent.
+  const protect = services.verification.enumerationProtection;
+  if (protect) {
+    assertPasswordAllowed(newPassword, services.config.passwordPolicy, [contact.address]);
+    await prove();
+  }
   const user = await findUserByContact(services.db, contact);
   if (!user || user.is_anonymous)
     throw new TokenServerError('user_not_found', 'no account has this phone number or email');
@@ -38,12 +54,7 @@ export async function resetPassword(
     user.phone_number,
   ]);
   const hash = await services.hasher.hash(newPassword);
-  const proven = await redeemVerification(services, token, ['PASSWORD_RESET'], client.id);
-  if (!sameContact(proven, contact))
-    throw new TokenServerError(
-      'invalid_verification_token',
-      'the verification_token was issued for another phone number or email',
-    );
+  if (!protect) await prove();
   const now = new Date(services.clock.now());
   await services.db.query(
     'UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE sub = $1',

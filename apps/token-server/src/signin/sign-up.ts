@@ -56,21 +56,16 @@ const TAKEN = 'an account with this phone number, email or platform account alre
  */
 export async function signUp(services: Services, input: SignUpInput): Promise<SignUpResult> {
   const checked = await check(services, input);
-  const passwordHash =
-    checked.profile.password === undefined ? null : await services.hasher.hash(checked.profile.password);
   const { client, deviceId, anonymous } = input;
 
   // Spent outside the transaction: the verification store may itself live in this database, and on
-  // PGlite a transaction holds the only connection.
+  // PGlite a transaction holds the only connection. Before the password is hashed, so a made-up token
+  // is refused as fast for a taken address as for a free one (enumeration protection).
   let contact = checked.contact;
-  if (checked.verificationToken !== undefined && checked.ticket === undefined) {
-    const proven = await redeemVerification(services, checked.verificationToken, SIGN_UP_USAGES, client.id);
-    if (!contact || !sameContact(proven, contact))
-      throw new TokenServerError(
-        'invalid_verification_token',
-        'the verification_token was issued for another phone number or email',
-      );
-  }
+  if (checked.verificationToken !== undefined && checked.ticket === undefined)
+    await proveContact(services, checked.verificationToken, client.id, contact);
+  const passwordHash =
+    checked.profile.password === undefined ? null : await services.hasher.hash(checked.profile.password);
 
   const now = new Date(services.clock.now());
   const { user, ended } = await services.db.transaction(async (tx) => {
@@ -102,6 +97,21 @@ export async function signUp(services: Services, input: SignUpInput): Promise<Si
   const amr = contact ? [contactAmr(contact)] : ['fed'];
   if (contact && checked.identity) amr.push('fed');
   return { user, amr, upgraded: anonymous !== undefined };
+}
+
+/** Spends the `verification_token`, which must prove `contact`. */
+async function proveContact(
+  services: Services,
+  token: string,
+  clientId: string,
+  contact: Contact | undefined,
+): Promise<void> {
+  const proven = await redeemVerification(services, token, SIGN_UP_USAGES, clientId);
+  if (!contact || !sameContact(proven, contact))
+    throw new TokenServerError(
+      'invalid_verification_token',
+      'the verification_token was issued for another phone number or email',
+    );
 }
 
 async function check(services: Services, input: SignUpInput): Promise<Checked> {
@@ -159,7 +169,13 @@ async function check(services: Services, input: SignUpInput): Promise<Checked> {
     const rows = await services.db.query<{ sub: string }>(`SELECT sub FROM users WHERE ${column} = $1`, [
       contact.address,
     ]);
-    if (rows[0] && rows[0].sub !== self) await refuseTaken(rows[0].sub);
+    if (rows[0] && rows[0].sub !== self) {
+      // Under enumeration protection a taken address is told only to whoever proved it: a made-up
+      // token is refused as for a free address (and records no hand-off). The token is spent then.
+      if (services.verification.enumerationProtection && ticket === undefined && verificationToken)
+        await proveContact(services, verificationToken, client.id, contact);
+      await refuseTaken(rows[0].sub);
+    }
   }
   if (identity) {
     const owner = (await findIdentity(services.db, identity))?.user_sub;

@@ -21,7 +21,8 @@ const ACCOUNT_SCOPES = ['user', 'anonymous'];
  * The signed-in user behind the request's Bearer token, read fresh from the database on every call
  * (one primary-key read): a user blocked, made pending or deleted after the token was issued is
  * refused at once, not when the token expires. A token without the `user` (or `anonymous`) scope —
- * a third-party client's `openid profile` token, a service account's — may not manage the account.
+ * a third-party client's `openid profile` token, a service account's — may not manage the account,
+ * nor may any token of a client that is not first party.
  */
 export async function requireUser(request: FastifyRequest, services: Services): Promise<CurrentUser> {
   const claims = requireBearer(request, services);
@@ -35,6 +36,11 @@ export async function requireUser(request: FastifyRequest, services: Services): 
       },
     );
   }
+  // The account is managed from the environment's own apps only (like signing in with a password or
+  // a code): a third-party app granted the user scope still may not re-check the password, move the
+  // contacts, bind its own platform account or delete the user.
+  if (!(await services.clients.get(claims.client_id))?.firstParty)
+    throw new TokenServerError('permission_denied', 'only first-party apps may manage the account');
   const user = (await services.users.findBySub(claims.sub)) as FullUserRow | undefined;
   if (!user)
     throw new TokenServerError('invalid_token', 'the access token does not belong to a user', {

@@ -165,6 +165,14 @@ export class VerificationCodes {
           });
   }
 
+  /**
+   * The enumeration protection setting: when on, no answer of any endpoint may tell whether an
+   * address has an account before a code has proven the address (sign-up, forgot password).
+   */
+  get enumerationProtection(): boolean {
+    return this.#deps.settings.enumerationProtection;
+  }
+
   /** Which channels are configured (a send to an absent one is `invalid_request`). */
   get channels(): { sms: boolean; email: boolean } {
     return { ...this.#channels };
