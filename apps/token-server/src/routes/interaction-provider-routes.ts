@@ -43,7 +43,7 @@ export function interactionCallbackUri(issuer: string, providerId: string): stri
 /**
  * The identity's user, or a new one: a first platform login on the login page signs the person up
  * (name and picture from the platform; never its email or phone). Two first logins racing on one
- * identity end with one user: the loser's empty user is removed and the winner's is used.
+ * identity end with one user: the loser's transaction rolls back and the winner's user is used.
  */
 async function userForIdentity(
   services: Services,
@@ -51,16 +51,23 @@ async function userForIdentity(
 ): Promise<{ sub: string; created: boolean }> {
   const existing = await findIdentityOwner(services.db, identity);
   if (existing !== undefined) return { sub: existing, created: false };
-  const user = await services.users.create(identity.name === undefined ? {} : { name: identity.name });
   const now = new Date(services.clock.now());
-  if (identity.picture !== undefined) {
-    await services.db.query('UPDATE users SET picture = $2 WHERE sub = $1', [user.sub, identity.picture]);
-  }
   try {
-    await linkIdentity(services.db, user.sub, identity, now);
-    return { sub: user.sub, created: true };
+    // The user and its identity commit together: a crash between them leaves no user that nothing
+    // can sign in to.
+    const sub = await services.db.transaction(async (tx) => {
+      const user = await services.users.create(
+        identity.name === undefined ? {} : { name: identity.name },
+        tx,
+      );
+      if (identity.picture !== undefined)
+        await tx.query('UPDATE users SET picture = $2 WHERE sub = $1', [user.sub, identity.picture]);
+      await linkIdentity(tx, user.sub, identity, now);
+      return user.sub;
+    });
+    return { sub, created: true };
   } catch (error) {
-    await services.db.query('DELETE FROM users WHERE sub = $1', [user.sub]);
+    // A first login of the same identity on another instance won the race: use its user.
     const winner = await findIdentityOwner(services.db, identity);
     if (winner === undefined) throw error;
     return { sub: winner, created: false };

@@ -108,7 +108,8 @@ export class UserRepository {
     return rows.length === 1 ? rows[0] : undefined;
   }
 
-  async create(input: NewUser): Promise<User> {
+  /** Inserts the user; inside the caller's transaction when `db` is one (the row and what links to it commit together). */
+  async create(input: NewUser, db: Queryable = this.#db): Promise<User> {
     if (input.username !== undefined && !isAcceptableUsername(input.username)) {
       throw new ConfigError(
         `username "${input.username}" is not acceptable (1–64 characters, no spaces or control characters)`,
@@ -118,7 +119,7 @@ export class UserRepository {
     const now = new Date(this.#clock.now());
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const rows = await this.#db.query<UserRow>(
+        const rows = await db.query<UserRow>(
           `INSERT INTO users (sub, username, username_display, password_hash, email, phone_number, name, groups, is_anonymous,
              created_at, updated_at, password_changed_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING *`,
