@@ -1,10 +1,20 @@
 // A third adversary's review, of the user side (verification, sign-in, sign-up, reset, social, the
 // user's own endpoints): one test per attack, named after it. Those marked "fixed" failed on the
 // code before the fix; the rest pin what held.
+import { createManualClock } from '@lingpai/auth-core';
+import { createSandbox, type Sandbox } from '@lingpai/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPES } from '../src/clients/client.js';
 import { MANY_SENDS, postAs, tally } from './support/signin-support.js';
-import { backends, ENV_ID } from './support/test-app.js';
+import {
+  APP_REDIRECT_URI,
+  cloudbaseCall,
+  platformCallback,
+  providerToken,
+  SOCIAL_CLIENT,
+  sandboxServerOptions,
+} from './support/social-sandbox.js';
+import { backends, ENV_ID, startTestServer, type TestServer } from './support/test-app.js';
 import { callUser, issueTokens, sudoByPassword } from './support/user-fixture.js';
 import { startServerWithSandbox, type VerificationFixture } from './support/verification-fixture.js';
 
@@ -176,6 +186,26 @@ describe.each(backends())('user-side attack review on %s', (_name, backend) => {
     expect(await sudoByPassword(f.server, own.access_token, PASSWORD)).toMatch(/^lpsudo\./);
   });
 
+  it('fixed: a third-party app’s token cannot make the server text the user a code (target CUR_USER), nor can a blocked user’s live token', async () => {
+    const victim = await freshUser();
+    const sent = () => f.sandbox.sms.messages({}).length;
+    await f.server.app.lingpai.verification.settled();
+    const before = sent();
+    const send = (token: string) =>
+      f.inject(
+        '/auth/v1/verification',
+        { phone_number: victim.phone, target: 'CUR_USER', usage: 'SUDO' },
+        { headers: { authorization: `Bearer ${token}` } },
+      );
+    const thirdParty = await issueTokens(f.server, victim.sub, { clientId: 'third-party', scope: ['user'] });
+    expect((await send(thirdParty.access_token)).json.error).toBe('permission_denied');
+    const own = await issueTokens(f.server, victim.sub);
+    await f.server.db.query(`UPDATE users SET status = 'BLOCKED' WHERE sub = $1`, [victim.sub]);
+    expect((await send(own.access_token)).json.error).toBe('user_blocked');
+    await f.server.app.lingpai.verification.settled();
+    expect(sent()).toBe(before);
+  });
+
   it('two parallel unbinds of the last two sign-in methods leave one', async () => {
     const bare = await f.server.app.lingpai.users.create({});
     const now = new Date(f.server.clock.now());
@@ -293,5 +323,189 @@ describe.each(backends())('user-side attack review on %s', (_name, backend) => {
       expect(answer.statusCode, payload.slice(0, 80)).toBeLessThan(500);
     }
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+});
+
+describe.each(backends())('user-side attack review, social login, on %s', (_name, backend) => {
+  let sandbox: Sandbox;
+  let server: TestServer;
+  const THIRD = 'third-party-social';
+
+  beforeAll(async () => {
+    // One clock for both, so the platforms' ID tokens are fresh to the server.
+    const clock = createManualClock(Date.parse('2026-12-01T00:00:00Z'));
+    sandbox = await createSandbox({ clock });
+    server = await startTestServer(backend, { clock, ...sandboxServerOptions(await sandbox.listen()) });
+    for (const [id, firstParty] of [
+      [SOCIAL_CLIENT, true],
+      ['other-app', true],
+      [THIRD, false],
+    ] as const)
+      await server.addClient({
+        id,
+        kind: 'public',
+        grantTypes: ['refresh_token'],
+        scopes: ['user', 'openid'],
+        defaultScopes: ['user'],
+        redirectUris: [APP_REDIRECT_URI],
+        firstParty,
+      });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    await sandbox?.close();
+  });
+
+  const signUpWith = async (token: string, deviceId: string) => {
+    const answer = await cloudbaseCall(server.app, 'POST', '/auth/v1/signup', {
+      deviceId,
+      body: { provider_token: token },
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return String(answer.body.sub);
+  };
+  const signInWith = (
+    token: string,
+    deviceId: string,
+    extra: { clientId?: string; providerId?: string } = {},
+  ) =>
+    cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      ...(extra.clientId === undefined ? {} : { clientId: extra.clientId }),
+      body: {
+        provider_token: token,
+        ...(extra.providerId === undefined ? {} : { provider_id: extra.providerId }),
+      },
+    });
+
+  it('fixed: a third-party app cannot sign a platform user in through /auth/v1/signin/with/provider (that would skip the consent screen)', async () => {
+    const sub = await signUpWith(
+      await providerToken(server.app, { providerId: 'github', user: 'alice', deviceId: 'd1' }),
+      'd1',
+    );
+    const token = await providerToken(server.app, {
+      providerId: 'github',
+      user: 'alice',
+      deviceId: 'third-device',
+      clientId: THIRD,
+    });
+    const answer = await signInWith(token, 'third-device', { clientId: THIRD });
+    expect(answer.body.error).toBe('unauthorized_client');
+    expect(answer.body.sub).toBeUndefined();
+    const families = await server.db.query(
+      'SELECT 1 FROM refresh_families WHERE user_sub = $1 AND client_id = $2',
+      [sub, THIRD],
+    );
+    expect(families).toHaveLength(0);
+  });
+
+  it('redirect_uri tricks are refused: prefix, path traversal, case, userinfo@host, trailing slash, query, fragment', async () => {
+    const tricks = [
+      `${APP_REDIRECT_URI}/evil`,
+      `${APP_REDIRECT_URI}/../evil`,
+      APP_REDIRECT_URI.replace('callback', 'CALLBACK'),
+      'http://127.0.0.1:7999@evil.example/callback',
+      'http://evil.example@127.0.0.1:7999/callback',
+      `${APP_REDIRECT_URI}/`,
+      `${APP_REDIRECT_URI}?next=https://evil.example`,
+      `${APP_REDIRECT_URI}#x`,
+      APP_REDIRECT_URI.replace('127.0.0.1', '127.0.0.1.evil.example'),
+      APP_REDIRECT_URI.replace('callback', 'callbac%6B'),
+    ];
+    for (const redirectUri of tricks) {
+      const query = new URLSearchParams({ provider_id: 'github', redirect_uri: redirectUri });
+      const answer = await cloudbaseCall(server.app, 'GET', `/auth/v1/provider/uri?${query}`, {
+        deviceId: 'd2',
+      });
+      expect({ redirectUri, status: answer.status }).toEqual({ redirectUri, status: 400 });
+    }
+  });
+
+  it('a provider_token tried from another device, another client or as another platform is refused, and stays good for its own device', async () => {
+    const token = await providerToken(server.app, {
+      providerId: 'github',
+      user: 'bob',
+      deviceId: 'bob-phone',
+    });
+    expect((await signInWith(token, 'attacker-laptop')).body.error).toBe('invalid_provider_token');
+    expect((await signInWith(token, 'bob-phone', { clientId: 'other-app' })).body.error).toBe(
+      'invalid_provider_token',
+    );
+    expect((await signInWith(token, 'bob-phone', { providerId: 'google' })).body.error).toBe(
+      'invalid_provider_token',
+    );
+    const bindElsewhere = await cloudbaseCall(server.app, 'POST', '/auth/v1/signup', {
+      deviceId: 'attacker-laptop',
+      body: { provider_token: token },
+    });
+    expect(bindElsewhere.body.error).toBe('invalid_provider_token');
+    // The victim's own use still works: no failed attempt burnt it.
+    expect((await signInWith(token, 'bob-phone')).body.error).toBe('user_not_found');
+    await signUpWith(token, 'bob-phone');
+  });
+
+  it('a platform callback code exchanged on another device is refused (no login CSRF / state fixation), and the pending login stays for its device', async () => {
+    const { code, state } = await platformCallback(server.app, {
+      providerId: 'google',
+      user: 'carol',
+      deviceId: 'carol-phone',
+    });
+    const exchange = (deviceId: string) =>
+      cloudbaseCall(server.app, 'POST', '/auth/v1/provider/token', {
+        deviceId,
+        body: {
+          provider_id: 'google',
+          provider_code: code,
+          provider_redirect_uri: APP_REDIRECT_URI,
+          ...(state === undefined ? {} : { state }),
+        },
+      });
+    expect((await exchange('attacker-laptop')).status).toBe(400);
+    const own = await exchange('carol-phone');
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+    expect((await exchange('carol-phone')).status).toBe(400); // single use
+  });
+
+  it('a platform’s email never links accounts: alice@example.com owning an account does not make alice’s Google login hers', async () => {
+    const owner = await server.app.lingpai.users.create({ email: 'alice@example.com', password: PASSWORD });
+    const token = await providerToken(server.app, { providerId: 'google', user: 'alice', deviceId: 'd5' });
+    expect((await signInWith(token, 'd5')).body.error).toBe('user_not_found');
+    const sub = await signUpWith(token, 'd5');
+    expect(sub).not.toBe(owner.sub);
+    expect((await server.app.lingpai.users.findBySub(sub))?.email).toBeNull();
+  });
+
+  it('binding a platform account another user holds is provider_already_bound, and the provider_token is kept', async () => {
+    const victim = await server.app.lingpai.users.create({ username: 'bind-victim', password: PASSWORD });
+    const attacker = await server.app.lingpai.users.create({ username: 'bind-attacker', password: PASSWORD });
+    const victimSession = await issueTokens(server, victim.sub, { clientId: SOCIAL_CLIENT, deviceId: 'v' });
+    const bound = await callUser(
+      server,
+      'POST',
+      '/auth/v1/user/provider/bind',
+      victimSession.access_token,
+      {
+        provider_token: await providerToken(server.app, { providerId: 'qq', user: 'alice', deviceId: 'v' }),
+      },
+      { headers: { 'x-device-id': 'v' } },
+    );
+    expect(bound.status, JSON.stringify(bound.body)).toBe(200);
+    const attackerSession = await issueTokens(server, attacker.sub, {
+      clientId: SOCIAL_CLIENT,
+      deviceId: 'a',
+    });
+    const token = await providerToken(server.app, { providerId: 'qq', user: 'alice', deviceId: 'a' });
+    const stolen = await callUser(
+      server,
+      'POST',
+      '/auth/v1/user/provider/bind',
+      attackerSession.access_token,
+      {
+        provider_token: token,
+      },
+      { headers: { 'x-device-id': 'a' } },
+    );
+    expect(stolen.body.error).toBe('provider_already_bound');
+    expect((await signInWith(token, 'a')).body.sub).toBe(victim.sub);
   });
 });

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
+import { requireFirstPartyClient } from '../signin/first-party-client.js';
 import { issueSignIn, SignInResponseSchema } from '../signin/sign-in-response.js';
 import { findIdentityOwner, recordIdentitySignIn } from '../social/identity-repository.js';
 import { startProviderLogin, verifyProviderLogin } from '../social/provider-login.js';
@@ -171,6 +172,9 @@ export const providerRoutes: RoutePlugin = (app, services) => {
     async (request) => {
       const params = cleanParams(request.body);
       const { client } = await authenticateRequestClient(request, services, params);
+      // As /auth/v1/signin: a third-party app signs users in through /auth/v1/authorize and its
+      // consent screen, never straight from a platform login of its own.
+      requireFirstPartyClient(client);
       const token = required(params, 'provider_token');
       const binding = { clientId: client.id, deviceId: deviceIdOf(request) };
       // Look before using the token up: `user_not_found` must leave it for the sign-up.

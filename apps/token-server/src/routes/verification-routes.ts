@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { TokenServerError } from '../errors.js';
-import { requireBearer } from './bearer.js';
+import { requireUser } from '../user/current-user.js';
 import { authenticateRequestClient } from './request-client.js';
 import { cleanParams, deviceIdOf, headerOf } from './request-context.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -65,8 +65,10 @@ export const verificationRoutes: RoutePlugin = (app, services) => {
       let clientId: string;
       let currentSub: string | undefined;
       if (target === 'CUR_USER') {
-        // The caller's own address: the Bearer token names both the user and the client.
-        const claims = requireBearer(request, services);
+        // The caller's own address: the Bearer token names both the user and the client. A signed-in
+        // user's check like every account call (user scope, a first-party app, not blocked), so no
+        // third-party app or blocked account can have the server text the user.
+        const { claims } = await requireUser(request, services);
         clientId = claims.client_id;
         currentSub = claims.sub;
       } else {
