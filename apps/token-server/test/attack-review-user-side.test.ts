@@ -206,6 +206,52 @@ describe.each(backends())('user-side attack review on %s', (_name, backend) => {
     expect(sent()).toBe(before);
   });
 
+  it('two users racing to move their accounts onto one new phone: one wins, the other is user_already_exists', async () => {
+    const a = await freshUser();
+    const b = await freshUser();
+    const target = freePhone();
+    const tokenA = await f.verificationToken({ phone_number: target, usage: 'PHONE_NUMBER_CHANGE' });
+    const tokenB = await f.verificationToken({ phone_number: target, usage: 'PHONE_NUMBER_CHANGE' });
+    const sessionA = await issueTokens(f.server, a.sub);
+    const sessionB = await issueTokens(f.server, b.sub);
+    const sudoA = await sudoByPassword(f.server, sessionA.access_token, PASSWORD);
+    const sudoB = await sudoByPassword(f.server, sessionB.access_token, PASSWORD);
+    const answers = await Promise.all([
+      callUser(f.server, 'PATCH', '/auth/v1/user/contact', sessionA.access_token, {
+        phone_number: target,
+        verification_token: tokenA,
+        sudo_token: sudoA,
+      }),
+      callUser(f.server, 'PATCH', '/auth/v1/user/contact', sessionB.access_token, {
+        phone_number: target,
+        verification_token: tokenB,
+        sudo_token: sudoB,
+      }),
+    ]);
+    expect(answers.map((x) => x.status).sort()).toEqual([200, 409]);
+    const holders = await f.server.db.query('SELECT 1 FROM users WHERE phone_number = $1', [target]);
+    expect(holders).toHaveLength(1);
+  });
+
+  it('a blocked user is refused on every user-side path: code sign-in, password sign-in, live token, sudo', async () => {
+    const victim = await freshUser();
+    const live = await issueTokens(f.server, victim.sub);
+    const code = await f.verificationToken({ phone_number: victim.phone, usage: 'SIGN_IN' });
+    await f.server.db.query(`UPDATE users SET status = 'BLOCKED' WHERE sub = $1`, [victim.sub]);
+    expect((await postAs(f, '/auth/v1/signin', { verification_token: code })).json.error).toBe(
+      'user_blocked',
+    );
+    const byPassword = await postAs(f, '/auth/v1/signin', { username: victim.username, password: PASSWORD });
+    expect(byPassword.json.error).toBe('user_blocked');
+    expect((await callUser(f.server, 'GET', '/auth/v1/user/me', live.access_token)).body.error).toBe(
+      'user_blocked',
+    );
+    const sudo = await callUser(f.server, 'POST', '/auth/v1/user/sudo', live.access_token, {
+      password: PASSWORD,
+    });
+    expect(sudo.body.error).toBe('user_blocked');
+  });
+
   it('two parallel unbinds of the last two sign-in methods leave one', async () => {
     const bare = await f.server.app.lingpai.users.create({});
     const now = new Date(f.server.clock.now());
@@ -507,5 +553,103 @@ describe.each(backends())('user-side attack review, social login, on %s', (_name
     );
     expect(stolen.body.error).toBe('provider_already_bound');
     expect((await signInWith(token, 'a')).body.sub).toBe(victim.sub);
+  });
+});
+
+describe.each(backends())('user-side attack review, SMS pumping and IDOR, on %s', (_name, backend) => {
+  let f: VerificationFixture;
+
+  beforeAll(async () => {
+    // The verification caps as shipped (no MANY_SENDS): what a botnet meets.
+    f = await startServerWithSandbox(backend, {
+      smtp: false,
+      limits: { anonymousSignInsPerIp: 2 },
+    });
+  }, 120_000);
+  afterAll(async () => f?.close());
+
+  const send = (phone: string, ip: string) =>
+    f.inject(
+      `/auth/v1/verification?client_id=${ENV_ID}`,
+      { phone_number: phone, target: 'ANY' },
+      { remoteAddress: ip },
+    );
+
+  it('SMS pumping from one IPv6 /56 spread over many /64s is capped (40 an hour), whatever the numbers', async () => {
+    const answers = [];
+    for (let i = 0; i < 42; i++) {
+      const ip = `2001:db8:77:${(i % 256).toString(16)}::1`; // one /56 (2001:db8:77:00xx), a /64 each
+      answers.push(await send(`+86 1350013${String(1000 + i).padStart(4, '0')}`, ip));
+    }
+    const refused = answers.filter((a) => a.statusCode !== 200);
+    expect(answers.slice(0, 40).every((a) => a.statusCode === 200)).toBe(true);
+    expect(refused.map((a) => a.json.error)).toEqual(['rate_limit_exceeded', 'rate_limit_exceeded']);
+    await f.server.app.lingpai.verification.settled();
+  });
+
+  it('one number is not pumped from many IPs: the per-number cap holds across addresses', async () => {
+    const answers = [];
+    for (let i = 0; i < 7; i++) {
+      f.server.clock.advance(61_000); // past the resend cooldown each time
+      answers.push(await send('+86 13500139999', `198.51.100.${10 + i}`));
+    }
+    expect(answers.filter((a) => a.statusCode === 200)).toHaveLength(5);
+    expect(answers.at(-1)?.json.error).toBe('rate_limit_exceeded');
+    await f.server.app.lingpai.verification.settled();
+  });
+
+  it('anonymous sign-ins spread over the /64s of one IPv6 /48 meet the site cap', async () => {
+    const answers = [];
+    for (let i = 0; i < 2 * 16 + 1; i++)
+      answers.push(
+        await postAs(
+          f,
+          '/auth/v1/signin/anonymously',
+          {},
+          { device: `bot-${i}`, ip: `2001:db8:99:${i.toString(16)}::7` },
+        ),
+      );
+    expect(answers.slice(0, 32).every((a) => a.statusCode === 200)).toBe(true);
+    expect(answers.at(-1)?.json.error).toBe('rate_limit_exceeded');
+  });
+
+  it('a user’s token cannot reach the admin API or another user’s sessions (IDOR)', async () => {
+    const alice = await f.server.app.lingpai.users.create({ username: 'idor-alice', password: PASSWORD });
+    const bob = await f.server.app.lingpai.users.create({ username: 'idor-bob', password: PASSWORD });
+    const aliceTokens = await issueTokens(f.server, alice.sub);
+    const bobTokens = await issueTokens(f.server, bob.sub, { deviceId: 'bob-device' });
+    const admin = await callUser(f.server, 'GET', '/auth/v1/admin/users', aliceTokens.access_token);
+    expect(admin.body.error).toBe('insufficient_scope');
+    const block = await callUser(
+      f.server,
+      'POST',
+      `/auth/v1/admin/users/${bob.sub}/block`,
+      aliceTokens.access_token,
+      {},
+    );
+    expect(block.status).toBe(403);
+    const endBobs = await callUser(
+      f.server,
+      'DELETE',
+      `/auth/v1/user/sessions/${bobTokens.sid}`,
+      aliceTokens.access_token,
+    );
+    expect(endBobs.body.error).toBe('not_found');
+    const endDevice = await callUser(
+      f.server,
+      'DELETE',
+      '/auth/v1/user/authorized/devices/bob-device',
+      aliceTokens.access_token,
+    );
+    expect(endDevice.status).toBe(200);
+    // Bob's session lives on.
+    expect((await callUser(f.server, 'GET', '/auth/v1/user/me', bobTokens.access_token)).status).toBe(200);
+    const unbind = await callUser(
+      f.server,
+      'DELETE',
+      '/auth/v1/user/provider/github',
+      aliceTokens.access_token,
+    );
+    expect(unbind.body.error).toBe('not_found');
   });
 });
