@@ -206,6 +206,25 @@ describe.each(backends())('user-side attack review on %s', (_name, backend) => {
     expect(sent()).toBe(before);
   });
 
+  it('fixed: contact-change enumeration — a signed-in attacker with a made-up token learns nothing about whose phone or email is taken (protection on)', async () => {
+    const victim = await freshUser();
+    const attacker = await freshUser();
+    const session = await issueTokens(f.server, attacker.sub);
+    const probe = (body: Record<string, string>) =>
+      callUser(f.server, 'PATCH', '/auth/v1/user/contact', session.access_token, {
+        verification_token: JUNK_TOKEN,
+        ...body,
+      });
+    const taken = await probe({ phone_number: victim.phone });
+    const free = await probe({ phone_number: freePhone() });
+    expect({ status: taken.status, error: taken.body.error }).toEqual({
+      status: free.status,
+      error: free.body.error,
+    });
+    const takenEmail = await probe({ email: victim.email });
+    expect(takenEmail.body.error).toBe(free.body.error);
+  });
+
   it('two users racing to move their accounts onto one new phone: one wins, the other is user_already_exists', async () => {
     const a = await freshUser();
     const b = await freshUser();

@@ -61,7 +61,7 @@ async function assertAddressFree(
  *
  * The cheap proof is spent before the costly one: the sudo_token first, then the code (an SMS), and
  * an address another user holds is refused before either (`user_already_exists`; the unique index
- * decides a race).
+ * decides a race) — under enumeration protection only after both, so it tells nothing unproven.
  */
 export async function changeContact(
   services: Services,
@@ -81,7 +81,10 @@ export async function changeContact(
       'verification_token is required: send a code to the new address',
     );
   const column = COLUMNS[kind];
-  if (address !== undefined) await assertAddressFree(services, column.address, address, user.sub);
+  // Under enumeration protection a taken address is told only once the code has proven it: the
+  // unique index refuses it at the UPDATE below, after the proofs.
+  if (address !== undefined && !services.verification.enumerationProtection)
+    await assertAddressFree(services, column.address, address, user.sub);
   if (user.password_hash !== null || user.phone_number !== null || user.email !== null)
     await requireSudo(
       services,
