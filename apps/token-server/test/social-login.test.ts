@@ -166,6 +166,58 @@ describe.each(backends())('social login (%s)', (_name, backend) => {
     expect(uri).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 
+  it('a platform-only account proves itself for sudo with a fresh platform login, and can delete itself', async () => {
+    const deviceId = 'device-sudo';
+    await signUpWith(
+      server,
+      await providerToken(server.app, { providerId: 'dingtalk', user: 'alice', deviceId }),
+      deviceId,
+      'dave',
+    );
+    const signIn = await cloudbaseCall(server.app, 'POST', '/auth/v1/signin/with/provider', {
+      deviceId,
+      body: {
+        provider_token: await providerToken(server.app, { providerId: 'dingtalk', user: 'alice', deviceId }),
+      },
+    });
+    const bearer = String(signIn.body.access_token);
+    // Another person's platform login is no proof, and is not spent by the refusal.
+    const someoneElse = await providerToken(server.app, { providerId: 'dingtalk', user: 'bob', deviceId });
+    const refused = await cloudbaseCall(server.app, 'POST', '/auth/v1/user/sudo', {
+      deviceId,
+      bearer,
+      body: { provider_token: someoneElse },
+    });
+    expect(refused.body.error).toBe('invalid_provider_token');
+    const erin = await cloudbaseCall(server.app, 'POST', '/auth/v1/signup', {
+      deviceId,
+      body: { provider_token: someoneElse, name: 'erin' },
+    });
+    expect(erin.status).toBe(200);
+
+    const proof = await providerToken(server.app, { providerId: 'dingtalk', user: 'alice', deviceId });
+    const sudo = await cloudbaseCall(server.app, 'POST', '/auth/v1/user/sudo', {
+      deviceId,
+      bearer,
+      body: { provider_token: proof },
+    });
+    expect(sudo.status).toBe(200);
+    // Single use, like every provider_token.
+    const again = await cloudbaseCall(server.app, 'POST', '/auth/v1/user/sudo', {
+      deviceId,
+      bearer,
+      body: { provider_token: proof },
+    });
+    expect(again.body.error).toBe('invalid_provider_token');
+    const deleted = await cloudbaseCall(
+      server.app,
+      'DELETE',
+      `/auth/v1/user/me?sudo_token=${String(sudo.body.sudo_token)}`,
+      { bearer },
+    );
+    expect(deleted).toEqual({ status: 200, body: {} });
+  });
+
   it('binds a second platform, lists both, unbinds one and refuses to unbind the last', async () => {
     const deviceId = 'device-bind';
     const sub = await signUpWith(

@@ -7,7 +7,7 @@ import type { Queryable } from '../storage/database.js';
 export const SUDO_TOKEN_PREFIX = 'lpsudo.';
 
 /** How the user proved themselves again: RFC 8176 `pwd` (password) or `otp` (a code). */
-export type SudoMethod = 'pwd' | 'otp';
+export type SudoMethod = 'pwd' | 'otp' | 'provider';
 
 /**
  * Mints a `sudo_token` for the signed-in user after a fresh password or code check: 256 random bits,
