@@ -35,7 +35,9 @@ export function resolveSecret(
     }
     const resolved = env[value.env];
     if (resolved === undefined || resolved === '') {
-      throw new ConfigError(`${where}: the environment variable ${value.env} is not set; set it or fix the name`);
+      throw new ConfigError(
+        `${where}: the environment variable ${value.env} is not set; set it or fix the name`,
+      );
     }
     return resolved;
   }

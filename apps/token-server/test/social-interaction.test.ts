@@ -136,6 +136,25 @@ describe.each(backends())('social login on the login page (%s)', (_name, backend
     expect(described.needs_login).toBe(true);
   });
 
+  it('a platform login alone does not sign in a user who needs a second factor', async () => {
+    const first = await startFlow(server, { client: FIRST.id, redirectUri: FIRST.redirectUri });
+    const signedUp = await first.browser.navigate(path(await platformLogin(first, 'weibo', 'alice')));
+    const tokens = await exchange(server, {
+      code: codeOf(locationOf(signedUp)),
+      verifier: first.verifier,
+      redirectUri: FIRST.redirectUri,
+      client: FIRST.id,
+    });
+    const sub = String(jwtClaims(tokens.json().id_token).sub);
+    await server.db.query('UPDATE users SET two_factor_enabled = true WHERE sub = $1', [sub]);
+    const flow = await startFlow(server, { client: FIRST.id, redirectUri: FIRST.redirectUri });
+    const back = await flow.browser.navigate(path(await platformLogin(flow, 'weibo', 'alice')));
+    const page = locationOf(back);
+    expect(page.pathname).toBe('/login');
+    expect(page.searchParams.get('error')).toBe('two_factor_required');
+    expect((await describeInteraction(flow.browser, flow.interaction)).needs_login).toBe(true);
+  });
+
   it('needs the CSRF token and an interaction of this browser to start', async () => {
     const flow = await startFlow(server);
     const noCsrf = await flow.browser.fetchPost(

@@ -116,9 +116,9 @@ describe.skipIf(!process.env.REDIS_URL)(
       const down = await f.inject('/auth/v1/verification', { phone_number: phone, target: 'ANY' });
       expect(down.statusCode).toBe(503);
       expect(down.json).toMatchObject({
-      error: 'temporarily_unavailable',
-      error_description: 'verification codes are unavailable right now; nothing was sent',
-    });
+        error: 'temporarily_unavailable',
+        error_description: 'verification codes are unavailable right now; nothing was sent',
+      });
       await f.server.app.lingpai.verification.settled();
       expect(f.sandbox.sms.messages()).toHaveLength(1);
     });

@@ -14,7 +14,7 @@ import type { ProviderIdentity } from '../social/provider-identity.js';
 import { exchangeProviderCode, startProviderLogin } from '../social/provider-login.js';
 import { finishInteractionPendingLogin } from '../social/provider-states.js';
 import { takeSocialLogin } from '../social/social-rate-limit.js';
-import { assertUserMaySignIn } from '../users/user-status.js';
+import { assertSignInComplete } from '../users/user-status.js';
 import type { InteractionExtension } from './interaction-kit.js';
 import { ERROR_RESPONSES } from './schemas.js';
 
@@ -135,8 +135,8 @@ export const interactionProviderRoutes: InteractionExtension = (app, services, k
     const { sub, created } = await userForIdentity(services, identity);
     const user = await services.users.findBySub(sub);
     if (!user) throw new TokenServerError('user_not_found', 'the account is gone');
-    assertUserMaySignIn(user.status);
     const amr = ['fed'];
+    assertSignInComplete(user, amr);
     const result = await kit.completeLogin(request, reply, row, sub, amr);
     await recordIdentitySignIn(services.db, identity, new Date(services.clock.now()));
     await services.audit.record({
