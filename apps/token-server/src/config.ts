@@ -77,6 +77,13 @@ export const DEFAULT_LIMITS = {
   socialLoginsPerIp: 300,
   /** The window of the social login limit. */
   socialLoginWindow: 600,
+  /**
+   * Device codes created per IP (IPv6: /64, the /48 gets 16×) per window: each one is a row that
+   * lives 10 minutes, and a flood of them would fill the table and the user-code space.
+   */
+  deviceCodesPerIp: 60,
+  /** The window of the device code limit. */
+  deviceCodeWindow: 600,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };

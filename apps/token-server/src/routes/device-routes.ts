@@ -8,6 +8,7 @@ import {
   generateUserCode,
   userCodeHash,
 } from '../grants/device-approval.js';
+import { takeNetworkBudget } from '../limits/network-budget.js';
 import type { Services } from '../services.js';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../storage/database.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
@@ -113,6 +114,13 @@ export const deviceRoutes: RoutePlugin = (app, services) => {
         client.scopes,
         client.defaultScopes.length ? client.defaultScopes : client.scopes,
       );
+      await takeNetworkBudget(services, {
+        name: 'device-code',
+        ip: request.ip,
+        perIp: services.config.limits.deviceCodesPerIp,
+        windowSeconds: services.config.limits.deviceCodeWindow,
+        refusal: 'too many device codes from this network',
+      });
       const { deviceCode, userCode } = await insertDeviceCode(services, {
         clientId: client.id,
         scope,

@@ -1,29 +1,17 @@
-import { TokenServerError } from '../errors.js';
-import { IPV6_SITE_FACTOR, ipBucket, ipSiteBucket, limitKey } from '../limits/limit-key.js';
+import { takeNetworkBudget } from '../limits/network-budget.js';
 import type { Services } from '../services.js';
 import { newUserSub, type UserRow } from '../users/user-repository.js';
 
-/**
- * Counts one new anonymous user against its address (IPv6: /64) and, for IPv6, its /48 (which gets
- * `IPV6_SITE_FACTOR` budgets together), like every per-IP limit. Counted before the row is created,
- * atomically in the shared limit store, so a parallel burst or a fleet of instances cannot pass a
- * "still under?" check together. Over the cap: `rate_limit_exceeded` with Retry-After.
- */
+/** Counts one new anonymous user against its network, before the row is created (`takeNetworkBudget`). */
 export async function takeAnonymousSignIn(services: Services, ip: string): Promise<void> {
-  const { anonymousSignInsPerIp: perIp, anonymousSignInWindow } = services.config.limits;
-  const windowMs = anonymousSignInWindow * 1_000;
-  const budgets = [{ key: limitKey(services.hmacKey, 'anon-ip', ipBucket(ip)), limit: perIp }];
-  const site = ipSiteBucket(ip);
-  if (site !== undefined)
-    budgets.push({ key: limitKey(services.hmacKey, 'anon-site', site), limit: perIp * IPV6_SITE_FACTOR });
-  for (const budget of budgets) {
-    const counted = await services.limits.increment(budget.key, windowMs);
-    if (counted.count > budget.limit) {
-      throw new TokenServerError('rate_limit_exceeded', 'too many anonymous sign-ins from this network', {
-        retryAfter: Math.max(1, Math.ceil(counted.ttlMs / 1_000)),
-      });
-    }
-  }
+  const { anonymousSignInsPerIp, anonymousSignInWindow } = services.config.limits;
+  await takeNetworkBudget(services, {
+    name: 'anon',
+    ip,
+    perIp: anonymousSignInsPerIp,
+    windowSeconds: anonymousSignInWindow,
+    refusal: 'too many anonymous sign-ins from this network',
+  });
 }
 
 /** A new anonymous user: no contact, no password; pruned by the sweeper once idle. */

@@ -1,5 +1,4 @@
-import { TokenServerError } from '../errors.js';
-import { IPV6_SITE_FACTOR, ipBucket, ipSiteBucket, limitKey } from '../limits/limit-key.js';
+import { takeNetworkBudget } from '../limits/network-budget.js';
 import type { Services } from '../services.js';
 
 /**
@@ -8,18 +7,12 @@ import type { Services } from '../services.js';
  * IPv6 /48: nobody fills the table or spends the app's platform quota from one network.
  */
 export async function takeSocialLogin(services: Services, ip: string): Promise<void> {
-  const { socialLoginsPerIp: perIp, socialLoginWindow } = services.config.limits;
-  const windowMs = socialLoginWindow * 1_000;
-  const budgets = [{ key: limitKey(services.hmacKey, 'social-ip', ipBucket(ip)), limit: perIp }];
-  const site = ipSiteBucket(ip);
-  if (site !== undefined)
-    budgets.push({ key: limitKey(services.hmacKey, 'social-site', site), limit: perIp * IPV6_SITE_FACTOR });
-  for (const budget of budgets) {
-    const counted = await services.limits.increment(budget.key, windowMs);
-    if (counted.count > budget.limit) {
-      throw new TokenServerError('rate_limit_exceeded', 'too many social logins from this network', {
-        retryAfter: Math.max(1, Math.ceil(counted.ttlMs / 1_000)),
-      });
-    }
-  }
+  const { socialLoginsPerIp, socialLoginWindow } = services.config.limits;
+  await takeNetworkBudget(services, {
+    name: 'social',
+    ip,
+    perIp: socialLoginsPerIp,
+    windowSeconds: socialLoginWindow,
+    refusal: 'too many social logins from this network',
+  });
 }
