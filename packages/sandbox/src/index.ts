@@ -44,6 +44,7 @@ export type {
 } from './sms/config.js';
 export { SANDBOX_SMS_DEFAULTS } from './sms/config.js';
 export type { InboxFilter, SandboxSmsMessage, SandboxSmsProvider } from './sms/inbox.js';
+export { SMS_INBOX_PAGE_PATH } from './sms/inbox-page.js';
 export type { SandboxReportUrlProvider, SandboxSms } from './sms/index.js';
 export type { OutgoingReport, PostedReport } from './sms/report-poster.js';
 export type { SandboxSmppServer, SandboxSmppServerOptions } from './sms/smpp-server.js';

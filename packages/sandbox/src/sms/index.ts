@@ -11,6 +11,7 @@ import {
 import { PerNumberFlowControl } from './flow-control.js';
 import { registerHuawei } from './huawei.js';
 import { type InboxFilter, type SandboxSmsMessage, SmsInbox } from './inbox.js';
+import { registerInboxPage } from './inbox-page.js';
 import { registerMocean } from './mocean.js';
 import { type PostedReport, ReportPoster } from './report-poster.js';
 import { type SandboxSmppServer, type SandboxSmppServerOptions, startSmppServer } from './smpp-server.js';
@@ -95,6 +96,7 @@ export async function registerSmsSandbox(
       messages: inbox.list({ to: request.query.to, provider: request.query.provider }),
     }),
   );
+  registerInboxPage(app, inbox);
   app.delete('/__sandbox/sms/messages', async () => {
     inbox.clear();
     return { ok: true };
