@@ -1,34 +1,81 @@
-// `pnpm demo`: starts the sandbox (every platform lingpai talks to, imitated locally), runs the tour,
-// then keeps the sandbox up so you can open its pages. `--once` exits after the tour.
-import { createSandbox } from '@lingpai/sandbox';
-import { runTour } from './tour.js';
+// `pnpm demo`: the whole product on this machine — the sandbox (every platform, imitated), the token
+// server on PGlite in memory with its login page, a demo user and a demo app — then waits for you to
+// sign in. `pnpm demo --once` runs every sign-in headless through @lingpai/auth-client and exits.
+import { bannerLines, watchDeliveries } from './banner.js';
+import { DemoError } from './demo-error.js';
+import { readDemoSettings } from './demo-settings.js';
+import { type RunningDemo, startDemo } from './start-demo.js';
 
-const once = process.argv.includes('--once');
-const port = Number(process.env.PORT ?? (once ? 0 : 4010));
+const say = (line: string) => console.log(line);
+const fail = (message: string) => process.stderr.write(`pnpm demo: ${message}\n`);
 
-const sandbox = await createSandbox();
-const base = await sandbox.listen({ port });
-console.log(`lingpai sandbox at ${base}\n`);
+let settings: ReturnType<typeof readDemoSettings>;
 try {
-  await runTour(sandbox, base, (line) => console.log(line));
+  settings = readDemoSettings(process.argv.slice(2), process.env);
 } catch (error) {
-  console.error('\nThe tour failed:', error);
-  await sandbox.close();
+  fail(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
+
+let demo: RunningDemo;
+try {
+  demo = await startDemo(settings);
+} catch (error) {
+  fail(
+    error instanceof DemoError
+      ? error.message
+      : `could not start: ${error instanceof Error ? error.stack : error}`,
+  );
   process.exit(1);
 }
 
-if (once) {
-  await sandbox.close();
+if (settings.once) {
+  let ok = false;
+  try {
+    say(
+      'lingpai demo --once: every sign-in of the login page, headless, over HTTP through @lingpai/auth-client',
+    );
+    say(`  token server ${demo.issuer} · sandbox ${demo.sandboxUrl} · PGlite in memory`);
+    say('');
+    // Loaded only here: the interactive demo needs neither the client nor the tour.
+    const [{ runSignInFlows }, { runTour }] = await Promise.all([
+      import('./sign-in-flows.js'),
+      import('./tour.js'),
+    ]);
+    await runSignInFlows(demo, say);
+    say('');
+    say('The packages underneath, on the same sandbox:');
+    await runTour(demo.sandbox, demo.sandboxUrl, (line) => say(`  ${line}`));
+    say('');
+    say('Everything worked. Run `pnpm demo` (without --once) to click through the login page yourself.');
+    ok = true;
+  } catch (error) {
+    fail(
+      error instanceof DemoError
+        ? `--once failed at ${error.message}`
+        : `--once failed: ${error instanceof Error ? error.stack : error}`,
+    );
+  } finally {
+    await demo.close();
+  }
+  process.exitCode = ok ? 0 : 1;
 } else {
-  console.log(`
-Try it yourself (Ctrl-C to stop):
-  WeChat login page  ${base}/wechat/connect/qrconnect?appid=wx5a1d0c0000000001&redirect_uri=${encodeURIComponent('http://127.0.0.1:3000/callback')}&response_type=code&scope=snsapi_login&state=x
-  SMS inbox          ${base}/__sandbox/sms/messages
-  Token fetch counts ${base}/__sandbox/oauth/stats`);
-  const stop = async () => {
-    await sandbox.close();
-    process.exit(0);
+  for (const line of bannerLines(demo)) say(line);
+  const stopWatching = watchDeliveries(demo, say);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    stopWatching();
+    say(`\n${signal}: stopping the token server, the sandbox and the mail server…`);
+    demo.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        fail(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
