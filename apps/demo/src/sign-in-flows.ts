@@ -177,51 +177,65 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
 
   // 3. WeChat, as the official CloudBase client does it: the platform URL, the platform's page, the
   //    code → a provider token → sign in, else sign up with the same token (a first WeChat login).
-  const wechatBrowser = new HeadlessBrowser();
-  const wechatClient = newClient(wechatBrowser);
-  const wechat = await step('WeChat sign-in', async () => {
+  const platformSignIn = async (client: AuthClient, browser: HeadlessBrowser, providerId: string) => {
     const state = randomBytes(12).toString('base64url');
-    const { uri } = await wechatClient.request<{ uri: string }>('/auth/v1/provider/uri', {
-      query: { provider_id: DEMO_PROVIDERS.wechat, redirect_uri: redirectUri, state },
+    const { uri } = await client.request<{ uri: string }>('/auth/v1/provider/uri', {
+      query: { provider_id: providerId, redirect_uri: redirectUri, state },
     });
-    const back = await wechatBrowser.consentAtPlatform(uri, SANDBOX_PERSON.wechat);
+    const back = await browser.consentAtPlatform(uri, SANDBOX_PERSON.wechat);
     const code = back.searchParams.get('code');
-    if (code === null) throw new Error(`WeChat came back without a code: ${back.search}`);
-    if (back.searchParams.get('state') !== state) throw new Error('WeChat came back with another state');
-    const provider = await wechatClient.request<{
-      provider_token: string;
-      provider_profile: { name?: string };
-    }>('/auth/v1/provider/token', {
-      method: 'POST',
-      body: {
-        provider_id: DEMO_PROVIDERS.wechat,
-        provider_code: code,
-        provider_redirect_uri: redirectUri,
-        state,
+    if (code === null) throw new Error(`the platform came back without a code: ${back.search}`);
+    if (back.searchParams.get('state') !== state)
+      throw new Error('the platform came back with another state');
+    const provider = await client.request<{ provider_token: string; provider_profile: { name?: string } }>(
+      '/auth/v1/provider/token',
+      {
+        method: 'POST',
+        body: { provider_id: providerId, provider_code: code, provider_redirect_uri: redirectUri, state },
       },
-    });
+    );
     let signedUp = false;
     let tokens: TokenAnswer;
     try {
-      tokens = await wechatClient.request<TokenAnswer>('/auth/v1/signin/with/provider', {
+      tokens = await client.request<TokenAnswer>('/auth/v1/signin/with/provider', {
         method: 'POST',
         body: { provider_token: provider.provider_token },
       });
     } catch (error) {
       if (!(error instanceof AuthClientError) || error.error !== 'user_not_found') throw error;
       signedUp = true;
-      tokens = await wechatClient.request<TokenAnswer>('/auth/v1/signup', {
+      tokens = await client.request<TokenAnswer>('/auth/v1/signup', {
         method: 'POST',
         body: { provider_token: provider.provider_token },
       });
     }
-    await wechatClient.setCredentials(tokens);
-    return { signedUp, profileName: provider.provider_profile.name, user: await me(wechatClient) };
-  });
+    await client.setCredentials(tokens);
+    return { signedUp, profileName: provider.provider_profile.name, user: await me(client) };
+  };
+  const wechatBrowser = new HeadlessBrowser();
+  const wechatClient = newClient(wechatBrowser);
+  const wechat = await step('WeChat sign-in', () =>
+    platformSignIn(wechatClient, wechatBrowser, DEMO_PROVIDERS.wechat),
+  );
   say(
-    `  ✓ WeChat     sandbox user "${SANDBOX_PERSON.wechat}" allowed on the sandbox's WeChat page → provider token for ${wechat.profileName} → ${
+    `  ✓ WeChat     sandbox user "${SANDBOX_PERSON.wechat}" allowed on the sandbox's WeChat QR page → provider token for ${wechat.profileName} → ${
       wechat.signedUp ? 'no account yet (user_not_found), so signed up with the same token' : 'signed in'
     }: sub ${wechat.user.sub}`,
+  );
+  // The same person through the official account (the flow inside the WeChat app): one unionid, one account.
+  const officialBrowser = new HeadlessBrowser();
+  const officialClient = newClient(officialBrowser);
+  const official = await step('WeChat official-account sign-in', () =>
+    platformSignIn(officialClient, officialBrowser, DEMO_PROVIDERS.wechatOfficialAccount),
+  );
+  if (official.signedUp || official.user.sub !== wechat.user.sub) {
+    throw new DemoError(
+      'DEMO_STEP_FAILED',
+      'WeChat official-account sign-in: the same WeChat person got a second account (the unionid should join them)',
+    );
+  }
+  say(
+    `  ✓ WeChat     the same person through the official account (the in-WeChat flow) → signed in to the same account (one unionid): sub ${official.user.sub}`,
   );
 
   // 4. GitHub, exactly as the login page does it in a browser: authorize with PKCE, the page's
@@ -328,7 +342,8 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     `  ✓ login page ${issuer}/login is served (HTML under a strict Content-Security-Policy); it shows the tokens: ${loginPage.showTokens ? 'yes' : 'no'}`,
   );
 
-  for (const client of [passwordClient, smsClient, emailClient, wechatClient, pageClient]) client.dispose();
+  for (const client of [passwordClient, smsClient, emailClient, wechatClient, officialClient, pageClient])
+    client.dispose();
   return {
     password: { sub: password.user.sub },
     sms: { sub: sms.user.sub, code: sms.code, provider: smsProvider },

@@ -33,6 +33,9 @@ describe('pnpm demo --once', () => {
     expect(line('✓ WeChat')).toMatch(
       /sandbox user "alice" allowed .* no account yet \(user_not_found\), so signed up/,
     );
+    expect(stdout).toMatch(
+      /✓ WeChat +the same person through the official account .* signed in to the same account/,
+    );
     expect(line('✓ GitHub')).toMatch(
       /authorize \+ PKCE → \/login\?interaction=… → sandbox user "bob" .* → code → tokens/,
     );
