@@ -1,0 +1,149 @@
+import type { AuthClient } from '@lingpai/auth-client';
+import type {
+  DeviceInteractionView,
+  InteractionResult,
+  InteractionView,
+  SendCodeResult,
+} from './interaction-types.js';
+
+export type Contact = { phone_number: string } | { email: string };
+
+export interface SignUpFields {
+  username?: string;
+  password?: string;
+  name?: string;
+  verification_id?: string;
+  verification_code?: string;
+}
+
+export interface UserProfile {
+  sub: string;
+  name?: string;
+  username?: string;
+  picture?: string;
+  email?: string;
+  email_verified?: boolean;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  is_anonymous?: boolean;
+}
+
+export interface UserSession {
+  id: string;
+  client_id: string;
+  client_name?: string;
+  device_id?: string;
+  created_at: string;
+  last_used_at?: string;
+  auth_time?: string;
+  amr?: string[];
+  expires_at?: string;
+  current: boolean;
+}
+
+/**
+ * Every server call the page makes, in one place, all through `@lingpai/auth-client`. The calls a
+ * captcha may guard take the token as a last argument (sent as `x-captcha-token`), which is why
+ * they go through `client.request` rather than the interaction helpers.
+ */
+export class PageApi {
+  constructor(readonly client: AuthClient) {}
+
+  describe(id: string): Promise<InteractionView> {
+    return this.client.interaction.describe(id) as Promise<InteractionView>;
+  }
+
+  login(id: string, csrf: string, username: string, password: string, captcha?: string) {
+    return this.interactionPost<InteractionResult>(id, 'login', csrf, { username, password }, captcha);
+  }
+
+  sendCode(id: string, csrf: string, contact: Contact, usage: 'SIGN_IN' | 'REGISTER', captcha?: string) {
+    return this.interactionPost<SendCodeResult>(id, 'verification', csrf, { ...contact, usage }, captcha);
+  }
+
+  loginWithCode(id: string, csrf: string, verificationId: string, code: string): Promise<InteractionResult> {
+    return this.client.interaction.loginWithCode(id, csrf, {
+      verification_id: verificationId,
+      verification_code: code,
+    }) as Promise<InteractionResult>;
+  }
+
+  signUp(id: string, csrf: string, contact: Contact, fields: SignUpFields): Promise<InteractionResult> {
+    return this.client.interaction.signUp(id, csrf, { ...contact, ...fields }) as Promise<InteractionResult>;
+  }
+
+  async startProvider(id: string, csrf: string, providerId: string): Promise<string> {
+    const { redirect_to } = await this.client.interaction.startProvider(id, csrf, providerId);
+    return redirect_to;
+  }
+
+  consent(id: string, csrf: string): Promise<InteractionResult> {
+    return this.client.interaction.consent(id, csrf) as Promise<InteractionResult>;
+  }
+
+  deny(id: string, csrf: string): Promise<InteractionResult> {
+    return this.client.interaction.deny(id, csrf) as Promise<InteractionResult>;
+  }
+
+  abort(id: string, csrf: string): Promise<InteractionResult> {
+    return this.client.interaction.abort(id, csrf) as Promise<InteractionResult>;
+  }
+
+  async prepareDevice(): Promise<string> {
+    return (await this.client.interaction.prepareDevice()).csrf_token;
+  }
+
+  startDevice(csrf: string, userCode: string): Promise<DeviceInteractionView> {
+    return this.client.interaction.startDevice(csrf, userCode) as Promise<DeviceInteractionView>;
+  }
+
+  /** Forgot password, step 1: a PASSWORD_RESET code, for the page's own client. */
+  sendResetCode(contact: Contact, locale: string, captcha?: string): Promise<SendCodeResult> {
+    return this.client.request<SendCodeResult>('/auth/v1/verification', {
+      method: 'POST',
+      body: { ...contact, usage: 'PASSWORD_RESET', locale },
+      auth: false,
+      ...(captcha ? { headers: { 'x-captcha-token': captcha } } : {}),
+    });
+  }
+
+  /** Forgot password, step 2: the code → a verification token → the new password. */
+  async resetPassword(contact: Contact, verificationId: string, code: string, newPassword: string) {
+    const { verification_token } = await this.client.request<{ verification_token: string }>(
+      '/auth/v1/verification/verify',
+      { method: 'POST', body: { verification_id: verificationId, verification_code: code }, auth: false },
+    );
+    await this.client.request('/auth/v1/reset', {
+      method: 'POST',
+      body: { ...contact, new_password: newPassword, verification_token },
+      auth: false,
+    });
+  }
+
+  me(): Promise<UserProfile> {
+    return this.client.request<UserProfile>('/auth/v1/user/me', { auth: true });
+  }
+
+  async sessions(): Promise<UserSession[]> {
+    return (await this.client.request<{ data: UserSession[] }>('/auth/v1/user/sessions', { auth: true }))
+      .data;
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    await this.client.request(`/auth/v1/user/sessions/${encodeURIComponent(sessionId)}`, {
+      method: 'DELETE',
+      auth: true,
+    });
+  }
+
+  private interactionPost<T>(id: string, step: string, csrf: string, body: object, captcha?: string) {
+    const headers: Record<string, string> = { 'x-csrf-token': csrf };
+    if (captcha) headers['x-captcha-token'] = captcha;
+    return this.client.request<T>(`/auth/v1/interaction/${encodeURIComponent(id)}/${step}`, {
+      method: 'POST',
+      body,
+      headers,
+      auth: false,
+    });
+  }
+}
