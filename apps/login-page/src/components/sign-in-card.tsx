@@ -143,7 +143,12 @@ function PasswordForm({
     try {
       onResult(await guarded('password', (captcha) => api.login(interaction, csrf, name, password, captcha)));
     } catch (failure) {
-      setError(errorMessage(t, failure));
+      // The interaction's password check is the password grant's, which says invalid_grant.
+      setError(
+        errorCode(failure) === 'invalid_grant'
+          ? t('err.invalid_username_or_password')
+          : errorMessage(t, failure),
+      );
     } finally {
       setBusy(false);
     }

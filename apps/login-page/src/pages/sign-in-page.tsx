@@ -17,7 +17,7 @@ type State =
 
 /** `/login?interaction=ID[&error=CODE]`: sign in, then consent when the server asks for it. */
 export function SignInPage({ interaction, error }: { interaction: string; error?: string | undefined }) {
-  const { api, leave } = useApp();
+  const { api, config, leave } = useApp();
   const { t } = useI18n();
   const [state, setState] = useState<State>({ step: 'loading' });
 
@@ -66,7 +66,10 @@ export function SignInPage({ interaction, error }: { interaction: string; error?
       return (
         <>
           <PageHeading title={t('signin.title')}>{t('signin.title')}</PageHeading>
-          <p class="subtitle">{t('signin.to_client', { client: state.view.client.name })}</p>
+          {/* Signing in to this page's own account app needs no "to continue to…". */}
+          {state.view.client.id === config.client_id ? null : (
+            <p class="subtitle">{t('signin.to_client', { client: state.view.client.name })}</p>
+          )}
           <SignInCard
             interaction={interaction}
             view={state.view}
