@@ -9,7 +9,14 @@ const workspaces = ['packages', 'apps'].flatMap((group) =>
 
 // Tests run on source: `@lingpai/<name>` resolves to packages/<name>/src, so no build is
 // needed between an edit and a test run. Child processes spawned by tests use the built dist.
-const alias = [{ find: /^@lingpai\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` }];
+// Only packages/*: an app (`@lingpai/login-page`, a built page) resolves through node_modules.
+const packageNames = workspaces.filter(({ group }) => group === 'packages').map(({ name }) => name);
+const alias = [
+  {
+    find: new RegExp(`^@lingpai/(${packageNames.join('|')})$`),
+    replacement: `${root}packages/$1/src/index.ts`,
+  },
+];
 
 export default defineConfig({
   resolve: { alias },

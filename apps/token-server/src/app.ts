@@ -16,6 +16,7 @@ import { discoveryRoutes } from './routes/discovery-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
 import { introspectionRoutes } from './routes/introspection-routes.js';
+import { loginPageRoutes } from './routes/login-page-routes.js';
 import { passwordResetRoute } from './routes/password-reset-route.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
@@ -65,6 +66,7 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   userSessionRoutes,
   providerRoutes,
   userProviderRoutes,
+  loginPageRoutes,
 ];
 
 export type BuildAppOptions = TokenServerOptions & ServiceOverrides;

@@ -3,6 +3,7 @@ import type { ClientInput } from './clients/client.js';
 import type { RandomSource } from './crypto/opaque-token.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
+import type { LoginPageOptions } from './login-page/login-page-options.js';
 import type { SocialOptions } from './social/social-config.js';
 import type { Database } from './storage/database.js';
 import type { PasswordPolicy } from './users/password-policy.js';
@@ -148,6 +149,11 @@ export interface TokenServerOptions extends VerificationSettings {
   social?: SocialOptions;
   /** What a new password must satisfy (sign-up, forgot password). */
   passwordPolicy?: Partial<PasswordPolicy>;
+  /**
+   * The login page served under `/login` (`src/login-page/login-page-options.ts`): on by default
+   * with `@lingpai/login-page`'s build; `false` serves nothing there and registers no page client.
+   */
+  loginPage?: LoginPageOptions;
 }
 
 /** A user the config file seeds. The password is hashed at start and never stored in the clear. */

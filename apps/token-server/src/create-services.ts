@@ -13,6 +13,8 @@ import { KEYS_CHANNEL, KeyRing } from './keys/key-ring.js';
 import { type LimitStore, PostgresLimitStore } from './limits/limit-store.js';
 import { type CaptchaVerifier, PasswordGuard } from './limits/password-guard.js';
 import { createRedisRevocationBroadcast } from './limits/redis-revocation-broadcast.js';
+import { createLoginPage, registerLoginPageClient } from './login-page/login-page.js';
+import { resolveLoginPageOptions } from './login-page/login-page-options.js';
 import type { Services } from './services.js';
 import { resolveSocialConfig } from './social/social-config.js';
 import { SocialLogin } from './social/social-login.js';
@@ -60,6 +62,13 @@ export async function startServices(
   const random = options.random ?? systemRandom;
   // Before anything is opened: a wrong platform entry fails the start with its name.
   const social = new SocialLogin(resolveSocialConfig(options.social, { allowLiteralSecrets: true, clock }));
+  const pageOptions = await resolveLoginPageOptions(options.loginPage, { envId: config.envId });
+  const loginPage = pageOptions && createLoginPage(pageOptions, social.list());
+  if (loginPage && loginPage.root === undefined) {
+    log.warn(
+      `the login page is not built (${loginPage.expectedRoot ? `no index.html in ${loginPage.expectedRoot}` : '@lingpai/login-page is not installed'}): /login answers 503 until \`pnpm --filter @lingpai/login-page build\` has run; set loginPage: false (LINGPAI_LOGIN_PAGE=off) to serve none`,
+    );
+  }
   const ownsDatabase = !isDatabase(options.database);
   const db: Database = isDatabase(options.database) ? options.database : await openDatabase(options.database);
   const closers: Array<() => Promise<void>> = [];
@@ -181,6 +190,8 @@ export async function startServices(
     );
 
     if (options.seed) await applySeed(options.seed, clients, users, db);
+    // After the seed: a config file that registers the page's client itself has the last word.
+    if (loginPage) await registerLoginPageClient(clients, loginPage, config.issuer, log);
 
     const dummyPasswordHash = await hasher.hash(random(24).toString('base64url'));
     const captcha = options.captchaVerifier;
@@ -218,6 +229,7 @@ export async function startServices(
       hmacKey,
       log,
       verification,
+      loginPage,
     };
     return {
       services,

@@ -6,6 +6,7 @@ import type { RandomSource } from './crypto/opaque-token.js';
 import type { KeyRing } from './keys/key-ring.js';
 import type { LimitStore } from './limits/limit-store.js';
 import type { CaptchaVerifier, PasswordGuard } from './limits/password-guard.js';
+import type { LoginPage } from './login-page/login-page.js';
 import type { SocialLogin } from './social/social-login.js';
 import type { Database } from './storage/database.js';
 import type { ExpiredRowsSweeper } from './storage/expired-rows-sweeper.js';
@@ -48,4 +49,6 @@ export interface Services {
   log: FastifyBaseLogger;
   /** CloudBase verification codes by SMS and email (`src/verification/verification-codes.ts`). */
   verification: VerificationCodes;
+  /** The login page under `/login`; undefined when `loginPage: false`. */
+  loginPage: LoginPage | undefined;
 }

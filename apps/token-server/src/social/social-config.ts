@@ -72,8 +72,18 @@ export interface ConfiguredProvider {
   scopes: string[] | undefined;
   /** WeChat mini programs have no authorize page: their `wx.login` code goes straight to provider/token. */
   hasAuthorizePage: boolean;
+  /** WeChat: which login it is (`website`: the QR page; `official-account`: inside WeChat). */
+  wechatPlatform?: 'website' | 'official-account' | 'mini-program';
+  /**
+   * WeChat: the origin of its authorize pages (`hosts.open`, else `baseURL`, else
+   * https://open.weixin.qq.com) — the one origin the login page's CSP lets it frame.
+   */
+  authorizeOrigin?: string;
   oauth: OAuthProvider;
 }
+
+/** WeChat's authorize pages (qrconnect, oauth2/authorize) when no host is configured. */
+export const WECHAT_OPEN_ORIGIN = 'https://open.weixin.qq.com';
 
 export const SOCIAL_PLATFORMS: readonly ProviderId[] = [
   'wechat',
@@ -319,6 +329,12 @@ export function resolveSocialConfig(
       name: entry.name ?? PLATFORM_NAMES[platform as ProviderId],
       scopes: entry.scopes,
       hasAuthorizePage: !(platform === 'wechat' && entry.platform === 'mini-program'),
+      ...(platform === 'wechat'
+        ? {
+            wechatPlatform: entry.platform ?? 'website',
+            authorizeOrigin: new URL(entry.hosts?.open ?? entry.baseURL ?? WECHAT_OPEN_ORIGIN).origin,
+          }
+        : {}),
       oauth,
     });
   }
