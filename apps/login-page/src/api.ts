@@ -6,6 +6,10 @@ import type {
   SendCodeResult,
 } from './interaction-types.js';
 
+function captchaHeader(captcha: string | undefined): { headers?: Record<string, string> } {
+  return captcha ? { headers: { 'x-captcha-token': captcha } } : {};
+}
+
 export type Contact = { phone_number: string } | { email: string };
 
 export interface SignUpFields {
@@ -43,8 +47,7 @@ export interface UserSession {
 
 /**
  * Every server call the page makes, in one place, all through `@lingpai/auth-client`. The calls a
- * captcha may guard take the token as a last argument (sent as `x-captcha-token`), which is why
- * they go through `client.request` rather than the interaction helpers.
+ * captcha may guard take its token as a last argument (sent as `x-captcha-token`).
  */
 export class PageApi {
   constructor(readonly client: AuthClient) {}
@@ -54,22 +57,28 @@ export class PageApi {
   }
 
   login(id: string, csrf: string, username: string, password: string, captcha?: string) {
-    return this.interactionPost<InteractionResult>(id, 'login', csrf, { username, password }, captcha);
+    return this.client.interaction.login(id, csrf, { username, password }, captchaHeader(captcha));
   }
 
-  sendCode(id: string, csrf: string, contact: Contact, usage: 'SIGN_IN' | 'REGISTER', captcha?: string) {
-    return this.interactionPost<SendCodeResult>(id, 'verification', csrf, { ...contact, usage }, captcha);
+  sendCode(
+    id: string,
+    csrf: string,
+    contact: Contact,
+    usage: 'SIGN_IN' | 'REGISTER',
+    captcha?: string,
+  ): Promise<SendCodeResult> {
+    return this.client.interaction.sendCode(id, csrf, { ...contact, usage }, captchaHeader(captcha));
   }
 
   loginWithCode(id: string, csrf: string, verificationId: string, code: string): Promise<InteractionResult> {
     return this.client.interaction.loginWithCode(id, csrf, {
       verification_id: verificationId,
       verification_code: code,
-    }) as Promise<InteractionResult>;
+    });
   }
 
   signUp(id: string, csrf: string, contact: Contact, fields: SignUpFields): Promise<InteractionResult> {
-    return this.client.interaction.signUp(id, csrf, { ...contact, ...fields }) as Promise<InteractionResult>;
+    return this.client.interaction.signUp(id, csrf, { ...contact, ...fields });
   }
 
   async startProvider(id: string, csrf: string, providerId: string): Promise<string> {
@@ -78,15 +87,15 @@ export class PageApi {
   }
 
   consent(id: string, csrf: string): Promise<InteractionResult> {
-    return this.client.interaction.consent(id, csrf) as Promise<InteractionResult>;
+    return this.client.interaction.consent(id, csrf);
   }
 
   deny(id: string, csrf: string): Promise<InteractionResult> {
-    return this.client.interaction.deny(id, csrf) as Promise<InteractionResult>;
+    return this.client.interaction.deny(id, csrf);
   }
 
   abort(id: string, csrf: string): Promise<InteractionResult> {
-    return this.client.interaction.abort(id, csrf) as Promise<InteractionResult>;
+    return this.client.interaction.abort(id, csrf);
   }
 
   async prepareDevice(): Promise<string> {
@@ -103,7 +112,7 @@ export class PageApi {
       method: 'POST',
       body: { ...contact, usage: 'PASSWORD_RESET', locale },
       auth: false,
-      ...(captcha ? { headers: { 'x-captcha-token': captcha } } : {}),
+      ...captchaHeader(captcha),
     });
   }
 
@@ -133,17 +142,6 @@ export class PageApi {
     await this.client.request(`/auth/v1/user/sessions/${encodeURIComponent(sessionId)}`, {
       method: 'DELETE',
       auth: true,
-    });
-  }
-
-  private interactionPost<T>(id: string, step: string, csrf: string, body: object, captcha?: string) {
-    const headers: Record<string, string> = { 'x-csrf-token': csrf };
-    if (captcha) headers['x-captcha-token'] = captcha;
-    return this.client.request<T>(`/auth/v1/interaction/${encodeURIComponent(id)}/${step}`, {
-      method: 'POST',
-      body,
-      headers,
-      auth: false,
     });
   }
 }
