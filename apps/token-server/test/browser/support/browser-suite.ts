@@ -10,6 +10,8 @@ const FAILURES = fileURLToPath(new URL('../../../test-artifacts/failures/', impo
 export interface Profile {
   context: BrowserContext;
   csp: CspWatch;
+  /** Uncaught errors and console errors of its pages, printed when the test fails. */
+  errors: string[];
   /** A new tab in this profile. */
   page(): Promise<Page>;
 }
@@ -37,6 +39,8 @@ export function useBrowserSuite(): BrowserSuite {
     try {
       if (context.task.result?.state === 'fail') {
         mkdirSync(FAILURES, { recursive: true });
+        const errors = profiles.flatMap((profile) => profile.errors);
+        if (errors.length > 0) console.error(`[browser] page errors in "${context.task.name}":\n${errors.join('\n')}`);
         const name = context.task.name.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 80);
         let index = 0;
         for (const profile of profiles) {
@@ -64,7 +68,12 @@ export function useBrowserSuite(): BrowserSuite {
       if (!browser) throw new Error('the browser is launched in beforeAll');
       const context = await newProfile(browser, options);
       const csp = await watchCsp(context);
-      const profile: Profile = { context, csp, page: () => context.newPage() };
+      const errors: string[] = [];
+      context.on('weberror', (error) => errors.push(`pageerror: ${error.error().message}`));
+      context.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.page()?.url() ?? ''})`);
+      });
+      const profile: Profile = { context, csp, errors, page: () => context.newPage() };
       open.push(profile);
       return profile;
     },

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSandbox, SANDBOX_SMS_DEFAULTS, type Sandbox } from '@lingpai/sandbox';
 import type { BuildAppOptions } from '../../../src/app.js';
@@ -79,6 +81,16 @@ export async function startLoginServer(options: LoginServerOptions = {}): Promis
       `the login page is not built (no ${LOGIN_PAGE_DIST}index.html): run \`pnpm --filter @lingpai/login-page build\``,
     );
   }
+  // A snapshot of the built page for this file: a rebuild while the suite runs (a developer's
+  // `pnpm build` renames the hashed assets) cannot pull files from under a loaded page.
+  let pageCopy: string | undefined;
+  if (options.loginPage?.root === undefined) {
+    pageCopy = mkdtempSync(join(tmpdir(), 'lingpai-login-page-'));
+    cpSync(LOGIN_PAGE_DIST, pageCopy, { recursive: true });
+  }
+  const removeCopy = () => {
+    if (pageCopy !== undefined) rmSync(pageCopy, { recursive: true, force: true });
+  };
   const sandbox = await createSandbox({ sms: { perNumberPerMinute: 0 } });
   const sandboxUrl = await sandbox.listen();
   const smtp = await startSmtpInbox();
@@ -111,7 +123,7 @@ export async function startLoginServer(options: LoginServerOptions = {}): Promis
           wechat_mp: { ...social.wechat_mp!, name: 'WeChat' },
           github: { ...social.github!, name: 'GitHub' },
         },
-        loginPage: { root: LOGIN_PAGE_DIST, showTokens: true, ...options.loginPage },
+        loginPage: { showTokens: true, ...options.loginPage, root: options.loginPage?.root ?? pageCopy },
         seed: {
           users: [
             {
@@ -132,6 +144,7 @@ export async function startLoginServer(options: LoginServerOptions = {}): Promis
   } catch (error) {
     await sandbox.close();
     await smtp.close();
+    removeCopy();
     throw error;
   }
   const settled = () => server.app.lingpai.verification.settled();
@@ -154,6 +167,7 @@ export async function startLoginServer(options: LoginServerOptions = {}): Promis
       await server.close();
       await sandbox.close();
       await smtp.close();
+      removeCopy();
     },
   };
 }
