@@ -1,3 +1,4 @@
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoAxeViolations } from './support/axe.js';
 import { useBrowserSuite } from './support/browser-suite.js';
@@ -72,4 +73,65 @@ describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
     await waitForAccount(page);
     expect((await accessClaims(page)).sub).toBe(sub);
   });
+
+  it('by keyboard alone: Tab to the fields, arrow keys across the tabs, Enter signs in', async () => {
+    const page = await (await suite.profile()).page();
+    await openSignIn(page, login.issuer);
+    const passwordTab = page.getByRole('tab', { name: 'Password' });
+    await tabTo(page, passwordTab);
+    await page.keyboard.press('ArrowRight');
+    const smsTab = page.getByRole('tab', { name: 'SMS code' });
+    expect(await smsTab.getAttribute('aria-selected')).toBe('true');
+    expect(await isFocused(smsTab)).toBe(true);
+    await page.keyboard.press('ArrowLeft');
+    expect(await passwordTab.getAttribute('aria-selected')).toBe('true');
+    await tabTo(page, page.getByLabel('Username, phone or email'));
+    await page.keyboard.type(USER.username);
+    await page.keyboard.press('Tab');
+    expect(await isFocused(page.getByLabel('Password', { exact: true }))).toBe(true);
+    await page.keyboard.type(USER.password);
+    await page.keyboard.press('Enter');
+    await waitForAccount(page);
+    expect((await accessClaims(page)).sub).toBe(sub);
+  });
+
+  it('language: follows the browser, switches with the Language select, is remembered; desktop and phone', async () => {
+    for (const phone of [false, true]) {
+      const device = phone ? 'phone' : 'desktop';
+      const english = await (await suite.profile({ phone })).page();
+      await openSignIn(english, login.issuer);
+      expect(await english.getAttribute('html', 'lang')).toBe('en');
+      if (phone) await screenshot(english, `sign-in-${device}-en`);
+      if (phone) await expectNoAxeViolations(english, `sign in (${device}, en)`);
+      await english.getByLabel('Language').selectOption('zh-CN');
+      await english.getByRole('heading', { name: '登录', exact: true }).waitFor();
+      expect(await english.getAttribute('html', 'lang')).toBe('zh-CN');
+      await english.reload();
+      await english.getByRole('heading', { name: '登录', exact: true }).waitFor();
+
+      // A Chinese browser gets Chinese at once, and can switch back.
+      const chinese = await (await suite.profile({ phone, locale: 'zh-CN' })).page();
+      await chinese.goto(`${login.issuer}/login`);
+      await chinese.getByRole('heading', { name: '登录', exact: true }).waitFor();
+      expect(await chinese.getAttribute('html', 'lang')).toBe('zh-CN');
+      await expectNoAxeViolations(chinese, `sign in (${device}, zh-CN)`);
+      await screenshot(chinese, `sign-in-${device}-zh-CN`);
+      await chinese.getByLabel('语言').selectOption('en');
+      await chinese.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      expect(await chinese.getAttribute('html', 'lang')).toBe('en');
+    }
+  });
 });
+
+async function isFocused(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => element === document.activeElement);
+}
+
+/** Presses Tab until `locator` has the focus (at most 30 times: a page that traps or skips it fails). */
+async function tabTo(page: Page, locator: Locator): Promise<void> {
+  for (let presses = 0; presses < 30; presses++) {
+    await page.keyboard.press('Tab');
+    if (await isFocused(locator)) return;
+  }
+  throw new Error(`Tab never reached ${locator}`);
+}
