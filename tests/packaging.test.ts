@@ -43,7 +43,14 @@ describe.each(published)('$manifest.name', ({ dir, manifest }) => {
   });
 
   it('passes publint --strict', async () => {
-    expect(existsSync(join(dir, 'dist/index.js')), 'dist is missing: run `pnpm build` first').toBe(true);
+    // The main export's file (dist/index.js, or a committed index.js naming a built dist/, as
+    // @lingpai/login-page has) and dist/ itself.
+    const entry =
+      (manifest.exports?.['.'] as Record<string, string> | undefined)?.default ?? './dist/index.js';
+    expect(
+      existsSync(join(dir, 'dist')) && existsSync(join(dir, entry)),
+      'dist is missing: run `pnpm build` first',
+    ).toBe(true);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const { messages } = await publint({ pkgDir: dir, strict: true, level: 'suggestion' });
     expect(messages.map((message) => formatMessage(message, pkg))).toEqual([]);
