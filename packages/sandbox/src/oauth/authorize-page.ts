@@ -33,6 +33,17 @@ export interface AuthorizeSpec {
   denied(request: AuthorizeRequest): Record<string, string | undefined>;
   /** The code value; defaults to 32 random base64url characters. */
   newCode?: () => string;
+  /**
+   * Whether this request asks for the page to be embedded in another site's iframe (WeChat's
+   * `login_type=jssdk`), and which window the approval then navigates. Undefined: a full page.
+   */
+  embedded?(params: Record<string, string>, path: string): EmbeddedPage | undefined;
+}
+
+/** An authorize page shown inside another site's iframe. */
+export interface EmbeddedPage {
+  /** `_top`: the approval navigates the embedding window; `_self`: the frame itself. */
+  target: '_top' | '_self';
 }
 
 // Parameters the picker itself adds; never echoed back as hidden fields.
@@ -53,11 +64,15 @@ export function registerAuthorizePage(scope: FastifyInstance, state: OauthState,
         .type('text/html; charset=utf-8')
         .send(errorPage(spec, parsed.error, english));
     }
+    const embedded = spec.embedded?.(params, request.url.split('?')[0] ?? '');
+    // Framable by any site, as the platform's embeddable page is: said explicitly, so a default
+    // added later (helmet, say) cannot turn it off unnoticed.
+    if (embedded) reply.header('content-security-policy', 'frame-ancestors *');
     const decide = submitted || params.auto === '1';
     if (!decide) {
       return reply
         .type('text/html; charset=utf-8')
-        .send(pickerPage(spec, state, parsed, request, params, english));
+        .send(pickerPage(spec, state, parsed, request, params, english, embedded));
     }
     if (params.decision === 'deny') return redirect(reply, parsed.redirectUri, spec.denied(parsed));
     const user = state.user(params.user);
@@ -79,7 +94,15 @@ export function registerAuthorizePage(scope: FastifyInstance, state: OauthState,
       spec.codeTtlMs,
       spec.newCode?.(),
     );
-    return redirect(reply, parsed.redirectUri, spec.approved(parsed, code));
+    const approved = spec.approved(parsed, code);
+    // `auto=1` inside a frame that must move the top window: the platform's script does that, as
+    // a redirect of the frame's own request would only move the frame.
+    if (!submitted && embedded?.target === '_top') {
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(topNavigationPage(spec, redirectTarget(parsed.redirectUri, approved), english));
+    }
+    return redirect(reply, parsed.redirectUri, approved);
   };
   for (const path of spec.paths) {
     scope.get(path, (request, reply) => handle(request, reply, false));
@@ -102,15 +125,31 @@ export function redirectAllowed(app: SandboxOauthApp, redirectUri: string | unde
   return hosts.includes(url.hostname);
 }
 
+function redirectTarget(target: string, params: Record<string, string | undefined>): string {
+  const url = new URL(target);
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined) url.searchParams.set(key, value);
+  return url.toString();
+}
+
 function redirect(
   reply: FastifyReply,
   target: string,
   params: Record<string, string | undefined>,
 ): FastifyReply {
-  const url = new URL(target);
-  for (const [key, value] of Object.entries(params))
-    if (value !== undefined) url.searchParams.set(key, value);
-  return reply.redirect(url.toString(), 302);
+  return reply.redirect(redirectTarget(target, params), 302);
+}
+
+/** Moves the embedding window to `target` (a script, as the platform's page does), with a link. */
+function topNavigationPage(spec: AuthorizeSpec, target: string, english: boolean): string {
+  const title = english ? spec.title.en : spec.title.zh;
+  return layout(
+    title,
+    `<p><a href="${escapeHtml(target)}" target="_top">${english ? 'Continue' : '继续'}</a></p>
+<script>window.top.location.href = ${JSON.stringify(target).replace(/</g, '\\u003c')};</script>`,
+    english,
+    true,
+  );
 }
 
 function prefersEnglish(request: FastifyRequest, params: Record<string, string>): boolean {
@@ -123,11 +162,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function layout(title: string, body: string, english: boolean): string {
+function layout(title: string, body: string, english: boolean, compact = false): string {
+  // Compact: WeChat's embedded QR frame is 300×400.
+  const margin = compact ? '.5rem auto' : '3rem auto';
   return `<!doctype html>
 <html lang="${english ? 'en' : 'zh-CN'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.4rem 0}button{margin:.6rem .4rem 0 0;padding:.4rem 1rem}</style>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:${margin};padding:0 1rem}label{display:block;margin:.4rem 0}button{margin:.6rem .4rem 0 0;padding:.4rem 1rem}</style>
 </head><body>${body}</body></html>`;
 }
 
@@ -143,6 +184,7 @@ function pickerPage(
   request: FastifyRequest,
   params: Record<string, string>,
   english: boolean,
+  embedded: EmbeddedPage | undefined,
 ): string {
   const title = english ? spec.title.en : spec.title.zh;
   const hidden = Object.entries(params)
@@ -164,7 +206,7 @@ function pickerPage(
   return layout(
     title,
     `<h1>${escapeHtml(title)}</h1>${asks}
-<form method="post" action="${escapeHtml(action)}">
+<form method="post" action="${escapeHtml(action)}"${embedded ? ` target="${embedded.target}"` : ''}>
 <fieldset><legend>${english ? 'Sign in as' : '选择账号'}</legend>
 ${users}
 </fieldset>
@@ -173,5 +215,6 @@ ${hidden}
 <button type="submit" name="decision" value="deny">${english ? 'Deny' : '拒绝'}</button>
 </form>`,
     english,
+    embedded !== undefined,
   );
 }

@@ -112,6 +112,13 @@ export async function registerWechat(
         if (!allowed.includes(requested)) return { error: 'Scope参数错误或没有Scope权限' };
         return { app: found, redirectUri: params.redirect_uri ?? '', scope: requested, state: params.state };
       },
+      // wxLogin.js frames `qrconnect?…&login_type=jssdk&self_redirect=<true|false|default>`: the
+      // embeddable QR page. On approval it moves the top window to the redirect URI, or with
+      // `self_redirect=true` only the frame (whose callback then posts the code to the parent).
+      embedded: (params, path) =>
+        path.endsWith('/connect/qrconnect') && params.login_type === 'jssdk'
+          ? { target: params.self_redirect === 'true' ? '_self' : '_top' }
+          : undefined,
       approved: (request, code) => ({ code: code.code, state: request.state }),
       // WeChat: "若用户禁止授权，则重定向后不会带上code参数，仅会带上state参数".
       denied: (request) => ({ state: request.state }),
