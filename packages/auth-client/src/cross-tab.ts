@@ -44,6 +44,8 @@ export async function elect<T>(
   const [holder, until] = String((await storage.get(key)) ?? '').split(' ');
   if (holder && holder !== owner && Number(until) > now) return lost();
   await storage.set(key, `${owner} ${leaseUntil}`);
+  // Let every racer write before anyone reads back: the last writer is then the winner for all.
+  await new Promise((resolve) => setTimeout(resolve, 5));
   if (!String(await storage.get(key)).startsWith(`${owner} `)) return lost();
   try {
     return await won();
