@@ -40,7 +40,8 @@ export function useBrowserSuite(): BrowserSuite {
       if (context.task.result?.state === 'fail') {
         mkdirSync(FAILURES, { recursive: true });
         const errors = profiles.flatMap((profile) => profile.errors);
-        if (errors.length > 0) console.error(`[browser] page errors in "${context.task.name}":\n${errors.join('\n')}`);
+        if (errors.length > 0)
+          console.error(`[browser] page errors in "${context.task.name}":\n${errors.join('\n')}`);
         const name = context.task.name.replace(/[^A-Za-z0-9-]+/g, '-').slice(0, 80);
         let index = 0;
         for (const profile of profiles) {
@@ -71,7 +72,8 @@ export function useBrowserSuite(): BrowserSuite {
       const errors: string[] = [];
       context.on('weberror', (error) => errors.push(`pageerror: ${error.error().message}`));
       context.on('console', (message) => {
-        if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.page()?.url() ?? ''})`);
+        if (message.type() === 'error')
+          errors.push(`console: ${message.text()} (${message.page()?.url() ?? ''})`);
       });
       const profile: Profile = { context, csp, errors, page: () => context.newPage() };
       open.push(profile);
