@@ -32,6 +32,8 @@ export async function startOwnAuthorize(
   origin: string,
   storage: Storage,
   random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
+  /** `login` right after a sign-out: the server's remembered sign-in must not sign the user straight back in. */
+  prompt?: 'login',
 ): Promise<string> {
   const pkce = await createPkce(random);
   const state = randomState(random);
@@ -41,6 +43,7 @@ export async function startOwnAuthorize(
     scope: config.scope,
     state,
     codeChallenge: pkce.challenge,
+    ...(prompt ? { prompt } : {}),
   });
 }
 

@@ -8,6 +8,7 @@ import { errorCode, errorMessage } from '../error-message.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { decodeJwtClaims } from '../jwt-claims.js';
+import { startOwnAuthorize } from '../own-app.js';
 import { BASE } from '../routes.js';
 
 type State =
@@ -96,9 +97,26 @@ export function AccountPage() {
       <>
         <PageHeading title={title}>{title}</PageHeading>
         <p role="status">{t('account.signed_out')}</p>
-        <a class="button primary" href={BASE}>
+        {/* prompt=login: the server still remembers this browser's sign-in (its login session
+            cookie); signing in again after "Sign out" must ask who it is. */}
+        <button
+          type="button"
+          class="primary"
+          onClick={async () =>
+            leave(
+              await startOwnAuthorize(
+                api.client,
+                config,
+                location.origin,
+                sessionStorage,
+                undefined,
+                'login',
+              ),
+            )
+          }
+        >
           {t('signin.title')}
-        </a>
+        </button>
       </>
     );
   }
