@@ -3,7 +3,7 @@ import type { PageApi } from './api.js';
 import { AppContext, type AppServices } from './app-context.js';
 import { LanguageSelect } from './components/language-select.js';
 import { I18nContext } from './i18n/i18n-context.js';
-import { LOCALE_STORAGE_KEY, type Locale, translator } from './i18n/locale.js';
+import { type Catalogue, LOCALE_STORAGE_KEY, type Locale, loadCatalogue, translator } from './i18n/locale.js';
 import type { PageConfig } from './interaction-types.js';
 import { AccountPage, DevicePage, ForgotPage, SignUpPage } from './pages/lazy-pages.js';
 import { CallbackPage, NotFoundPage, OwnAppPage } from './pages/own-app-page.js';
@@ -26,12 +26,15 @@ export function App({
   api,
   config,
   initialLocale,
+  initialCatalogue,
 }: {
   api: PageApi;
   config: PageConfig;
   initialLocale: Locale;
+  initialCatalogue: Catalogue;
 }) {
-  const [locale, setLocale] = useState<Locale>(initialLocale);
+  const [language, setLanguage] = useState({ locale: initialLocale, catalogue: initialCatalogue });
+  const { locale } = language;
   const [route, setRoute] = useState<Route>(current);
   // A key per navigation, so a page reached again starts fresh.
   const [visit, setVisit] = useState(0);
@@ -51,13 +54,17 @@ export function App({
   const i18n = useMemo(
     () => ({
       locale,
-      t: translator(locale),
+      t: translator(language.catalogue),
       setLocale: (next: Locale) => {
         remember(next);
-        setLocale(next);
+        // The old language stays until the new one has loaded (a chunk of ~3 KB).
+        loadCatalogue(next).then(
+          (catalogue) => setLanguage({ locale: next, catalogue }),
+          () => {},
+        );
       },
     }),
-    [locale],
+    [language],
   );
   const services = useMemo<AppServices>(
     () => ({

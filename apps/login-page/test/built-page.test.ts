@@ -51,16 +51,25 @@ describe('the built login page', () => {
     expect(built, buildFirst).toBe(true);
   });
 
-  it.runIf(built)(`the sign-in route (entry + static imports + CSS) is ≤ ${BUDGET_BYTES} bytes gzip`, () => {
-    const files = filesOf(staticClosure(entryKey));
-    const sizes = Object.fromEntries(files.map((file) => [file, gzipped(file)]));
-    const total = Object.values(sizes).reduce((sum, size) => sum + size, 0);
-    expect(
-      files.some((file) => file.endsWith('.css')),
-      'the CSS counts too',
-    ).toBe(true);
-    expect(total, JSON.stringify(sizes)).toBeLessThanOrEqual(BUDGET_BYTES);
-  });
+  it.runIf(built)(
+    `the sign-in route (entry + static imports + CSS + its language) is ≤ ${BUDGET_BYTES} bytes gzip`,
+    () => {
+      const files = filesOf(staticClosure(entryKey));
+      expect(
+        files.some((file) => file.endsWith('.css')),
+        'the CSS counts too',
+      ).toBe(true);
+      const base = files.reduce((sum, file) => sum + gzipped(file), 0);
+      // The route loads one catalogue (the user's language) beside the entry: count the larger.
+      const catalogues = ['src/i18n/en.ts', 'src/i18n/zh-CN.ts'].map((key) => {
+        expect(manifest[key], `${key} is its own chunk`).toBeDefined();
+        return filesOf(staticClosure(key)).filter((file) => !files.includes(file));
+      });
+      const languages = catalogues.map((extra) => extra.reduce((sum, file) => sum + gzipped(file), 0));
+      const total = base + Math.max(...languages);
+      expect(total, `entry ${base} + catalogues ${languages.join(' / ')}`).toBeLessThanOrEqual(BUDGET_BYTES);
+    },
+  );
 
   it.runIf(built)('the other pages are separate chunks, loaded on demand', () => {
     const lazy = manifest[entryKey]?.dynamicImports ?? [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/i18n/en.js';
-import { catalogue, format, LOCALES, pickLocale, translator } from '../src/i18n/locale.js';
+import { format, LOCALES, loadCatalogue, pickLocale, translator } from '../src/i18n/locale.js';
 import { zhCN } from '../src/i18n/zh-CN.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
@@ -10,8 +10,8 @@ describe('catalogues', () => {
     expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
   });
 
-  it.each(LOCALES)('%s: every message is non-empty and has the English placeholders', (locale) => {
-    const messages = catalogue(locale);
+  it.each(LOCALES)('%s: every message is non-empty and has the English placeholders', async (locale) => {
+    const messages = await loadCatalogue(locale);
     for (const [key, english] of Object.entries(en)) {
       const text = messages[key as keyof typeof en];
       expect(text.trim(), key).not.toBe('');
@@ -103,6 +103,6 @@ describe('format', () => {
   it('fills placeholders and leaves unknown ones visible', () => {
     expect(format('Continue with {name}', { name: '微信' })).toBe('Continue with 微信');
     expect(format('{a} and {b}', { a: 1 })).toBe('1 and {b}');
-    expect(translator('zh-CN')('code.resend_in', { seconds: 42 })).toBe('42 秒后可重新获取验证码。');
+    expect(translator(zhCN)('code.resend_in', { seconds: 42 })).toBe('42 秒后可重新获取验证码。');
   });
 });

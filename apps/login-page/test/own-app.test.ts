@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { resendAfterSeconds } from '../src/components/contact-code.js';
 import { errorMessage } from '../src/error-message.js';
+import { en as enCatalogue } from '../src/i18n/en.js';
 import { translator } from '../src/i18n/locale.js';
+import { zhCN } from '../src/i18n/zh-CN.js';
 import { PENDING_KEY, takePending } from '../src/own-app.js';
 
 /** A Storage over a Map: the browser's sessionStorage, enough for the pending-authorize record. */
@@ -55,8 +57,8 @@ describe('resendAfterSeconds', () => {
 });
 
 describe('errorMessage', () => {
-  const en = translator('en');
-  const zh = translator('zh-CN');
+  const en = translator(enCatalogue);
+  const zh = translator(zhCN);
   it('words the server’s codes from the catalogue', () => {
     expect(errorMessage(en, { error: 'invalid_verification_code', description: '2 tries left' })).toBe(
       'That code is wrong or has expired.',

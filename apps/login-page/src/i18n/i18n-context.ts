@@ -1,7 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { Locale, Translate } from './locale.js';
-import { translator } from './locale.js';
 
 export interface I18n {
   locale: Locale;
@@ -9,7 +8,8 @@ export interface I18n {
   setLocale(locale: Locale): void;
 }
 
-export const I18nContext = createContext<I18n>({ locale: 'en', t: translator('en'), setLocale: () => {} });
+/** The default (no provider) names keys as they are: only a test without the provider sees it. */
+export const I18nContext = createContext<I18n>({ locale: 'en', t: (key) => key, setLocale: () => {} });
 
 export function useI18n(): I18n {
   return useContext(I18nContext);

@@ -1,10 +1,29 @@
-import { en, type MessageKey } from './en.js';
-import { zhCN } from './zh-CN.js';
+import type { MessageKey } from './en.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
+export type Catalogue = Record<MessageKey, string>;
 
-const catalogues: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+/**
+ * Each catalogue is its own chunk, loaded for the language in use (and on a switch): the sign-in
+ * route carries one language, not both (about 3 KB gzip each).
+ */
+const loaders: Record<Locale, () => Promise<Catalogue>> = {
+  en: () => import('./en.js').then((module) => module.en),
+  'zh-CN': () => import('./zh-CN.js').then((module) => module.zhCN),
+};
+const loaded = new Map<Locale, Promise<Catalogue>>();
+
+export function loadCatalogue(locale: Locale): Promise<Catalogue> {
+  let catalogue = loaded.get(locale);
+  if (!catalogue) {
+    catalogue = loaders[locale]();
+    // A failed load (offline) may be retried by the next switch.
+    catalogue.catch(() => loaded.delete(locale));
+    loaded.set(locale, catalogue);
+  }
+  return catalogue;
+}
 
 /** Where the user's explicit choice is remembered (the `<select>`), per origin. */
 export const LOCALE_STORAGE_KEY = 'lingpai:login-page:locale';
@@ -33,11 +52,7 @@ export function format(template: string, values?: Record<string, string | number
 
 export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
 
-export function translator(locale: Locale): Translate {
-  const catalogue = catalogues[locale];
-  return (key, values) => format(catalogue[key] ?? en[key], values);
-}
-
-export function catalogue(locale: Locale): Record<MessageKey, string> {
-  return catalogues[locale];
+/** `t()` over a loaded catalogue; a key it lacks (impossible by its type) shows as the key. */
+export function translator(catalogue: Catalogue): Translate {
+  return (key, values) => format(catalogue[key] ?? key, values);
 }
