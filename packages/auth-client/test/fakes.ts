@@ -103,3 +103,62 @@ export function tokenServer(options: { expiresIn?: number; grace?: boolean } = {
     },
   };
 }
+
+/** A clock whose timers fire at once, moving `now` by their delay: waits are recorded, never slept. */
+export function leapingClock(start = 1_700_000_000_000) {
+  let now = start;
+  const delays: number[] = [];
+  return {
+    delays,
+    now: () => now,
+    setTimeout(callback: () => void, ms: number) {
+      delays.push(ms);
+      const handle = { cancelled: false };
+      queueMicrotask(() => {
+        if (handle.cancelled) return;
+        now += ms;
+        callback();
+      });
+      return handle;
+    },
+    clearTimeout(handle: unknown) {
+      (handle as { cancelled: boolean }).cancelled = true;
+    },
+  };
+}
+
+/** A clock with timers that run only when `advance` passes them. */
+export function timerClock(start = 1_700_000_000_000) {
+  let now = start;
+  let pending: { at: number; callback: () => void; id: number }[] = [];
+  let serial = 0;
+  return {
+    now: () => now,
+    get pending() {
+      return pending.map((timer) => timer.at - now);
+    },
+    setTimeout(callback: () => void, ms: number) {
+      serial += 1;
+      pending.push({ at: now + ms, callback, id: serial });
+      return serial;
+    },
+    clearTimeout(handle: unknown) {
+      pending = pending.filter((timer) => timer.id !== handle);
+    },
+    advance(ms: number) {
+      now += ms;
+      const due = pending.filter((timer) => timer.at <= now);
+      pending = pending.filter((timer) => timer.at > now);
+      for (const timer of due) timer.callback();
+    },
+  };
+}
+
+/** A promise with its resolver outside: a server answer the test releases when it wants. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
