@@ -18,6 +18,7 @@ import {
 } from './config.js';
 import { ConfigError } from './errors.js';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './keys/signing-key.js';
+import type { LoginPageOptions } from './login-page/login-page-options.js';
 import { isSecretReference, resolveSecret as resolveSecretReference } from './secret-reference.js';
 import { type SocialOptions, socialSectionFromFile } from './social/social-config.js';
 import type { PasswordPolicy } from './users/password-policy.js';
@@ -61,6 +62,11 @@ export const KNOWN_LINGPAI_VARIABLES: readonly string[] = [
   'LINGPAI_SIGNING_ALG',
   'LINGPAI_LOG_LEVEL',
   'LINGPAI_SHUTDOWN_TIMEOUT',
+  'LINGPAI_LOGIN_PAGE',
+  'LINGPAI_LOGIN_PAGE_ROOT',
+  'LINGPAI_LOGIN_PAGE_CLIENT_ID',
+  'LINGPAI_LOGIN_PAGE_TOKENS',
+  'LINGPAI_LOGIN_PAGE_CROSS_TAB',
   ...Object.values(LIFETIME_VARIABLES),
 ];
 
@@ -196,7 +202,69 @@ const FILE_KEYS = [
   'sms',
   'email',
   'verification',
+  'loginPage',
 ];
+
+const LOGIN_PAGE_FIELDS: Record<string, FieldKind> = {
+  root: 'string',
+  clientId: 'string',
+  showTokens: 'boolean',
+  crossTab: 'boolean',
+};
+
+/** `loginPage` in the file: `false`, or its options (`root` relative to the file's directory). */
+function loginPageFromFile(value: unknown, path: string): LoginPageOptions | undefined {
+  if (value === undefined) return undefined;
+  if (value === false) return false;
+  if (!isRecord(value))
+    throw new ConfigError(
+      `LINGPAI_CONFIG loginPage must be false (no login page) or an object with ${Object.keys(LOGIN_PAGE_FIELDS).join(', ')}`,
+    );
+  const entry = checkFields('LINGPAI_CONFIG loginPage', value, LOGIN_PAGE_FIELDS) as Exclude<
+    LoginPageOptions,
+    false
+  >;
+  return entry.root === undefined ? entry : { ...entry, root: absolute(dirname(path), entry.root) };
+}
+
+/** `1`/`true`/`on`/`yes` or `0`/`false`/`off`/`no`. */
+function parseSwitch(name: string, value: string): boolean {
+  if (/^(1|true|on|yes)$/i.test(value)) return true;
+  if (/^(0|false|off|no)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be on or off (1/0, true/false), got "${value}"`);
+}
+
+/**
+ * The login page from the variables over the file's `loginPage`: LINGPAI_LOGIN_PAGE=off serves
+ * none, =on serves it even when the file says false; the other variables set one option each.
+ */
+function loginPageFromEnv(
+  file: LoginPageOptions | undefined,
+  value: (name: string) => string | undefined,
+  cwd: string,
+  warnings: string[],
+): LoginPageOptions | undefined {
+  const enabled = value('LINGPAI_LOGIN_PAGE');
+  let page: LoginPageOptions | undefined = file;
+  if (enabled !== undefined) page = parseSwitch('LINGPAI_LOGIN_PAGE', enabled) ? file || {} : false;
+  const root = value('LINGPAI_LOGIN_PAGE_ROOT');
+  const clientId = value('LINGPAI_LOGIN_PAGE_CLIENT_ID');
+  const tokens = value('LINGPAI_LOGIN_PAGE_TOKENS');
+  const crossTab = value('LINGPAI_LOGIN_PAGE_CROSS_TAB');
+  const given = [root, clientId, tokens, crossTab].some((item) => item !== undefined);
+  if (page === false) {
+    if (given) warnings.push('the LINGPAI_LOGIN_PAGE_* settings are ignored: the login page is off');
+    return false;
+  }
+  if (!given) return page;
+  return {
+    ...page,
+    ...(root === undefined ? {} : { root: absolute(cwd, root) }),
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(tokens === undefined ? {} : { showTokens: parseSwitch('LINGPAI_LOGIN_PAGE_TOKENS', tokens) }),
+    ...(crossTab === undefined ? {} : { crossTab: parseSwitch('LINGPAI_LOGIN_PAGE_CROSS_TAB', crossTab) }),
+  };
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -287,6 +355,7 @@ interface FileConfig {
   social: SocialOptions | undefined;
   /** `sms`, `email`, `verification` (src/verification/verification-config.ts), secrets resolved. */
   verification: VerificationSettings;
+  loginPage: LoginPageOptions | undefined;
 }
 
 /**
@@ -351,6 +420,7 @@ export function loadConfigFile(path: string, env: Environment): FileConfig {
   return {
     seed: { clients, users },
     social: socialSectionFromFile(raw.social, env),
+    loginPage: loginPageFromFile(raw.loginPage, path),
     verification: verificationSectionsFromFile(raw, env),
     lifetimes: numberTable(
       'LINGPAI_CONFIG lifetimes',
@@ -468,6 +538,8 @@ export function loadEnvConfig(env: Environment, cwd: string = process.cwd()): En
     ...(file?.social ? { social: file.social } : {}),
     ...file?.verification,
   };
+  const loginPage = loginPageFromEnv(file?.loginPage, value, cwd, warnings);
+  if (loginPage !== undefined) options.loginPage = loginPage;
   return {
     options,
     database,

@@ -41,6 +41,13 @@ export type { ErrorBody, OAuthErrorName } from './errors.js';
 export type { SigningAlgorithm } from './keys/signing-key.js';
 export { SIGNING_ALGORITHMS } from './keys/signing-key.js';
 export type { LimitStore } from './limits/limit-store.js';
+export type { LoginPageOptions } from './login-page/login-page-options.js';
+export {
+  DEFAULT_LOGIN_PAGE_CLIENT_ID,
+  LOGIN_PAGE_SCOPES,
+  loginPageRedirectUri,
+} from './login-page/login-page-options.js';
+export { loginPageCsp } from './login-page/login-page-headers.js';
 export type { CaptchaVerifier } from './limits/password-guard.js';
 export type { Database, Queryable } from './storage/database.js';
 export { createPgliteDatabase } from './storage/pglite-database.js';

@@ -1,38 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_INDEX_HTML as INDEX_HTML, writeFixturePage } from './support/login-page-fixture.js';
 import { startTestServer, TEST_ISSUER, type TestServer } from './support/test-app.js';
 
 const SANDBOX_WECHAT = 'http://127.0.0.1:4010';
-const INDEX_HTML =
-  '<!doctype html><html><head><script type="module" src="/login/assets/index-AbC123.js"></script></head><body><div id="app"></div></body></html>';
-
-/** A built page as Vite leaves it: index.html, hashed assets, a public/ file at the top. */
-export function writeFixturePage(): string {
-  const parent = mkdtempSync(join(tmpdir(), 'lingpai-login-page-'));
-  const root = join(parent, 'dist');
-  mkdirSync(join(root, 'assets'), { recursive: true });
-  writeFileSync(join(root, 'index.html'), INDEX_HTML);
-  writeFileSync(join(root, 'assets', 'index-AbC123.js'), 'console.log("page")\n');
-  writeFileSync(join(root, 'assets', 'index-DeF456.css'), 'body{margin:0}\n');
-  writeFileSync(join(root, 'assets', '.hidden'), 'secret\n');
-  writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-  // Beside the page, as a package's package.json is beside its dist/: never reachable.
-  writeFileSync(join(parent, 'package.json'), '{"name":"outside"}');
-  return root;
-}
-
 const EXPECTED_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: http://127.0.0.1:4010; " +
   "connect-src 'self'; frame-src http://127.0.0.1:4010; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 describe('the login page is served under /login', () => {
   let server: TestServer;
-  let root: string;
+  const fixture = writeFixturePage();
+  const root = fixture.root;
 
   beforeAll(async () => {
-    root = writeFixturePage();
     server = await startTestServer(
       { kind: 'pglite' },
       {
@@ -63,7 +45,7 @@ describe('the login page is served under /login', () => {
   }, 60_000);
   afterAll(async () => {
     await server?.close();
-    rmSync(join(root, '..'), { recursive: true, force: true });
+    fixture.remove();
   });
 
   const get = (url: string, headers: Record<string, string> = {}) =>
@@ -159,6 +141,41 @@ describe('the login page is served under /login', () => {
     expect(response.statusCode).toBe(404);
     expect(response.body).not.toContain('"name"');
     expect(response.body).not.toContain('outside');
+  });
+
+  it('over a real socket too, where no client library tidies the path first', async () => {
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as AddressInfo;
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const sent = httpRequest(
+          { host: '127.0.0.1', port, path, method: 'GET', timeout: 5_000 },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => {
+              body += chunk;
+            });
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        sent.on('timeout', () => sent.destroy(new Error(`timed out: ${path}`)));
+        sent.on('error', reject);
+        sent.end();
+      });
+    for (const path of [
+      '/login/assets/../package.json',
+      '/login/assets/../../package.json',
+      '/login/assets/../../../package.json',
+      '/login/assets/..\\..\\package.json',
+      '/login/assets//etc/passwd',
+      '/login/../package.json',
+    ]) {
+      const answer = await raw(path);
+      expect([400, 404], path).toContain(answer.status);
+      expect(answer.body, path).not.toContain('outside');
+    }
+    expect((await raw('/login/assets/index-AbC123.js')).status).toBe(200);
   });
 
   it('GET /login/config.json tells the page about this server', async () => {

@@ -1,3 +1,4 @@
+import type { ProviderId } from '@lingpai/oauth-social';
 import { Type } from 'typebox';
 import type { Services } from '../services.js';
 
@@ -8,6 +9,13 @@ export interface LoginMethod {
   provider_id?: string;
   /** `provider`: a display name, when configured. */
   name?: string;
+  /** `provider`: which platform it is (`wechat`, `github`, …), so the page can pick an icon and a flow. */
+  platform?: ProviderId;
+  /**
+   * WeChat: `qr` (a website app: the QR page, framed on desktops) or `in-wechat` (an official
+   * account: only inside the WeChat browser, where qrconnect does not work).
+   */
+  flow?: 'qr' | 'in-wechat';
 }
 
 export const LoginMethodsView = Type.Array(
@@ -20,6 +28,14 @@ export const LoginMethodsView = Type.Array(
     ]),
     provider_id: Type.Optional(Type.String()),
     name: Type.Optional(Type.String()),
+    platform: Type.Optional(
+      Type.String({ description: 'provider: the platform (wechat, qq, weibo, alipay, …, github, google)' }),
+    ),
+    flow: Type.Optional(
+      Type.Union([Type.Literal('qr'), Type.Literal('in-wechat')], {
+        description: 'wechat: qr (website app, QR page) or in-wechat (official account, inside WeChat only)',
+      }),
+    ),
   }),
   {
     description:
@@ -40,9 +56,20 @@ export function loginMethods(services: Services): LoginMethod[] {
   if (channels.email) methods.push({ type: 'email' });
   for (const provider of services.social.list()) {
     // A mini program's login has no browser page to send the user to.
-    if (provider.hasAuthorizePage) {
-      methods.push({ type: 'provider', provider_id: provider.id, name: provider.name });
-    }
+    if (!provider.hasAuthorizePage) continue;
+    const flow =
+      provider.wechatPlatform === 'website'
+        ? 'qr'
+        : provider.wechatPlatform === 'official-account'
+          ? 'in-wechat'
+          : undefined;
+    methods.push({
+      type: 'provider',
+      provider_id: provider.id,
+      name: provider.name,
+      platform: provider.platform,
+      ...(flow === undefined ? {} : { flow }),
+    });
   }
   return methods;
 }

@@ -72,7 +72,7 @@ export async function resolveLoginPageOptions(
   context: { envId: string; cwd?: string; defaultRoot?: () => Promise<string | undefined> },
 ): Promise<ResolvedLoginPage | undefined> {
   if (options === false) return undefined;
-  const given = options ?? {};
+  const given = options === undefined ? {} : options;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new ConfigError(
       'loginPage must be false (no login page) or an object { root?, clientId?, showTokens?, crossTab? }',
