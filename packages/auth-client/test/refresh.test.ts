@@ -90,9 +90,10 @@ describe('refresh', () => {
     const server = tokenServer();
     const { client, clock, refreshes } = setup({
       routes: {
-        'POST /auth/v1/token': async (call) => (
-          await answer.promise, server.refresh(String(call.body?.refresh_token))
-        ),
+        'POST /auth/v1/token': async (call) => {
+          await answer.promise;
+          return server.refresh(String(call.body?.refresh_token));
+        },
       },
     });
     await client.setCredentials(server.issue());
