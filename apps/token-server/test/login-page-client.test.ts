@@ -222,6 +222,24 @@ describe('loginPage: false', () => {
   });
 });
 
+describe('an issuer the page cannot be redirected to', () => {
+  it('plain http off loopback refuses the start, naming https or LINGPAI_LOGIN_PAGE=off', async () => {
+    const fixture = writeFixturePage();
+    try {
+      await expect(
+        startTestServer(
+          { kind: 'pglite' },
+          { issuer: 'http://auth.internal:8080', loginPage: { root: fixture.root } },
+        ),
+      ).rejects.toThrow(
+        /login page's client lingpai-login cannot be registered .*https.*LINGPAI_LOGIN_PAGE=off/,
+      );
+    } finally {
+      fixture.remove();
+    }
+  });
+});
+
 describe('the default page: @lingpai/login-page', () => {
   let server: TestServer;
   const built = existsSync(join(loginPageRoot, 'index.html'));
