@@ -421,11 +421,16 @@ export class AuthClient {
 
   /**
    * `POST /auth/v1/signup`; stores the session. Signed in anonymously, that user is upgraded in
-   * place (its access token goes along as the Bearer token).
+   * place: its access token goes along as the official client's `anonymous_token`.
    */
   async signUp(body: SignUpRequest, options?: CallOptions): Promise<Credentials> {
-    const current = await this.#read();
-    return this.signInWith('signup', body, { ...options, auth: current?.scope === 'anonymous' });
+    const current = await this.getCredentials().catch(() => null);
+    const upgrade = current?.scope === 'anonymous' && body.anonymous_token === undefined;
+    return this.signInWith(
+      'signup',
+      upgrade ? { ...body, anonymous_token: current.access_token } : body,
+      options,
+    );
   }
 
   /** `POST /auth/v1/signin/anonymously`: a new anonymous user (scope `anonymous`); stores the session. */
