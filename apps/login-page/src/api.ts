@@ -116,15 +116,23 @@ export class PageApi {
     });
   }
 
-  /** Forgot password, step 2: the code → a verification token → the new password. */
-  async resetPassword(contact: Contact, verificationId: string, code: string, newPassword: string) {
+  /** Forgot password, step 2: the code → a single-use verification token (each call is one try). */
+  async verifyCode(verificationId: string, code: string): Promise<string> {
     const { verification_token } = await this.client.request<{ verification_token: string }>(
       '/auth/v1/verification/verify',
       { method: 'POST', body: { verification_id: verificationId, verification_code: code }, auth: false },
     );
+    return verification_token;
+  }
+
+  /**
+   * Forgot password, step 3. The server checks the password policy before it redeems the token, so
+   * a refused password leaves the token good for the next try.
+   */
+  async resetPassword(contact: Contact, verificationToken: string, newPassword: string): Promise<void> {
     await this.client.request('/auth/v1/reset', {
       method: 'POST',
-      body: { ...contact, new_password: newPassword, verification_token },
+      body: { ...contact, new_password: newPassword, verification_token: verificationToken },
       auth: false,
     });
   }

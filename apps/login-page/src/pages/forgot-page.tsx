@@ -22,6 +22,11 @@ export function ForgotPage({ interaction }: { interaction?: string | undefined }
   const [channel, setChannel] = useState<Channel>('sms');
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
+  // The code, once verified, is a token the server keeps until a reset succeeds: a password the
+  // policy refuses must not spend the code (a second verify of it would fail).
+  const [verified, setVerified] = useState<{ verificationId: string; code: string; token: string } | null>(
+    null,
+  );
   const title = t('forgot.title');
 
   const submit = async (sent: SentCode) => {
@@ -29,7 +34,13 @@ export function ForgotPage({ interaction }: { interaction?: string | undefined }
       document.getElementById('forgot-new-password')?.focus();
       throw { error: 'required' };
     }
-    await api.resetPassword(sent.contact, sent.verificationId, sent.code, password);
+    let token =
+      verified?.verificationId === sent.verificationId && verified.code === sent.code ? verified.token : null;
+    if (token === null) {
+      token = await api.verifyCode(sent.verificationId, sent.code);
+      setVerified({ verificationId: sent.verificationId, code: sent.code, token });
+    }
+    await api.resetPassword(sent.contact, token, password);
     setDone(true);
   };
 
