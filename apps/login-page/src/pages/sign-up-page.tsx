@@ -7,7 +7,7 @@ import { Field } from '../components/field.js';
 import { PageHeading } from '../components/page-heading.js';
 import type { VerifiedContactState } from '../components/sign-in-card.js';
 import { type Tab, Tabs } from '../components/tabs.js';
-import { errorMessage } from '../error-message.js';
+import { errorCode, errorMessage } from '../error-message.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import type { InteractionResult, InteractionView } from '../interaction-types.js';
 import { BASE, pageUrl } from '../routes.js';
@@ -106,6 +106,16 @@ function OptionalFields({ fields, set }: { fields: SignUpFields; set(next: SignU
   );
 }
 
+/** Refusals that come before the server has accepted the code (so the next try must send it again). */
+const CODE_NOT_PROVEN = new Set([
+  'invalid_verification_code',
+  'rate_limit_exceeded',
+  'unreachable',
+  'timeout',
+  'temporarily_unavailable',
+  'interaction_expired',
+]);
+
 /** Only the fields the user filled in, NFKC'd where they are identifiers. */
 function filled(fields: SignUpFields): SignUpFields {
   const out: SignUpFields = {};
@@ -135,14 +145,27 @@ function CodeSignUp({
   const [channel, setChannel] = useState<Channel>(tabs[0]?.key ?? 'sms');
   const [fields, setFields] = useState<SignUpFields>({});
   const csrf = view.csrf_token;
+  // Once the server has verified a code it keeps the proof in the interaction: a sign-up refused
+  // after that (a taken username, a weak password) is retried without the code, which is spent.
+  const [proven, setProven] = useState<{ verificationId: string; code: string } | null>(null);
   const submit = async (sent: SentCode) => {
-    onResult(
-      await api.signUp(interaction, csrf, sent.contact, {
-        ...filled(fields),
-        verification_id: sent.verificationId,
-        verification_code: sent.code,
-      }),
-    );
+    const reuse = proven?.verificationId === sent.verificationId && proven.code === sent.code;
+    try {
+      onResult(
+        await api.signUp(interaction, csrf, sent.contact, {
+          ...filled(fields),
+          ...(reuse ? {} : { verification_id: sent.verificationId, verification_code: sent.code }),
+        }),
+      );
+    } catch (failure) {
+      const code = errorCode(failure);
+      if (!reuse && !CODE_NOT_PROVEN.has(code)) {
+        setProven({ verificationId: sent.verificationId, code: sent.code });
+      }
+      // "prove the address first": the server kept no proof after all; send the code next time.
+      if (reuse && code === 'invalid_request') setProven(null);
+      throw failure;
+    }
   };
   return (
     <>
