@@ -16,3 +16,15 @@ export function freePort(host: string): Promise<number> {
     });
   });
 }
+
+/** Whether something already listens on `port`: checked before the slow start, so a clash fails at once. */
+export function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve(true) : reject(error),
+    );
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
+}

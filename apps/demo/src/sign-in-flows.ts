@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { AuthClient, AuthClientError, createPkce, memoryStorage } from '@lingpai/auth-client';
+import {
+  AuthClient,
+  AuthClientError,
+  createPkce,
+  memoryStorage,
+  type UserProfile,
+} from '@lingpai/auth-client';
 import {
   DEMO_CLIENT_ID,
   DEMO_PROVIDERS,
@@ -13,24 +19,6 @@ import type { RunningDemo } from './start-demo.js';
 
 /** One line of output. */
 export type Say = (line: string) => void;
-
-/** CloudBase's `UserProfile`, the fields the demo prints. */
-interface UserProfile {
-  sub: string;
-  name?: string;
-  username?: string;
-  phone_number?: string;
-  email?: string;
-  providers?: Array<{ id: string; provider_user_id?: string }>;
-  has_password?: boolean;
-}
-
-interface TokenAnswer {
-  access_token: string;
-  refresh_token?: string;
-  expires_in: number;
-  sub?: string;
-}
 
 /** What the flows established, for the test to assert beyond the printed lines. */
 export interface SignInResults {
@@ -99,7 +87,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
       clock,
       ...(browser === undefined ? {} : { fetch: browser.fetch }),
     });
-  const me = (client: AuthClient) => client.request<UserProfile>('/auth/v1/user/me', { auth: true });
+  const me = (client: AuthClient): Promise<UserProfile> => client.getUserInfo();
 
   say(`Signing in as the demo app (client "${DEMO_CLIENT_ID}") on ${issuer}:`);
 
@@ -108,11 +96,10 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
   const events: string[] = [];
   passwordClient.onChange((event) => events.push(event));
   const password = await step('password sign-in', async () => {
-    const tokens = await passwordClient.request<TokenAnswer>('/auth/v1/signin', {
-      method: 'POST',
-      body: { username: DEMO_USER.username, password: DEMO_USER.password },
+    const tokens = await passwordClient.signIn({
+      username: DEMO_USER.username,
+      password: DEMO_USER.password,
     });
-    await passwordClient.setCredentials(tokens);
     return { tokens, user: await me(passwordClient) };
   });
   say(
@@ -125,22 +112,15 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     to: { phone_number: string } | { email: string },
     read: () => Promise<string>,
   ) => {
-    const sent = await client.request<{ verification_id: string }>('/auth/v1/verification', {
-      method: 'POST',
-      body: { ...to, target: 'USER' },
-    });
+    const sent = await client.sendVerification({ ...to, target: 'USER' });
     // The server answers before it delivers; wait for the delivery, then read the inbox.
     await demo.deliveriesSettled();
     const code = await read();
-    const verified = await client.request<{ verification_token: string }>('/auth/v1/verification/verify', {
-      method: 'POST',
-      body: { verification_id: sent.verification_id, verification_code: code },
+    const { verification_token } = await client.verify({
+      verification_id: sent.verification_id,
+      verification_code: code,
     });
-    const tokens = await client.request<TokenAnswer>('/auth/v1/signin', {
-      method: 'POST',
-      body: { verification_token: verified.verification_token },
-    });
-    await client.setCredentials(tokens);
+    await client.signIn({ verification_token });
     return { code, user: await me(client) };
   };
   const smsClient = newClient();
@@ -179,38 +159,32 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
   //    code → a provider token → sign in, else sign up with the same token (a first WeChat login).
   const platformSignIn = async (client: AuthClient, browser: HeadlessBrowser, providerId: string) => {
     const state = randomBytes(12).toString('base64url');
-    const { uri } = await client.request<{ uri: string }>('/auth/v1/provider/uri', {
-      query: { provider_id: providerId, redirect_uri: redirectUri, state },
+    const { uri } = await client.genProviderRedirectUri({
+      provider_id: providerId,
+      redirect_uri: redirectUri,
+      state,
     });
     const back = await browser.consentAtPlatform(uri, SANDBOX_PERSON.wechat);
     const code = back.searchParams.get('code');
     if (code === null) throw new Error(`the platform came back without a code: ${back.search}`);
     if (back.searchParams.get('state') !== state)
       throw new Error('the platform came back with another state');
-    const provider = await client.request<{ provider_token: string; provider_profile: { name?: string } }>(
-      '/auth/v1/provider/token',
-      {
-        method: 'POST',
-        body: { provider_id: providerId, provider_code: code, provider_redirect_uri: redirectUri, state },
-      },
-    );
+    const provider = await client.grantProviderToken({
+      provider_id: providerId,
+      provider_code: code,
+      provider_redirect_uri: redirectUri,
+      state,
+    });
+    // CloudBase's "sign in, else sign up with the same token": a first platform login has no account.
     let signedUp = false;
-    let tokens: TokenAnswer;
     try {
-      tokens = await client.request<TokenAnswer>('/auth/v1/signin/with/provider', {
-        method: 'POST',
-        body: { provider_token: provider.provider_token },
-      });
+      await client.signInWithProvider({ provider_token: provider.provider_token });
     } catch (error) {
       if (!(error instanceof AuthClientError) || error.error !== 'user_not_found') throw error;
       signedUp = true;
-      tokens = await client.request<TokenAnswer>('/auth/v1/signup', {
-        method: 'POST',
-        body: { provider_token: provider.provider_token },
-      });
+      await client.signUp({ provider_token: provider.provider_token });
     }
-    await client.setCredentials(tokens);
-    return { signedUp, profileName: provider.provider_profile.name, user: await me(client) };
+    return { signedUp, profileName: provider.provider_profile?.name, user: await me(client) };
   };
   const wechatBrowser = new HeadlessBrowser();
   const wechatClient = newClient(wechatBrowser);

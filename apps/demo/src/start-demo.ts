@@ -3,7 +3,7 @@ import { type RunningServer, startServer } from '@lingpai/token-server';
 import { DemoError } from './demo-error.js';
 import { demoServerOptions } from './demo-server-options.js';
 import type { DemoSettings } from './demo-settings.js';
-import { freePort } from './free-port.js';
+import { freePort, portInUse } from './free-port.js';
 import { type MailInbox, startMailInbox } from './mail-inbox.js';
 
 /** Everything `pnpm demo` runs, in one process. */
@@ -32,9 +32,18 @@ function inUse(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'EADDRINUSE';
 }
 
+function serverPortInUse(port: number): DemoError {
+  return new DemoError(
+    'DEMO_PORT_IN_USE',
+    `port ${port} (the token server) is in use — is another \`pnpm demo\` running? Stop it or set PORT=${port + 1}`,
+  );
+}
+
 /** Starts the sandbox, the SMTP inbox and the token server with its login page, in that order. */
 export async function startDemo(settings: DemoSettings): Promise<RunningDemo> {
   const { host } = settings;
+  // The token server starts last and slowest (database, migrations, argon2): find a clash first.
+  if (settings.port !== 0 && (await portInUse(host, settings.port))) throw serverPortInUse(settings.port);
   const sandbox = await createSandbox({ sms: { perNumberPerMinute: 0 } });
   const started: Array<() => Promise<void>> = [() => sandbox.close()];
   const stopAll = async () => {
@@ -65,11 +74,7 @@ export async function startDemo(settings: DemoSettings): Promise<RunningDemo> {
       });
     } catch (error) {
       if (!inUse(error)) throw error;
-      throw new DemoError(
-        'DEMO_PORT_IN_USE',
-        `port ${port} (the token server) is in use — is another \`pnpm demo\` running? Stop it or set PORT=${port + 1}`,
-        { cause: error },
-      );
+      throw serverPortInUse(port);
     }
     started.push(() => server.shutdown());
     let closing: Promise<void> | undefined;
