@@ -10,12 +10,3 @@ export function Alert({ message, id }: { message: string | null | undefined; id?
     </p>
   );
 }
-
-/** A success or progress note, read out politely. */
-export function Notice({ message }: { message: string | null | undefined }) {
-  return (
-    <p class="notice" aria-live="polite">
-      {message ?? ''}
-    </p>
-  );
-}

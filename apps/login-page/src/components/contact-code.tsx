@@ -43,8 +43,6 @@ export function ContactCode(props: {
   onSubmit(sent: SentCode): Promise<void>;
   submitLabel: string;
   children?: ComponentChildren;
-  /** Extra fields' validity (sign-up, reset). */
-  ready?: boolean;
 }) {
   const { id, channel, send, onSubmit, submitLabel, children } = props;
   const { t } = useI18n();
