@@ -38,6 +38,8 @@ export interface ServiceOverrides {
   limitStore?: LimitStore;
   /** A verification code store instead of the default (Redis if configured, else the database). */
   otpStore?: OtpStore;
+  /** Where the default login page is looked for, instead of `@lingpai/login-page`'s `loginPageRoot`. */
+  defaultLoginPageRoot?: () => Promise<string | undefined>;
 }
 
 export interface StartedServices {
@@ -62,7 +64,10 @@ export async function startServices(
   const random = options.random ?? systemRandom;
   // Before anything is opened: a wrong platform entry fails the start with its name.
   const social = new SocialLogin(resolveSocialConfig(options.social, { allowLiteralSecrets: true, clock }));
-  const pageOptions = await resolveLoginPageOptions(options.loginPage, { envId: config.envId });
+  const pageOptions = await resolveLoginPageOptions(options.loginPage, {
+    envId: config.envId,
+    ...(options.defaultLoginPageRoot === undefined ? {} : { defaultRoot: options.defaultLoginPageRoot }),
+  });
   const loginPage = pageOptions && createLoginPage(pageOptions, social.list());
   if (loginPage && loginPage.root === undefined) {
     log.warn(

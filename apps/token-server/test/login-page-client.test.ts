@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loginPageRoot } from '@lingpai/login-page';
@@ -11,7 +11,7 @@ import {
   startFlow,
 } from './support/authorization-code-fixtures.js';
 import { TestBrowser } from './support/interaction-browser.js';
-import { writeFixturePage } from './support/login-page-fixture.js';
+import { FIXTURE_INDEX_HTML, writeFixturePage } from './support/login-page-fixture.js';
 import { sandboxServerOptions } from './support/social-sandbox.js';
 import { startTestServer, TEST_ISSUER, type TestServer } from './support/test-app.js';
 
@@ -237,6 +237,39 @@ describe('an issuer the page cannot be redirected to', () => {
     } finally {
       fixture.remove();
     }
+  });
+});
+
+describe('the default page before it is built', () => {
+  let server: TestServer;
+  const fixture = writeFixturePage();
+  const unbuilt = join(fixture.root, '..', 'later');
+  beforeAll(async () => {
+    mkdirSync(join(unbuilt, 'assets'), { recursive: true });
+    server = await startTestServer({ kind: 'pglite' }, { defaultLoginPageRoot: async () => unbuilt });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    fixture.remove();
+  });
+
+  it('answers 503 naming the build, keeps the rest, and serves the page once it is built', async () => {
+    for (const url of ['/login', '/login/account', '/login/assets/index-AbC123.js']) {
+      const response = await server.app.inject({ url });
+      expect(response.statusCode, url).toBe(503);
+      expect(response.body, url).toContain(`no index.html in ${unbuilt}`);
+      expect(response.body, url).toContain('pnpm --filter @lingpai/login-page build');
+      expect(response.headers['cache-control'], url).toBe('no-store');
+      expect(response.headers['content-security-policy'], url).toContain("frame-ancestors 'none'");
+    }
+    expect((await server.app.inject({ url: '/login/config.json' })).statusCode).toBe(200);
+    expect(await server.app.lingpai.clients.get(PAGE_CLIENT)).toBeDefined();
+    // A developer's `pnpm build` while the server runs: no restart needed.
+    cpSync(fixture.root, unbuilt, { recursive: true });
+    const page = await server.app.inject({ url: '/login/account' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toBe(FIXTURE_INDEX_HTML);
+    expect((await server.app.inject({ url: '/login/assets/index-AbC123.js' })).statusCode).toBe(200);
   });
 });
 
