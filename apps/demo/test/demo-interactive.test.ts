@@ -62,6 +62,15 @@ describe('pnpm demo', () => {
       const inbox = await (await fetch(`http://127.0.0.1:${sandboxPort}/__sandbox/sms/inbox`)).text();
       const code = /→ code (\d{6})/.exec(stdout)?.[1];
       expect(inbox).toContain(`<td class="code">${code}</td>`);
+
+      const mailed = await fetch(`http://127.0.0.1:${port}/auth/v1/verification?client_id=demo-app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'demo@lingpai.test' }),
+      });
+      expect(mailed.status).toBe(200);
+      await printed('email to demo@lingpai.test');
+      expect(stdout).toMatch(/email to demo@lingpai\.test: .* → code \d{6}/);
     } finally {
       child.kill('SIGTERM');
     }
