@@ -6,10 +6,16 @@ import type { PageConfig } from './interaction-types.js';
 export interface AppServices {
   api: PageApi;
   config: PageConfig;
-  /** Another page of ours without a reload (`history.pushState`); `state` rides along in history. */
-  navigate(path: string, state?: unknown): void;
-  /** Leaves the page (the client's redirect_uri, a platform's authorize page). */
-  leave(url: string): void;
+  /**
+   * Another page of ours without a reload (`history.pushState`, or `replaceState` with `replace`:
+   * for a step the back button must skip, like the callback); `state` rides along in history.
+   */
+  navigate(path: string, state?: unknown, replace?: boolean): void;
+  /**
+   * Leaves the page (a platform's authorize page; with `replace`, the client's redirect_uri once
+   * the interaction is done — so Back does not return to a finished interaction).
+   */
+  leave(url: string, replace?: boolean): void;
   userAgent: string;
 }
 

@@ -71,13 +71,15 @@ export function App({
       api,
       config,
       userAgent: navigator.userAgent,
-      navigate(path, state) {
-        history.pushState(state ?? null, '', path);
+      navigate(path, state, replace) {
+        if (replace) history.replaceState(state ?? null, '', path);
+        else history.pushState(state ?? null, '', path);
         setRoute(current());
         setVisit((n) => n + 1);
       },
-      leave(url) {
-        location.assign(url);
+      leave(url, replace) {
+        if (replace) location.replace(url);
+        else location.assign(url);
       },
     }),
     [api, config],

@@ -51,7 +51,7 @@ export function AccountPage() {
       if (!live) return;
       if (current === null) {
         // Not signed in: the page's own app signs in first (PKCE authorize from /login).
-        leave(BASE);
+        leave(BASE, true);
         return;
       }
       setCredentials(current);

@@ -34,7 +34,7 @@ export function ConsentPage({ interaction, view }: { interaction: string; view: 
         ? await api.consent(interaction, view.csrf_token)
         : await api.deny(interaction, view.csrf_token);
       if (result.redirect_to) {
-        leave(result.redirect_to);
+        leave(result.redirect_to, true);
         return;
       }
       // A device interaction has nowhere to go back to: the device's next poll gets its tokens.

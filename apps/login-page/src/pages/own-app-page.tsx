@@ -15,10 +15,11 @@ export function OwnAppPage() {
   useEffect(() => {
     (async () => {
       if (await api.client.getCredentials()) {
-        navigate(`${BASE}/account`);
+        navigate(`${BASE}/account`, null, true);
         return;
       }
-      leave(await startOwnAuthorize(api.client, config, location.origin, sessionStorage));
+      // Replace: Back from the sign-in page must not land here and be sent forward again.
+      leave(await startOwnAuthorize(api.client, config, location.origin, sessionStorage), true);
     })().catch((failure: unknown) => setError(errorMessage(t, failure)));
   }, []);
   if (!error) return <p class="loading">{t('common.loading')}</p>;
@@ -59,7 +60,7 @@ export function CallbackPage(props: {
         codeVerifier: pending.verifier,
       })
       .then(
-        () => navigate(`${BASE}/account`),
+        () => navigate(`${BASE}/account`, null, true),
         (failure: unknown) => setError(errorMessage(t, failure)),
       );
   }, []);

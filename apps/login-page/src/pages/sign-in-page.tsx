@@ -37,7 +37,7 @@ export function SignInPage({ interaction, error }: { interaction: string; error?
   const onResult = (result: InteractionResult) => {
     if (result.redirect_to) {
       setState({ step: 'leaving' });
-      leave(result.redirect_to);
+      leave(result.redirect_to, true);
       return;
     }
     void load();

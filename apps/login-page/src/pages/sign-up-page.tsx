@@ -27,7 +27,7 @@ export function SignUpPage({ interaction }: { interaction?: string | undefined }
   useEffect(() => {
     // Sign-up belongs to an interaction; without one, the page's own app starts one.
     if (interaction === undefined) {
-      leave(BASE);
+      leave(BASE, true);
       return;
     }
     api.describe(interaction).then(setView, (failure) => setError(errorMessage(t, failure)));
@@ -45,7 +45,7 @@ export function SignUpPage({ interaction }: { interaction?: string | undefined }
   if (!view || interaction === undefined) return <p class="loading">{t('common.loading')}</p>;
 
   const onResult = (result: InteractionResult) => {
-    if (result.redirect_to) leave(result.redirect_to);
+    if (result.redirect_to) leave(result.redirect_to, true);
     // Logged in, consent due: the sign-in route shows it.
     else navigate(pageUrl('sign-in', interaction));
   };
