@@ -136,7 +136,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
   );
   const smsProvider = demo.sandbox.sms.last(DEMO_USER.phoneE164)?.provider ?? 'unknown';
   say(
-    `  ✓ SMS code   sent to ${sms.user.phone_number} through the sandbox's ${smsProvider}, code ${sms.code} read from its inbox → signed in as ${sms.user.name} (same sub)`,
+    `  ✓ SMS code   sent to ${sms.user.phone_number} via the sandbox's ${smsProvider}, code ${sms.code} read from its inbox → signed in as ${sms.user.name}`,
   );
 
   // 2b. Email code: the same loop, delivered by SMTP to the demo's own mail server.
@@ -149,7 +149,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     }),
   );
   say(
-    `  ✓ email code sent to ${email.user.email} by SMTP to the demo's mail server, code ${email.code} → signed in as ${email.user.name} (same sub)`,
+    `  ✓ email code sent to ${email.user.email} via SMTP to the demo's mail server, code ${email.code} → signed in as ${email.user.name}`,
   );
   if (sms.user.sub !== password.user.sub || email.user.sub !== password.user.sub) {
     throw new DemoError('DEMO_STEP_FAILED', 'code sign-in: signed in as another user than the password did');
@@ -192,9 +192,9 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     platformSignIn(wechatClient, wechatBrowser, DEMO_PROVIDERS.wechat),
   );
   say(
-    `  ✓ WeChat     sandbox user "${SANDBOX_PERSON.wechat}" allowed on the sandbox's WeChat QR page → provider token for ${wechat.profileName} → ${
-      wechat.signedUp ? 'no account yet (user_not_found), so signed up with the same token' : 'signed in'
-    }: sub ${wechat.user.sub}`,
+    `  ✓ WeChat     "${SANDBOX_PERSON.wechat}" allowed on the sandbox's WeChat QR page → provider token (${wechat.profileName}) → ${
+      wechat.signedUp ? 'user_not_found, so signed up with the same token' : 'signed in'
+    } → sub ${wechat.user.sub}`,
   );
   // The same person through the official account (the flow inside the WeChat app): one unionid, one account.
   const officialBrowser = new HeadlessBrowser();
@@ -209,7 +209,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     );
   }
   say(
-    `  ✓ WeChat     the same person through the official account (the in-WeChat flow) → signed in to the same account (one unionid): sub ${official.user.sub}`,
+    `  ✓ WeChat     the same person via the official account (the in-WeChat flow) → the same account (one unionid)`,
   );
 
   // 4. GitHub, exactly as the login page does it in a browser: authorize with PKCE, the page's
@@ -247,7 +247,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     return { user: await me(pageClient) };
   });
   say(
-    `  ✓ GitHub     as the login page does it: authorize + PKCE → /login?interaction=… → sandbox user "${SANDBOX_PERSON.github}" allowed on GitHub's page → code → tokens for ${github.user.name} (sub ${github.user.sub})`,
+    `  ✓ GitHub     like the login page: authorize + PKCE → /login?interaction=… → "${SANDBOX_PERSON.github}" allowed on GitHub's page → code → tokens for ${github.user.name}`,
   );
 
   say('The account side (the password client):');
@@ -275,7 +275,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     throw new DemoError('DEMO_STEP_FAILED', 'refresh: the client kept its old tokens after they expired');
   }
   say(
-    `  ✓ refresh    two hours later (the client's clock moved on) getAccessToken() refreshed first: new access token, refresh token rotated ${shortToken(refresh.before)} → ${shortToken(refresh.after)}`,
+    `  ✓ refresh    2 h later (the client's clock moved on), getAccessToken() refreshed first; refresh token rotated ${shortToken(refresh.before)} → ${shortToken(refresh.after)}`,
   );
 
   // 7. Sign-out: the session ends on the server, so even the unexpired access token is refused at once.
@@ -294,7 +294,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
   if (signOut.stored !== null)
     throw new DemoError('DEMO_STEP_FAILED', 'sign-out: the client kept its credentials');
   say(
-    `  ✓ sign-out   session ended on the server; its access token is refused at once (${signOut.refusedWith}); client events: ${[...events, 'signed_out'].filter((event, i, all) => all.indexOf(event) === i).join(' → ')}`,
+    `  ✓ sign-out   session ended on the server, its access token refused at once (${signOut.refusedWith}); events: ${[...events, 'signed_out'].filter((event, i, all) => all.indexOf(event) === i).join(' → ')}`,
   );
 
   // 8. The page a person would open: served, under its strict policy, showing the tokens.
@@ -313,7 +313,7 @@ export async function runSignInFlows(demo: RunningDemo, say: Say): Promise<SignI
     return { showTokens: ((await config.json()) as { show_tokens?: boolean }).show_tokens === true };
   });
   say(
-    `  ✓ login page ${issuer}/login is served (HTML under a strict Content-Security-Policy); it shows the tokens: ${loginPage.showTokens ? 'yes' : 'no'}`,
+    `  ✓ login page ${issuer}/login served under a strict Content-Security-Policy; shows the tokens: ${loginPage.showTokens ? 'yes' : 'no'}`,
   );
 
   for (const client of [passwordClient, smsClient, emailClient, wechatClient, officialClient, pageClient])

@@ -52,7 +52,7 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
     template: { ids: { aliyun: 'SMS_100000001', tencent: '1235' }, params: { code: '482910', minutes: '5' } },
   });
   say(
-    `1. SMS sent by ${sms.provider} after ${sms.attempts.map((a) => `${a.provider}:${a.outcome}`).join(' → ')}`,
+    `1. SMS failover: Aliyun answered 503, so ${sms.provider} sent it (${sms.attempts.map((a) => `${a.provider}:${a.outcome}`).join(' → ')})`,
   );
 
   // 2. A verification code: send, read it from the sandbox inbox, verify, redeem once.
@@ -73,7 +73,7 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
   const verified = await otp.verify({ verificationId: sent.verificationId, code });
   const redeemed = await otp.redeem(verified.verificationToken);
   say(
-    `2. Code ${code} sent (valid ${sent.expiresIn}s, resend in ${sent.resendAfter}s), verified and redeemed for ${redeemed.purpose}`,
+    `2. Verification code ${code} (valid ${sent.expiresIn} s, resend after ${sent.resendAfter} s): verified, then redeemed once for ${redeemed.purpose}`,
   );
 
   // 3. WeChat website login through the sandbox's authorize page.
@@ -91,14 +91,18 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
   const callback = new URL(redirect.headers.get('location') ?? '');
   const tokens = await wechat.validateAuthorizationCode(callback.searchParams.get('code') ?? '');
   const profile = await wechat.getProfile(tokens);
-  say(`3. WeChat login: ${profile.name} (id ${profile.id}, openid ${profile.openId})`);
+  say(
+    `3. WeChat login with @lingpai/oauth-social: ${profile.name} (unionid ${profile.id}, openid ${profile.openId})`,
+  );
 
   // 4. An app token: fetched once, then served from the cache.
   const appToken = new WeChatAppToken({ appId: app.appId, appSecret: app.secret, baseURL: `${base}/wechat` });
   await appToken.request('/cgi-bin/getcallbackip');
   await appToken.request('/cgi-bin/getcallbackip');
   const fetches = sandbox.oauth.fetches('wechat', app.appId, 'cgi-bin/stable_token');
-  say(`4. Two WeChat API calls, ${fetches} stable_token fetch`);
+  say(
+    `4. WeChat app token: two API calls, ${fetches} stable_token fetch (the token cache served the second)`,
+  );
 
   // 5. Your own API: sign a request with an API key, verify it, and refuse the replay.
   const keys = new Map([['demo-key', 'demo-api-secret']]);
@@ -115,7 +119,7 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
     () => 'accepted',
     (error: { code?: string }) => error.code ?? 'rejected',
   );
-  say(`5. API-key request verified for ${keyId}; replay → ${replay}`);
+  say(`5. API-key-signed request verified for ${keyId}; its replay → ${replay}`);
 
   // 6. TOTP: enroll, then verify a code once.
   const secret = generateSecret();
@@ -125,7 +129,7 @@ export async function runTour(sandbox: Sandbox, base: string, say: Say) {
   const first = await verifyTotp({ secret, token, replayGuard });
   const again = await verifyTotp({ secret, token, replayGuard });
   say(
-    `6. TOTP ${uri.slice(0, 40)}…: first ${first.valid ? 'accepted' : 'rejected'}, replay ${again.valid ? 'accepted' : 'rejected'}`,
+    `6. TOTP enrolled (${uri.slice(0, 32)}…): the code ${first.valid ? 'accepted' : 'rejected'} once, its replay ${again.valid ? 'accepted' : 'rejected'}`,
   );
 
   return {

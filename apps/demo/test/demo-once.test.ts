@@ -25,26 +25,26 @@ describe('pnpm demo --once', () => {
       /"demo" \/ "Lingpai-Demo-2026" → signed in as 演示用户 Demo \(sub \d+\)/,
     );
     expect(line('✓ SMS code')).toMatch(
-      /sent to \+86 13800138000 through the sandbox's aliyun, code \d{6} read from its inbox/,
+      /sent to \+86 13800138000 via the sandbox's aliyun, code \d{6} read from its inbox → signed in as 演示用户 Demo/,
     );
     expect(line('✓ email code')).toMatch(
-      /sent to demo@lingpai.test by SMTP to the demo's mail server, code \d{6}/,
+      /sent to demo@lingpai.test via SMTP to the demo's mail server, code \d{6} → signed in as 演示用户 Demo/,
     );
     expect(line('✓ WeChat')).toMatch(
-      /sandbox user "alice" allowed .* no account yet \(user_not_found\), so signed up/,
+      /"alice" allowed on the sandbox's WeChat QR page → provider token \(爱丽丝\) → user_not_found, so signed up with the same token → sub \d+/,
     );
     expect(stdout).toMatch(
-      /✓ WeChat +the same person through the official account .* signed in to the same account/,
+      /✓ WeChat +the same person via the official account \(the in-WeChat flow\) → the same account/,
     );
     expect(line('✓ GitHub')).toMatch(
-      /authorize \+ PKCE → \/login\?interaction=… → sandbox user "bob" .* → code → tokens/,
+      /authorize \+ PKCE → \/login\?interaction=… → "bob" allowed on GitHub's page → code → tokens for Bob Li/,
     );
     expect(line('✓ user/me')).toContain('password set: yes');
     expect(line('✓ refresh')).toContain('refresh token rotated');
     expect(line('✓ sign-out')).toContain('invalid_token');
-    expect(line('✓ login page')).toContain('it shows the tokens: yes');
-    expect(line('1. SMS sent by tencent')).toContain('aliyun:');
-    expect(line('6. TOTP')).toContain('first accepted, replay rejected');
+    expect(line('✓ login page')).toContain('shows the tokens: yes');
+    expect(line('1. SMS failover')).toContain('so tencent sent it (aliyun:failed → tencent:accepted)');
+    expect(line('6. TOTP')).toContain('the code accepted once, its replay rejected');
     expect(lines).toContain(
       'Everything worked. Run `pnpm demo` (without --once) to click through the login page yourself.',
     );
