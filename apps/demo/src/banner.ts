@@ -17,7 +17,7 @@ export function bannerLines(demo: RunningDemo): string[] {
     'Open the login page and sign in one of three ways:',
     `  • SMS code   tab "SMS code" → phone ${DEMO_USER.phoneNumber} → "Send code" → the code from the SMS inbox → "Sign in"`,
     `  • Password   tab "Password" → ${DEMO_USER.username} (or the phone, or the email) and ${DEMO_USER.password} → "Sign in"`,
-    `  • WeChat     "Continue with WeChat" → on the sandbox's WeChat page pick a person (e.g. ${SANDBOX_PERSON.wechat}) → "Allow"`,
+    `  • WeChat     "Continue with WeChat" → where the QR code would be, the sandbox's WeChat page: pick a person (e.g. ${SANDBOX_PERSON.wechat}) → "Allow"`,
     '               (a new account is made on a first WeChat login; "Continue with GitHub" works the same way)',
     `  (tab "Email code" works too: ${DEMO_USER.email}, the code is printed below)`,
     'You land on "Your account": who you are, your sessions (sign out one device or all), and the tokens decoded.',
