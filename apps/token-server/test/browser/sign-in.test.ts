@@ -12,6 +12,7 @@ import {
   waitForAccount,
 } from './support/page-flows.js';
 import { screenshot } from './support/screenshots.js';
+import { serverAccepts, storedAccessToken } from './support/tabs.js';
 
 describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
   const suite = useBrowserSuite();
@@ -120,6 +121,55 @@ describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
       await chinese.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       expect(await chinese.getAttribute('html', 'lang')).toBe('en');
     }
+  });
+
+  it('account: another device is listed and signed out from here; then Sign out ends this one', async () => {
+    const other = await (await suite.profile()).page();
+    await openSignIn(other, login.issuer);
+    await signInWithPassword(other);
+    await waitForAccount(other);
+    const otherToken = await storedAccessToken(other);
+
+    const page = await (await suite.profile()).page();
+    await openSignIn(page, login.issuer);
+    await signInWithPassword(page);
+    await waitForAccount(page);
+    await page.getByText('This device', { exact: true }).waitFor();
+    const signOutOther = page.getByRole('button', { name: 'Sign out this device' });
+    expect(await signOutOther.count()).toBeGreaterThanOrEqual(1);
+    expect(await serverAccepts(login.issuer, otherToken)).toBe(200);
+    const before = await signOutOther.count();
+    await signOutOther.first().click();
+    await expect.poll(() => signOutOther.count()).toBeLessThan(before);
+    await expect.poll(() => serverAccepts(login.issuer, otherToken)).toBe(401);
+
+    const ownToken = await storedAccessToken(page);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await expectNoAxeViolations(page, 'signed out');
+    expect(await serverAccepts(login.issuer, ownToken)).toBe(401);
+  });
+
+  // Last: it changes the seeded user's password.
+  it('forgot password: an SMS code and a new password; the old one no longer works, the new one does', async () => {
+    const page = await (await suite.profile()).page();
+    await openSignIn(page, login.issuer);
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('heading', { name: 'Reset password' }).waitFor();
+    await page.getByRole('tab', { name: 'SMS code' }).click();
+    await page.getByLabel('Phone number').fill(USER.phoneLocal);
+    const code = await sendCodeAndRead(page, login, { phone: USER.phone });
+    await page.getByLabel('Verification code').fill(code);
+    await page.getByLabel('New password').fill('A-new-pass-2026!');
+    await expectNoAxeViolations(page, 'reset password');
+    await page.getByRole('button', { name: 'Reset password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
+    await page.getByRole('link', { name: 'Back to sign in' }).click();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await signInWithPassword(page);
+    await page.getByRole('alert').filter({ hasText: /wrong/i }).waitFor();
+    await signInWithPassword(page, { username: USER.username, password: 'A-new-pass-2026!' });
+    await waitForAccount(page);
   });
 });
 

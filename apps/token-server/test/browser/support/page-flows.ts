@@ -37,11 +37,14 @@ export async function accessClaims(page: Page): Promise<AccessClaims> {
   return JSON.parse(text ?? 'null') as AccessClaims;
 }
 
-/** Whether a response is the interaction's code send (`POST /auth/v1/interaction/:id/verification`). */
+/**
+ * Whether a response is a code send: the interaction's (`POST /auth/v1/interaction/:id/verification`)
+ * or CloudBase's own (`POST /auth/v1/verification`, the forgot-password page's).
+ */
 function isCodeSend(response: Response): boolean {
   return (
     response.request().method() === 'POST' &&
-    /\/auth\/v1\/interaction\/[^/]+\/verification$/.test(new URL(response.url()).pathname)
+    /\/auth\/v1\/(?:interaction\/[^/]+\/)?verification$/.test(new URL(response.url()).pathname)
   );
 }
 
