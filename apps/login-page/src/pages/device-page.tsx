@@ -23,12 +23,19 @@ type State =
  * → sign in if needed → "Device connected". A `?user_code=` link fills the code in and starts, but
  * the user still confirms: a link can come from an attacker.
  */
-export function DevicePage({ userCode }: { userCode?: string | undefined }) {
+export function DevicePage({
+  userCode,
+  resume,
+}: {
+  userCode?: string | undefined;
+  /** A device interaction already under way (back from a platform login at `/login?interaction=`). */
+  resume?: DeviceInteractionView | undefined;
+}) {
   const { api } = useApp();
   const { t } = useI18n();
   const [code, setCode] = useState(userCode ?? '');
   const [csrf, setCsrf] = useState<string | null>(null);
-  const [state, setState] = useState<State>({ step: 'enter' });
+  const [state, setState] = useState<State>(resume ? { step: 'confirm', view: resume } : { step: 'enter' });
   const [busy, setBusy] = useState(false);
 
   const start = async (csrfToken: string, value: string) => {
@@ -54,7 +61,7 @@ export function DevicePage({ userCode }: { userCode?: string | undefined }) {
     api.prepareDevice().then(
       (token) => {
         setCsrf(token);
-        if (userCode) void start(token, userCode);
+        if (userCode && !resume) void start(token, userCode);
       },
       (failure) => setState({ step: 'enter', error: errorMessage(t, failure) }),
     );

@@ -6,7 +6,7 @@ import { SignInCard } from '../components/sign-in-card.js';
 import { errorMessage } from '../error-message.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import type { InteractionResult, InteractionView } from '../interaction-types.js';
-import { ConsentPage } from './lazy-pages.js';
+import { ConsentPage, DevicePage } from './lazy-pages.js';
 
 type State =
   | { step: 'loading' }
@@ -61,6 +61,11 @@ export function SignInPage({ interaction, error }: { interaction: string; error?
         </>
       );
     case 'consent':
+      // A device interaction signed in through a platform comes back here: its own confirmation
+      // (the code and the warning), not the app consent screen.
+      if (state.view.kind === 'device') {
+        return <DevicePage resume={{ ...state.view, interaction }} />;
+      }
       return <ConsentPage interaction={interaction} view={state.view} />;
     case 'sign-in':
       return (
