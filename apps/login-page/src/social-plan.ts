@@ -52,3 +52,32 @@ export function socialButtons(methods: readonly LoginMethod[], kind: BrowserKind
   }
   return buttons;
 }
+
+/** The platforms the token server knows, with the display name it gives when none is configured. */
+export const PLATFORM_DEFAULT_NAMES: Record<string, string> = {
+  wechat: 'WeChat',
+  qq: 'QQ',
+  weibo: 'Weibo',
+  alipay: 'Alipay',
+  dingtalk: 'DingTalk',
+  lark: 'Lark',
+  douyin: 'Douyin',
+  wecom: 'WeCom',
+  github: 'GitHub',
+  google: 'Google',
+};
+
+/**
+ * What a button calls the platform: the catalogue's name (微信 in Chinese) when the server sent
+ * its own default for a known platform, else the name as configured (an operator's "Acme SSO" stays).
+ */
+export function platformLabel(
+  method: LoginMethod,
+  localized: (platform: string) => string | undefined,
+): string {
+  const fallback = method.name ?? method.provider_id ?? '';
+  const platform = method.platform;
+  if (platform === undefined || !(platform in PLATFORM_DEFAULT_NAMES)) return fallback;
+  if (method.name !== undefined && method.name !== PLATFORM_DEFAULT_NAMES[platform]) return fallback;
+  return localized(platform) ?? fallback;
+}

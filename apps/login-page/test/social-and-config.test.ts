@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoginMethod } from '../src/interaction-types.js';
 import { PageConfigError, parsePageConfig } from '../src/page-config.js';
-import { socialButtons } from '../src/social-plan.js';
+import { platformLabel, socialButtons } from '../src/social-plan.js';
 
 const methods: LoginMethod[] = [
   { type: 'password' },
@@ -83,5 +83,25 @@ describe('parsePageConfig', () => {
     expect(() => parsePageConfig({ ...good, wechat_origins: 'https://open.weixin.qq.com' })).toThrow(
       /wechat_origins/,
     );
+  });
+});
+
+describe('platformLabel', () => {
+  const zh = (platform: string) => ({ wechat: '微信', github: 'GitHub' })[platform];
+  it('localizes the server’s default name of a known platform', () => {
+    expect(
+      platformLabel({ type: 'provider', provider_id: 'wx', name: 'WeChat', platform: 'wechat' }, zh),
+    ).toBe('微信');
+    expect(platformLabel({ type: 'provider', provider_id: 'wx', platform: 'wechat' }, zh)).toBe('微信');
+  });
+
+  it('keeps an operator’s own name, and an unknown platform’s', () => {
+    expect(
+      platformLabel({ type: 'provider', provider_id: 'wx', name: '公司微信登录', platform: 'wechat' }, zh),
+    ).toBe('公司微信登录');
+    expect(
+      platformLabel({ type: 'provider', provider_id: 'sso', name: 'Acme SSO', platform: 'acme' }, zh),
+    ).toBe('Acme SSO');
+    expect(platformLabel({ type: 'provider', provider_id: 'sso' }, zh)).toBe('sso');
   });
 });

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { useApp } from '../app-context.js';
 import { errorMessage } from '../error-message.js';
+import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import type { LoginMethod } from '../interaction-types.js';
-import { type SocialButton, socialButtons } from '../social-plan.js';
+import { platformLabel, type SocialButton, socialButtons } from '../social-plan.js';
 import { browserKind } from '../user-agent.js';
 import { frameAllowed, wechatQrFrameUrl } from '../wechat-url.js';
 import { Alert } from './alert.js';
@@ -52,7 +53,8 @@ export function SocialButtons({
     }
   };
 
-  const name = (button: SocialButton) => button.method.name ?? button.method.provider_id;
+  const name = (button: SocialButton) =>
+    platformLabel(button.method, (platform) => t(`platform.${platform}` as MessageKey));
   return (
     <section class="social" aria-labelledby="social-title">
       <h2 id="social-title" class="divider">

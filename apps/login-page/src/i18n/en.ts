@@ -53,6 +53,17 @@ export const en = {
   'captcha.title': 'Security check',
   'captcha.intro': 'Complete the check to continue.',
 
+  'platform.wechat': 'WeChat',
+  'platform.qq': 'QQ',
+  'platform.weibo': 'Weibo',
+  'platform.alipay': 'Alipay',
+  'platform.dingtalk': 'DingTalk',
+  'platform.lark': 'Lark',
+  'platform.douyin': 'Douyin',
+  'platform.wecom': 'WeCom',
+  'platform.github': 'GitHub',
+  'platform.google': 'Google',
+
   'wechat.scan_title': 'Scan with WeChat',
   'wechat.scan_hint': 'Open WeChat on your phone, scan this QR code and confirm there.',
   'wechat.frame_title': 'WeChat sign-in QR code',

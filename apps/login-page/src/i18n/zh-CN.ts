@@ -50,6 +50,17 @@ export const zhCN: Record<MessageKey, string> = {
   'captcha.title': '安全验证',
   'captcha.intro': '请完成验证后继续。',
 
+  'platform.wechat': '微信',
+  'platform.qq': 'QQ',
+  'platform.weibo': '微博',
+  'platform.alipay': '支付宝',
+  'platform.dingtalk': '钉钉',
+  'platform.lark': '飞书',
+  'platform.douyin': '抖音',
+  'platform.wecom': '企业微信',
+  'platform.github': 'GitHub',
+  'platform.google': 'Google',
+
   'wechat.scan_title': '微信扫码登录',
   'wechat.scan_hint': '打开手机微信，扫描二维码并在手机上确认。',
   'wechat.frame_title': '微信登录二维码',
