@@ -55,7 +55,7 @@ export interface AuthClientOptions {
   timeoutMs?: number;
   clock?: Clock;
   random?: (n: number) => Uint8Array;
-  /** One refresh across the tabs that share the storage (default: where BroadcastChannel exists). */
+  /** One refresh across the tabs that share the storage (default: where BroadcastChannel or `storage` events exist). */
   crossTab?: boolean;
   /** How long a tab that did not win the refresh election waits for the winner's answer, ms (default 4000). */
   crossTabWaitMs?: number;
@@ -176,16 +176,20 @@ export class AuthClient {
     this.#random = options.random ?? randomBytes;
     this.#marginMs = (options.refreshMarginSeconds ?? 60) * 1_000;
     this.#waitMs = options.crossTabWaitMs ?? 4_000;
-    this.#crossTab = (options.crossTab ?? true) && typeof BroadcastChannel !== 'undefined';
+    const channels = typeof BroadcastChannel !== 'undefined';
+    // Tabs hear each other on a BroadcastChannel, or through the `storage` event where it is missing.
+    this.#crossTab = options.crossTab ?? (channels || browser);
     this.#autoRefresh = options.autoRefresh ?? browser;
     this.#owner = hex(this.#random(8));
     this.interaction = createInteractionApi((path, o) => this.request(path, o));
 
     if (this.#crossTab) {
-      const channel = new BroadcastChannel(`lingpai-auth:${this.#key}`);
-      channel.onmessage = () => void this.#sync();
-      (channel as { unref?: () => void }).unref?.();
-      this.#channel = channel;
+      if (channels) {
+        const channel = new BroadcastChannel(`lingpai-auth:${this.#key}`);
+        channel.onmessage = () => void this.#sync();
+        (channel as { unref?: () => void }).unref?.();
+        this.#channel = channel;
+      }
       this.#listen(globalThis, 'storage', (event) => {
         if ((event as StorageEvent).key === this.#key) void this.#sync();
       });
@@ -196,7 +200,10 @@ export class AuthClient {
       };
       this.#listen(globalThis, 'online', wake);
       if (browser) this.#listen(document, 'visibilitychange', wake);
-      void this.#read().then((stored) => this.#adopt(stored));
+      this.#read().then(
+        (stored) => this.#adopt(stored),
+        () => undefined,
+      );
     }
   }
 
@@ -689,7 +696,11 @@ export class AuthClient {
   /** Another tab changed the storage (broadcast or `storage` event). */
   async #sync(): Promise<void> {
     if (this.#disposed) return;
-    this.#adopt(await this.#read());
+    try {
+      this.#adopt(await this.#read());
+    } catch {
+      // An unreadable storage now is the next call's error, not an unhandled rejection here.
+    }
     for (const wake of this.#waiters) wake();
   }
 

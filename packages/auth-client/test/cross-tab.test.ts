@@ -151,4 +151,47 @@ describe('across tabs', () => {
     await expect.poll(() => events[2]).toEqual(['signed_in']);
     expect(events[1]).toEqual([]);
   });
+
+  it('without BroadcastChannel the storage event carries the news (the fallback)', async () => {
+    vi.stubGlobal('BroadcastChannel', undefined);
+    const window = new EventTarget();
+    vi.stubGlobal('addEventListener', window.addEventListener.bind(window));
+    vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window));
+    const server = tokenServer({ grace: true });
+    const { fetch, calls } = fakeFetch({
+      'POST /auth/v1/signin': () => server.issue(),
+      'POST /auth/v1/token': (call) => server.refresh(String(call.body?.refresh_token)),
+    });
+    const clock = manualClock();
+    // localStorage fires `storage` in the other tabs of the origin on every change.
+    const shared = sharedStorage();
+    const storage = {
+      ...shared,
+      set: async (key: string, value: string) => {
+        await shared.set(key, value);
+        window.dispatchEvent(Object.assign(new Event('storage'), { key }));
+      },
+    };
+    const tabs = [0, 1, 2].map(() => {
+      const client = new AuthClient({
+        issuer: ISSUER,
+        clientId: 'web',
+        fetch,
+        clock,
+        storage,
+        crossTab: true,
+        crossTabWaitMs: 5_000,
+      });
+      opened.push(client);
+      return client;
+    });
+    const events: ChangeEvent[] = [];
+    await Promise.all(tabs.map((tab) => tab.getCredentials()));
+    tabs[2]!.onChange((event) => events.push(event));
+    await tabs[0]!.signIn({ username: 'a', password: 'b' });
+    await expect.poll(() => events).toEqual(['signed_in']);
+    clock.advance(7_200_000);
+    expect(await Promise.all(tabs.map((tab) => tab.getAccessToken()))).toEqual(['at-2', 'at-2', 'at-2']);
+    expect(calls.filter((call) => call.url.pathname === '/auth/v1/token')).toHaveLength(1);
+  });
 });
