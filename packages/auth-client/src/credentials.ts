@@ -20,7 +20,9 @@ export interface Credentials extends TokenResponse {
 
 /** The token response stamped with its expiry on `now` (the clock of whoever received it). */
 export function toCredentials(response: TokenResponse, now: number): Credentials {
-  return { ...response, expires_at: now + response.expires_in * 1_000 };
+  // A server that names no lifetime gets CloudBase's (7200 s), not a token due forever.
+  const expiresIn = response.expires_in > 0 ? response.expires_in : 7_200;
+  return { ...response, expires_in: expiresIn, expires_at: now + expiresIn * 1_000 };
 }
 
 /** Parses stored credentials; anything unreadable counts as none (never a TypeError later). */

@@ -33,7 +33,7 @@ export async function elect<T>(
   const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
   if (locks) {
     let elected = false;
-    const result = await locks.request(name, { ifAvailable: true }, async (lock) => {
+    const result = await locks.request(`lingpai-auth:${name}`, { ifAvailable: true }, async (lock) => {
       if (!lock) return undefined;
       elected = true;
       return won();

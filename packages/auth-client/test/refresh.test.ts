@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthClient, type AuthClientError, type ChangeEvent } from '../src/index.js';
 import { deferred, fakeFetch, json, manualClock, sharedStorage, timerClock, tokenServer } from './fakes.js';
 
@@ -299,5 +299,50 @@ describe('refresh', () => {
       `Basic ${btoa('backend:lps_s3cret')}`,
     ]);
     expect(calls[1]!.body).toEqual({ grant_type: 'client_credentials', scope: 'admin' });
+  });
+
+  it('with autoRefresh, coming back online refreshes what fell due meanwhile (timers do not run in a sleeping laptop)', async () => {
+    const window = new EventTarget();
+    vi.stubGlobal('addEventListener', window.addEventListener.bind(window));
+    vi.stubGlobal('removeEventListener', window.removeEventListener.bind(window));
+    try {
+      const server = tokenServer();
+      const { fetch, calls } = fakeFetch(tokenRoutes(server));
+      // Timers that never fire: the machine slept through them.
+      let now = 1_700_000_000_000;
+      const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+      const client = new AuthClient({
+        issuer: ISSUER,
+        clientId: 'web',
+        fetch,
+        clock,
+        storage: sharedStorage(),
+        crossTab: false,
+        autoRefresh: true,
+      });
+      await client.signIn({ username: 'a', password: 'b' });
+      now += 7_200_000;
+      window.dispatchEvent(new Event('online'));
+      await expect.poll(() => calls.filter((call) => call.url.pathname === '/auth/v1/token').length).toBe(1);
+      client.dispose();
+      now += 7_200_000;
+      window.dispatchEvent(new Event('online'));
+      await flush();
+      expect(calls.filter((call) => call.url.pathname === '/auth/v1/token')).toHaveLength(1); // disposed: deaf
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('a token response without a lifetime gets CloudBase’s 7200 s, not a refresh on every call', async () => {
+    const { client, refreshes } = setup({
+      routes: {
+        'POST /auth/v1/signin': () => ({ token_type: 'Bearer', access_token: 'at-0', refresh_token: 'rt-0' }),
+      },
+    });
+    const credentials = await signIn(client);
+    expect(credentials.expires_in).toBe(7200);
+    await client.getAccessToken();
+    expect(refreshes()).toBe(0);
   });
 });
