@@ -1,5 +1,16 @@
+import type { SandboxSmsMessage } from '@lingpai/sandbox';
 import { DEMO_CLIENT_ID, DEMO_USER, SANDBOX_PERSON } from './demo-accounts.js';
 import type { RunningDemo } from './start-demo.js';
+
+/** The code in one message: its template's `code` parameter, else its first run of 4–8 digits. */
+function codeOf(message: SandboxSmsMessage): string | undefined {
+  const params = message.params;
+  if (params !== undefined && !Array.isArray(params)) {
+    const code = (params as Readonly<Record<string, string>>).code;
+    if (typeof code === 'string' && code !== '') return code;
+  }
+  return /(?<!\d)\d{4,8}(?!\d)/.exec(message.text)?.[0];
+}
 
 /** What a newcomer reads after `pnpm demo`: where to go, who to be, what to click. */
 export function bannerLines(demo: RunningDemo): string[] {
@@ -37,7 +48,7 @@ export function watchDeliveries(demo: RunningDemo, print: (line: string) => void
   const timer = setInterval(() => {
     const messages = demo.sandbox.sms.messages();
     for (const message of messages.slice(seen)) {
-      const code = demo.sandbox.sms.lastCode(message.to);
+      const code = codeOf(message);
       print(
         `  ${time(new Date(message.time))}  SMS to ${message.to} via ${message.provider}: ${message.text}${code === undefined ? '' : `   → code ${code}`}`,
       );

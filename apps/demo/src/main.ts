@@ -61,7 +61,17 @@ if (settings.once) {
   process.exitCode = ok ? 0 : 1;
 } else {
   for (const line of bannerLines(demo)) say(line);
+  // Watching starts with the banner, before anything is awaited: a code asked for the moment the
+  // URLs appear must be printed too.
   const stopWatching = watchDeliveries(demo, say);
+  // Started without the root script (which builds it), the page may be missing: say so up front.
+  const page = await fetch(demo.urls.loginPage).catch(() => undefined);
+  await page?.body?.cancel();
+  if (page?.status !== 200) {
+    fail(
+      'the login page is not built yet: run `pnpm demo` from the repository root (it builds it first), or `pnpm --filter @lingpai/login-page build` — this server picks it up without a restart',
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);

@@ -35,15 +35,25 @@ describe('pnpm demo', () => {
       stdout += chunk.toString();
       for (const check of waiting) check();
     });
+    // Resolves once `text` is on stdout; bounded, and saying what the demo did print, so a slow or
+    // stuck start is diagnosable.
     const printed = (text: string) =>
       new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!stdout.includes(text)) return;
+        const finish = (error?: Error) => {
+          clearTimeout(bound);
           waiting.delete(check);
-          resolve();
+          if (error) reject(error);
+          else resolve();
         };
+        const check = () => {
+          if (stdout.includes(text)) finish();
+        };
+        const bound = setTimeout(
+          () => finish(new Error(`no "${text}" within 45 s; stdout: ${stdout}\nstderr: ${stderr}`)),
+          45_000,
+        );
         waiting.add(check);
-        void exited.then(() => reject(new Error(`exited before printing "${text}": ${stdout}${stderr}`)));
+        void exited.then(() => finish(new Error(`exited before printing "${text}": ${stdout}${stderr}`)));
         check();
       });
     try {
@@ -76,5 +86,5 @@ describe('pnpm demo', () => {
     }
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
-  }, 60_000);
+  }, 110_000);
 });
