@@ -108,7 +108,14 @@ export function ContactCode(props: {
         id={`${id}-address`}
         label={addressLabel}
         value={address}
-        onValue={setAddress}
+        onValue={(value) => {
+          setAddress(value);
+          // Another address: the code sent before is not for it (and its cooldown is the old one's).
+          if (sent && JSON.stringify(contactOf(channel, value)) !== JSON.stringify(sent.contact)) {
+            setSent(null);
+            setResendAt(null);
+          }
+        }}
         hint={channel === 'sms' ? t('field.phone_hint') : undefined}
         {...(channel === 'sms'
           ? { type: 'tel', autoComplete: 'tel', inputMode: 'tel' }
