@@ -20,7 +20,8 @@ describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
   let sub: string;
 
   beforeAll(async () => {
-    login = await startLoginServer();
+    // One person gets several codes here within a minute (SMS sign-in, then the reset): no resend cooldown.
+    login = await startLoginServer({ verification: { cooldownSeconds: 0 } });
     const user = await login.server.app.lingpai.users.findForPassword(USER.username);
     sub = user!.sub;
   });

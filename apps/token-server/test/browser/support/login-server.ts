@@ -53,6 +53,7 @@ export interface LoginServerOptions {
   loginPage?: Exclude<LoginPageOptions, false>;
   lifetimes?: BuildAppOptions['lifetimes'];
   limits?: BuildAppOptions['limits'];
+  verification?: BuildAppOptions['verification'];
 }
 
 export interface LoginServer {
@@ -137,6 +138,7 @@ export async function startLoginServer(options: LoginServerOptions = {}): Promis
         },
         ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
         ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.verification ? { verification: options.verification } : {}),
       },
     );
     await server.addClient(PARTNER_CLIENT);
