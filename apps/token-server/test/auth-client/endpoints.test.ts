@@ -254,7 +254,7 @@ describe('@lingpai/auth-client, every endpoint group', () => {
     expect((await again.getUserInfo()).sub).toBe(signedUp.sub);
   });
 
-  it('tokens: userinfo, introspection, revocation', async () => {
+  it('tokens: the password grant, userinfo, introspection, revocation, user/signout', async () => {
     const app = client();
     await f.server.addUser('zhaoliu', PASSWORD);
     await app.grantToken({
@@ -271,6 +271,18 @@ describe('@lingpai/auth-client, every endpoint group', () => {
     expect(await app.introspect()).toEqual({});
     expect((await failure(app.getUserInfo()))?.error).toBe('unauthenticated');
     expect(await app.getCredentials()).toBeNull();
+
+    // CloudBase's other sign-out: POST /auth/v1/user/signout with the Bearer token.
+    const signedIn = await app.signIn({ username: 'zhaoliu', password: PASSWORD });
+    expect(await app.signOutRedirect({ state: 's' })).toEqual({});
+    expect(app.wire.to('/auth/v1/user/signout')[0]?.headers.get('authorization')).toBe(
+      `Bearer ${signedIn.access_token}`,
+    );
+    expect(await app.getCredentials()).toBeNull();
+    const replay = await failure(
+      app.token({ grant_type: 'refresh_token', refresh_token: signedIn.refresh_token }),
+    );
+    expect(replay?.error).toBe('invalid_grant');
   });
 
   it('the admin API with a client_credentials token: users, block, sessions, audit; user/query', async () => {
