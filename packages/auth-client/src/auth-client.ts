@@ -136,7 +136,6 @@ export class AuthClient {
   #channel: BroadcastChannel | undefined;
   #cleanup: (() => void)[] = [];
   #waiters = new Set<() => void>();
-  #deviceId: Promise<string> | undefined;
   #disposed = false;
 
   constructor(options: AuthClientOptions) {
@@ -238,17 +237,20 @@ export class AuthClient {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The `x-device-id`: generated once (32 hex characters) and kept in the storage. */
-  getDeviceId(): Promise<string> {
-    this.#deviceId ??= (async () => {
-      const key = `${this.#key}:device_id`;
-      const stored = await this.#storage.get(key);
-      if (stored && stored.length >= 16 && stored.length <= 48) return stored;
-      const id = hex(this.#random(16));
-      await this.#storage.set(key, id);
-      return id;
-    })();
-    return this.#deviceId;
+  /**
+   * The `x-device-id`: generated once (32 hex characters) and kept in the storage. Read from the
+   * storage on every call, never cached here: two tabs that both generated one on their first load
+   * settle on the one stored last, and the server's refresh grace is per device.
+   */
+  async getDeviceId(): Promise<string> {
+    const key = `${this.#key}:device_id`;
+    const valid = (id: string | null | undefined): id is string => !!id && id.length >= 16 && id.length <= 48;
+    const stored = await this.#storage.get(key);
+    if (valid(stored)) return stored;
+    const id = hex(this.#random(16));
+    await this.#storage.set(key, id);
+    const settled = await this.#storage.get(key);
+    return valid(settled) ? settled : id;
   }
 
   /**

@@ -100,4 +100,19 @@ describe('storage', () => {
     });
     expect(await other.getDeviceId()).toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('two tabs generating a device id at once settle on one', async () => {
+    const map = new Map<string, string>();
+    const storage: AuthStorage = {
+      get: async (key) => map.get(key),
+      set: async (key, value) => void map.set(key, value),
+      remove: async (key) => void map.delete(key),
+    };
+    const tabs = [0, 1].map(
+      () => new AuthClient({ issuer: 'http://auth.test', clientId: 'web', storage, crossTab: false }),
+    );
+    const [a, b] = await Promise.all(tabs.map((tab) => tab.getDeviceId()));
+    expect(a).toBe(b);
+    expect(await tabs[0]!.getDeviceId()).toBe(a);
+  });
 });
