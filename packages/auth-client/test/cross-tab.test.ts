@@ -194,4 +194,31 @@ describe('across tabs', () => {
     expect(await Promise.all(tabs.map((tab) => tab.getAccessToken()))).toEqual(['at-2', 'at-2', 'at-2']);
     expect(calls.filter((call) => call.url.pathname === '/auth/v1/token')).toHaveLength(1);
   });
+
+  it('re-reads the storage before refreshing: what another tab stored is used, without a request', async () => {
+    const server = tokenServer();
+    const { fetch, calls } = fakeFetch({
+      'POST /auth/v1/token': (call) => server.refresh(String(call.body?.refresh_token)),
+    });
+    const clock = manualClock();
+    const storage = sharedStorage();
+    const [a, b] = [0, 1].map(() => {
+      const client = new AuthClient({
+        issuer: ISSUER,
+        clientId: 'web',
+        fetch,
+        clock,
+        storage,
+        crossTab: false,
+      });
+      opened.push(client);
+      return client;
+    });
+    await a!.setCredentials(server.issue());
+    expect(await b!.getAccessToken()).toBe('at-1');
+    clock.advance(7_200_000);
+    expect(await a!.getAccessToken()).toBe('at-2');
+    expect(await b!.getAccessToken()).toBe('at-2');
+    expect(calls).toHaveLength(1);
+  });
 });
