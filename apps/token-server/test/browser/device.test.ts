@@ -79,6 +79,7 @@ describe.skipIf(!chromiumAvailable())('device flow from a CLI poller to the page
     // account's behalf (the server leaves the request pending for whoever is meant to approve it).
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('heading', { name: 'Device not connected' }).waitFor();
+    await expectNoAxeViolations(page, 'device not connected');
 
     const owner = await (await suite.profile()).page();
     await owner.goto(device.verification_uri_complete!);

@@ -125,6 +125,21 @@ describe.skipIf(!chromiumAvailable())('sign-up and consent, in Chromium', () => 
     expect(callback.searchParams.get('state')).toBe('state-deny');
     expect(callback.searchParams.has('code')).toBe(false);
   });
+
+  it("an unknown client gets the server's own error page (no redirect), clean under its CSP and for axe", async () => {
+    const page = await (await suite.profile()).page();
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'no-such-app',
+      redirect_uri: 'http://127.0.0.1:7999/elsewhere',
+      state: 's',
+    });
+    const response = await page.goto(`${login.issuer}/auth/v1/authorize?${query}`);
+    expect(response?.status()).toBe(400);
+    expect(new URL(page.url()).origin).toBe(login.issuer);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await expectNoAxeViolations(page, 'authorize error page');
+  });
 });
 
 function newPkce(): { verifier: string; challenge: string } {
