@@ -49,7 +49,12 @@ export function ContactCode(props: {
   const { container, guarded } = useCaptcha();
   const [address, setAddress] = useState('');
   const [code, setCode] = useState('');
-  const [sent, setSent] = useState<{ verificationId: string; contact: Contact; shown: string } | null>(null);
+  const [sent, setSent] = useState<{
+    verificationId: string;
+    contact: Contact;
+    shown: string;
+    cooldown: number;
+  } | null>(null);
   const [resendAt, setResendAt] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -68,8 +73,9 @@ export function ContactCode(props: {
     try {
       const answer = await guarded('verification', (captcha) => send(contact, captcha));
       const shown = 'phone_number' in contact ? contact.phone_number : contact.email;
-      setSent({ verificationId: answer.verification_id, contact, shown });
-      setResendAt(Date.now() + resendAfterSeconds(answer) * 1_000);
+      const cooldown = resendAfterSeconds(answer);
+      setSent({ verificationId: answer.verification_id, contact, shown, cooldown });
+      setResendAt(Date.now() + cooldown * 1_000);
       document.getElementById(`${id}-code`)?.focus();
     } catch (failure) {
       setError(errorMessage(t, failure));
@@ -129,12 +135,22 @@ export function ContactCode(props: {
           {sent ? t('code.resend') : t('code.send')}
         </button>
       </div>
+      {/* Read out twice, not every second: when the code is sent (with the whole wait) and when a
+          resend is possible. The ticking number is for the eyes only. */}
       <p class="hint countdown" aria-live="polite">
-        {sent
-          ? `${t('code.sent', { address: sent.shown })} ${
-              seconds > 0 ? t('code.resend_in', { seconds }) : t('code.resend_ready')
-            }`
-          : ''}
+        {sent ? (
+          <>
+            {t('code.sent', { address: sent.shown })}{' '}
+            {seconds > 0 ? (
+              <>
+                <span aria-hidden="true">{t('code.resend_in', { seconds })}</span>
+                <span class="visually-hidden">{t('code.resend_in', { seconds: sent.cooldown })}</span>
+              </>
+            ) : (
+              t('code.resend_ready')
+            )}
+          </>
+        ) : null}
       </p>
       <div class="field">
         <label for={`${id}-code`}>{t('field.code')}</label>
