@@ -1,4 +1,4 @@
-import type { Page, Route } from 'playwright-core';
+import type { BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBrowserSuite } from './support/browser-suite.js';
 import { chromiumAvailable } from './support/chromium.js';
@@ -59,7 +59,7 @@ describe.skipIf(!chromiumAvailable())('three tabs, one refresh, in Chromium', ()
     const tabs = await signedInTabs(profile, login.issuer, 3);
     const before = await Promise.all(tabs.map(claimsText));
     const refreshes = countRefreshes(profile.context);
-    const stalled = holdFirstRefresh(profile.context.route.bind(profile.context), async (route, page) => {
+    const stalled = await holdFirstRefresh(profile.context, async (route, page) => {
       // The server rotates (the request really went out), then the tab freezes before it can store
       // or broadcast the answer: the others hold a refresh token that is already spent.
       const answer = await route.fetch();
@@ -84,7 +84,7 @@ describe.skipIf(!chromiumAvailable())('three tabs, one refresh, in Chromium', ()
     const tabs = await signedInTabs(profile, login.issuer, 3);
     const before = await Promise.all(tabs.map(claimsText));
     const refreshes = countRefreshes(profile.context);
-    const stalled = holdFirstRefresh(profile.context.route.bind(profile.context), async (route, page) => {
+    const stalled = await holdFirstRefresh(profile.context, async (route, page) => {
       // The server rotates, and the tab is gone before the answer reaches it.
       await route.fetch().catch(() => undefined);
       await page.close({ runBeforeUnload: false });
@@ -100,22 +100,20 @@ describe.skipIf(!chromiumAvailable())('three tabs, one refresh, in Chromium', ()
   });
 });
 
-type RouteFn = (url: (url: URL) => boolean, handler: (route: Route) => Promise<void>) => Promise<void>;
-
 /**
  * Routes the profile's token requests; the first refresh goes to `stall` with the tab that sent it,
  * every other request goes through untouched.
  */
-function holdFirstRefresh(
-  route: RouteFn,
+async function holdFirstRefresh(
+  context: BrowserContext,
   stall: (route: Route, page: Page) => Promise<void>,
-): { page: Promise<Page> } {
+): Promise<{ page: Promise<Page> }> {
   let taken = false;
   let resolvePage: (page: Page) => void = () => undefined;
   const page = new Promise<Page>((resolve) => {
     resolvePage = resolve;
   });
-  void route(
+  await context.route(
     (url) => url.pathname === '/auth/v1/token',
     async (intercepted) => {
       const request = intercepted.request();
