@@ -23,7 +23,7 @@ const issuer = process.env.LINGPAI_ISSUER ?? 'http://127.0.0.1:8080';
 const first = new AuthClient({ issuer, clientId: 'lingpai', storage: fileStorage });
 await first.signIn({ username: 'zhangsan', password: 'DemoPass123!@#' });
 
-// The next run finds the session (and the same x-device-id) in the file.
+// A client made later — the CLI's next run — finds the session (and the same x-device-id) in the file.
 const next = new AuthClient({ issuer, clientId: 'lingpai', storage: fileStorage });
 console.log((await next.getUserInfo()).username, await next.getDeviceId());
 await next.signOut();
