@@ -19,7 +19,7 @@ import type {
   VerificationResponse,
 } from './api-types.js';
 import { AuthClientError } from './auth-client-error.js';
-import { type AuthStorage, localStorageAdapter, memoryStorage } from './auth-storage.js';
+import { type AuthStorage, defaultStorage } from './auth-storage.js';
 import {
   type Credentials,
   parseCredentials,
@@ -166,8 +166,7 @@ export class AuthClient {
     this.issuer = origin;
     this.clientId = clientId;
     this.#secret = options.clientSecret;
-    this.#storage =
-      options.storage ?? (typeof localStorage !== 'undefined' ? localStorageAdapter() : memoryStorage());
+    this.#storage = options.storage ?? defaultStorage();
     this.#key = options.storageKey ?? `lingpai:${clientId}`;
     this.#fetch = (input, init) => fetcher(input, init);
     this.#timeoutMs = options.timeoutMs ?? 10_000;

@@ -34,3 +34,16 @@ export function localStorageAdapter(storage: Storage = globalThis.localStorage):
     remove: (key) => storage.removeItem(key),
   };
 }
+
+/**
+ * `localStorage` where the page may use it, else memory. Reading `localStorage` itself throws where
+ * storage is blocked (sandboxed frames, third-party storage switched off), so it is probed.
+ */
+export function defaultStorage(): AuthStorage {
+  try {
+    if (typeof localStorage !== 'undefined' && localStorage) return localStorageAdapter(localStorage);
+  } catch {
+    // Access denied: this page keeps its session in memory.
+  }
+  return memoryStorage();
+}

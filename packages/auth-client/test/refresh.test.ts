@@ -345,4 +345,36 @@ describe('refresh', () => {
     await client.getAccessToken();
     expect(refreshes()).toBe(0);
   });
+
+  it('in a browser, a tab becoming visible refreshes what fell due while it was hidden', async () => {
+    const page = Object.assign(new EventTarget(), { visibilityState: 'hidden' });
+    vi.stubGlobal('document', page);
+    try {
+      const server = tokenServer();
+      const { fetch, calls } = fakeFetch(tokenRoutes(server));
+      let now = 1_700_000_000_000;
+      // A background tab's timers are throttled: these never fire.
+      const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+      const client = new AuthClient({
+        issuer: ISSUER,
+        clientId: 'web',
+        fetch,
+        clock,
+        storage: sharedStorage(),
+        crossTab: false,
+      });
+      await client.signIn({ username: 'a', password: 'b' });
+      now += 7_200_000;
+      const tokenCalls = () => calls.filter((call) => call.url.pathname === '/auth/v1/token').length;
+      page.dispatchEvent(new Event('visibilitychange')); // still hidden: nothing
+      await flush();
+      expect(tokenCalls()).toBe(0);
+      page.visibilityState = 'visible';
+      page.dispatchEvent(new Event('visibilitychange'));
+      await expect.poll(tokenCalls).toBe(1);
+      client.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

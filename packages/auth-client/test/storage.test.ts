@@ -115,4 +115,21 @@ describe('storage', () => {
     expect(a).toBe(b);
     expect(await tabs[0]!.getDeviceId()).toBe(a);
   });
+
+  it('where reading localStorage throws (storage blocked), the session lives in memory', async () => {
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      get() {
+        throw new DOMException('Access is denied for this document.', 'SecurityError');
+      },
+    });
+    try {
+      const { fetch } = fakeFetch({ 'POST /auth/v1/signin': () => TOKENS });
+      const client = new AuthClient({ issuer: 'http://auth.test', clientId: 'web', fetch, crossTab: false });
+      await client.signIn({ username: 'a', password: 'b' });
+      expect(await client.getAccessToken()).toBe('at-1');
+    } finally {
+      Reflect.deleteProperty(globalThis, 'localStorage');
+    }
+  });
 });
