@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useApp } from '../app-context.js';
 import { Alert } from '../components/alert.js';
 import { PageHeading } from '../components/page-heading.js';
-import { errorMessage } from '../error-message.js';
+import { errorCode, errorMessage } from '../error-message.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import type { Translate } from '../i18n/locale.js';
@@ -16,7 +16,16 @@ export function scopeText(t: Translate, scope: string): string {
 }
 
 /** "Authorize {client}": what it asks for, Allow / Deny. */
-export function ConsentPage({ interaction, view }: { interaction: string; view: InteractionView }) {
+export function ConsentPage({
+  interaction,
+  view,
+  onLoginRequired,
+}: {
+  interaction: string;
+  view: InteractionView;
+  /** The server wants a (fresh) login first: back to the sign-in forms. */
+  onLoginRequired?: () => void;
+}) {
   const { api, leave } = useApp();
   const { t } = useI18n();
   const [error, setError] = useState<string | null>(null);
@@ -41,6 +50,11 @@ export function ConsentPage({ interaction, view }: { interaction: string; view: 
       if (allow) setApproved(true);
       else setDenied(true);
     } catch (failure) {
+      // This browser's sign-in ended meanwhile (another user, expired, max_age): sign in again.
+      if (errorCode(failure) === 'login_required' && onLoginRequired) {
+        onLoginRequired();
+        return;
+      }
       setError(errorMessage(t, failure));
     } finally {
       setBusy(false);

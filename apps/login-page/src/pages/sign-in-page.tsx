@@ -66,7 +66,13 @@ export function SignInPage({ interaction, error }: { interaction: string; error?
       if (state.view.kind === 'device') {
         return <DevicePage resume={{ ...state.view, interaction }} />;
       }
-      return <ConsentPage interaction={interaction} view={state.view} />;
+      return (
+        <ConsentPage
+          interaction={interaction}
+          view={state.view}
+          onLoginRequired={() => setState({ step: 'sign-in', view: state.view })}
+        />
+      );
     case 'sign-in':
       return (
         <>
