@@ -22,12 +22,19 @@ export function memoryStorage(): AuthStorage {
   };
 }
 
+/** What the adapter uses of the Web Storage API (declared here: a Node project may have no DOM types). */
+export interface WebStorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 /**
- * `window.localStorage` (or the `Storage` given): shared by every tab of the origin, which is what
- * lets tabs adopt each other's refreshes. Its `storage` event is the fallback where BroadcastChannel
- * is missing.
+ * `window.localStorage` (or the Web Storage given): shared by every tab of the origin, which is
+ * what lets tabs adopt each other's refreshes. Its `storage` event is the fallback where
+ * BroadcastChannel is missing.
  */
-export function localStorageAdapter(storage: Storage = globalThis.localStorage): AuthStorage {
+export function localStorageAdapter(storage: WebStorageLike = globalThis.localStorage): AuthStorage {
   return {
     get: (key) => storage.getItem(key),
     set: (key, value) => storage.setItem(key, value),

@@ -9,7 +9,13 @@ export {
   type RequestOptions,
 } from './auth-client.js';
 export { AuthClientError, isTransient } from './auth-client-error.js';
-export { type AuthStorage, localStorageAdapter, type MaybePromise, memoryStorage } from './auth-storage.js';
+export {
+  type AuthStorage,
+  localStorageAdapter,
+  type MaybePromise,
+  memoryStorage,
+  type WebStorageLike,
+} from './auth-storage.js';
 export { type Credentials, parseCredentials, type TokenResponse } from './credentials.js';
 export { DEVICE_CODE_GRANT, type DeviceAuthorization, type DeviceLogin } from './device-login.js';
 export type {
