@@ -1,5 +1,10 @@
 // What users install: the built dist. The browser build must stay within 6 KB gzip (the README says
 // so): bundled as an app's bundler would (esbuild, minified, platform browser, ESM), then gzipped.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -46,4 +51,35 @@ describe('the built package', () => {
     expect(Object.keys(error)).not.toContain('details');
     expectNoSourceMaps(pkg);
   });
+
+  it('its types compile in a Node project without the DOM lib', async (context) => {
+    pkg.requireDist(context);
+    const dir = mkdtempSync(join(tmpdir(), 'auth-client-types-'));
+    try {
+      const repo = join(pkg.root, '../..');
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'es2022',
+            lib: ['es2022'],
+            types: ['node'],
+            typeRoots: [join(repo, 'node_modules/@types')],
+            module: 'nodenext',
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+          },
+          files: [`${pkg.dist}index.d.ts`],
+        }),
+      );
+      const run = promisify(execFile);
+      const result = await run(join(repo, 'node_modules/.bin/tsc'), ['-p', dir]).catch(
+        (error: { stdout?: string }) => ({ stdout: error.stdout ?? 'tsc failed' }),
+      );
+      expect(result.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
