@@ -2,7 +2,7 @@ import type { MessageKey } from './i18n/en.js';
 import type { Translate } from './i18n/locale.js';
 
 /** The server's `error` codes (and auth-client's own: unreachable, timeout, unauthenticated) we word ourselves. */
-const KNOWN = new Set<string>([
+export const WORDED_ERRORS: ReadonlySet<string> = new Set<string>([
   'invalid_username_or_password',
   'invalid_verification_code',
   'invalid_phone_number',
@@ -54,7 +54,7 @@ export function asFailure(thrown: unknown): FailureLike {
  */
 export function errorMessage(t: Translate, thrown: unknown): string {
   const failure = asFailure(thrown);
-  if (KNOWN.has(failure.error)) return t(`err.${failure.error}` as MessageKey);
+  if (WORDED_ERRORS.has(failure.error)) return t(`err.${failure.error}` as MessageKey);
   return failure.description ?? t('err.unknown', { code: failure.error });
 }
 

@@ -5,19 +5,17 @@ import { useApp } from '../app-context.js';
 import { Alert } from '../components/alert.js';
 import { PageHeading } from '../components/page-heading.js';
 import { errorCode, errorMessage } from '../error-message.js';
-import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { decodeJwtClaims } from '../jwt-claims.js';
 import { startOwnAuthorize } from '../own-app.js';
 import { BASE } from '../routes.js';
+import { amrText } from '../scope-text.js';
 
 type State =
   | { step: 'loading' }
   | { step: 'signed-out' }
   | { step: 'failed'; message: string }
   | { step: 'ready'; profile: UserProfile; sessions: UserSession[] };
-
-const KNOWN_AMR = new Set(['pwd', 'sms', 'email', 'fed']);
 
 /**
  * `/login/account`, the page's own app once signed in: the profile, the sessions (per-device sign
@@ -135,10 +133,6 @@ export function AccountPage() {
   const { profile, sessions } = state;
   const when = (iso: string | undefined) =>
     iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
-  const method = (amr: string[] | undefined) => {
-    const first = amr?.[0];
-    return t(first && KNOWN_AMR.has(first) ? (`amr.${first}` as MessageKey) : 'amr.other');
-  };
   const rows: Array<[string, string | undefined, boolean | undefined]> = [
     [t('account.name'), profile.name, undefined],
     [t('account.username'), profile.username, undefined],
@@ -176,7 +170,7 @@ export function AccountPage() {
                 <p class="hint">
                   {t('account.session_line', {
                     signed_in: when(session.auth_time ?? session.created_at),
-                    method: method(session.amr),
+                    method: amrText(t, session.amr),
                     last_used: when(session.last_used_at),
                   })}
                 </p>

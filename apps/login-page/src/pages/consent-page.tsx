@@ -3,17 +3,9 @@ import { useApp } from '../app-context.js';
 import { Alert } from '../components/alert.js';
 import { PageHeading } from '../components/page-heading.js';
 import { errorCode, errorMessage } from '../error-message.js';
-import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n-context.js';
-import type { Translate } from '../i18n/locale.js';
 import type { InteractionView } from '../interaction-types.js';
-
-const WORDED_SCOPES = new Set(['openid', 'profile', 'email', 'phone', 'offline_access', 'user']);
-
-/** A scope in plain words (Zitadel #344); one we have no words for is named as it is. */
-export function scopeText(t: Translate, scope: string): string {
-  return WORDED_SCOPES.has(scope) ? t(`scope.${scope}` as MessageKey) : t('scope.other', { scope });
-}
+import { scopeText } from '../scope-text.js';
 
 /** "Authorize {client}": what it asks for, Allow / Deny. */
 export function ConsentPage({
