@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEnvConfig } from '../src/env-config.js';
 import { ConfigError } from '../src/errors.js';
+import { wechatOrigins } from '../src/login-page/login-page.js';
 import { loginPageCsp } from '../src/login-page/login-page-headers.js';
 import { type LoginPageOptions, resolveLoginPageOptions } from '../src/login-page/login-page-options.js';
+import { resolveSocialConfig } from '../src/social/social-config.js';
 import { writeFixturePage } from './support/login-page-fixture.js';
 
 const fixture = writeFixturePage();
@@ -179,5 +181,42 @@ describe('loginPage from the environment and the config file', () => {
     expect(() => load({ LINGPAI_CONFIG: writeConfig('bad4.json', { loginpage: false }) })).toThrow(
       /unknown key "loginpage".*did you mean "loginPage"/,
     );
+  });
+});
+
+describe('the WeChat origins the page may frame', () => {
+  const wechat = (extra: Record<string, unknown>) => ({
+    provider: 'wechat',
+    appId: `wx${Math.random().toString(36).slice(2, 10)}`,
+    clientSecret: 'secret-secret',
+    ...extra,
+  });
+  const origins = (section: Record<string, unknown>) =>
+    wechatOrigins([...resolveSocialConfig(section, { allowLiteralSecrets: true }).values()]);
+
+  it("are WeChat's own without an override, once for the website and the official account", () => {
+    expect(origins({ site: wechat({}), mp: wechat({ platform: 'official-account' }) })).toEqual([
+      'https://open.weixin.qq.com',
+    ]);
+  });
+
+  it('follow hosts.open, else baseURL (the origin only), and skip mini programs and other platforms', () => {
+    expect(
+      origins({
+        site: wechat({ hosts: { open: 'https://wx-proxy.example.com/open/' } }),
+        mp: wechat({ platform: 'official-account', baseURL: 'http://127.0.0.1:4010/wechat' }),
+        mini: wechat({ platform: 'mini-program', baseURL: 'https://mini.example.com' }),
+        github: {
+          provider: 'github',
+          clientId: 'gh',
+          clientSecret: 'secret-secret',
+          baseURL: 'https://gh.example.com',
+        },
+      }),
+    ).toEqual(['https://wx-proxy.example.com', 'http://127.0.0.1:4010']);
+  });
+
+  it('are none without WeChat', () => {
+    expect(origins({})).toEqual([]);
   });
 });
