@@ -54,6 +54,9 @@ describe('@lingpai/auth-client against the token server', () => {
         fetch: wire.fetch,
         clock,
         crossTab: options.crossTab ?? true,
+        // Far above any refresh's time on a loaded machine: here a loser must adopt, never give up
+        // waiting (giving up after the bound is the frozen-tab case, in the unit suite).
+        crossTabWaitMs: 30_000,
       });
       clients.push(client);
       return client;
