@@ -126,6 +126,8 @@ describe('@cloudbase/oauth vs @lingpai/auth-client', () => {
         storage,
         storageKey: key,
         clock,
+        // This client has no refresh grace: a loser must wait for the winner, however loaded the machine.
+        crossTabWaitMs: 30_000,
       });
       ours.push(client);
       return client;
