@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   const sandbox = await createSandbox();
   const url = await sandbox.listen({ port: httpPort ?? 4010, host: values.host ?? '127.0.0.1' });
   console.log(`lingpai sandbox listening at ${url}`);
-  console.log(`  SMS inbox:         ${url}/__sandbox/sms/messages`);
+  console.log(`  SMS inbox:         ${url}/__sandbox/sms/inbox (JSON: ${url}/__sandbox/sms/messages)`);
   console.log(`  OAuth token stats: ${url}/__sandbox/oauth/stats`);
   if (smppPort !== undefined) {
     const smpp = await sandbox.sms.startSmpp({ port: smppPort });
