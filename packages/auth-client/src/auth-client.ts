@@ -104,6 +104,8 @@ const unauthenticated = (description: string, cause?: unknown) =>
 const changed = (a: Credentials | null, b: Credentials | null) => a?.access_token !== b?.access_token;
 const invalid = (description: string) => new AuthClientError('invalid_options', { description });
 const BACKOFF_CAP_MS = 30_000;
+/** How long a broadcast outranks an older stored value (localStorage catches up in milliseconds). */
+const HEARD_MS = 2_000;
 
 /**
  * A client of the token server's (and CloudBase's) `/auth/v1` API that keeps a session alive:
@@ -131,6 +133,9 @@ export class AuthClient {
   #listeners = new Set<ChangeListener>();
   #inflight: Promise<Credentials> | undefined;
   #epoch = 0;
+  /** What another tab last broadcast it wrote, until this tab's storage has surely caught up. */
+  #heard: { credentials: Credentials | null; stamp: number; until: number } | undefined;
+  #stamp = 0;
   #failures = new Map<string, Failure>();
   #timer: unknown;
   #channel: BroadcastChannel | undefined;
@@ -184,7 +189,17 @@ export class AuthClient {
     if (this.#crossTab) {
       if (channels) {
         const channel = new BroadcastChannel(`lingpai-auth:${this.#key}`);
-        channel.onmessage = () => void this.#sync();
+        channel.onmessage = (event: MessageEvent) => {
+          const data = event.data as { stamp?: unknown; value?: unknown } | null;
+          if (typeof data?.stamp === 'number') {
+            this.#heard = {
+              credentials: typeof data.value === 'string' ? parseCredentials(data.value) : null,
+              stamp: data.stamp,
+              until: this.#clock.now() + HEARD_MS,
+            };
+          }
+          void this.#sync();
+        };
         (channel as { unref?: () => void }).unref?.();
         this.#channel = channel;
       }
@@ -660,14 +675,33 @@ export class AuthClient {
 
   // ---- the session machinery ---------------------------------------------------------------
 
+  /**
+   * The stored credentials — or what another tab just broadcast, if that is newer. Chromium keeps
+   * localStorage per renderer process and syncs it between tabs asynchronously, unordered with
+   * BroadcastChannel messages: a tab woken by "I refreshed" still read the old token in 80 of 200
+   * tries and refreshed it a second time. So the broadcast carries what was written, and for a
+   * moment it outranks an older stored value (each write is stamped `stored_at`).
+   */
   async #read(): Promise<Credentials | null> {
-    return parseCredentials(await this.#storage.get(this.#key));
+    const stored = parseCredentials(await this.#storage.get(this.#key));
+    const heard = this.#heard;
+    if (heard && this.#clock.now() < heard.until && heard.stamp > (stored?.stored_at ?? 0)) {
+      return heard.credentials;
+    }
+    return stored;
   }
 
   async #write(next: Credentials | null): Promise<void> {
-    if (next) await this.#storage.set(this.#key, JSON.stringify(next));
-    else await this.#storage.remove(this.#key);
-    this.#channel?.postMessage(1);
+    // Stamps only ever grow, even if the clock steps back, so "newer" is well defined across tabs.
+    const stamp = Math.max(this.#clock.now(), this.#stamp + 1, (this.#heard?.stamp ?? 0) + 1);
+    this.#stamp = stamp;
+    let value: string | null = null;
+    if (next) {
+      next.stored_at = stamp;
+      value = JSON.stringify(next);
+      await this.#storage.set(this.#key, value);
+    } else await this.#storage.remove(this.#key);
+    this.#channel?.postMessage({ stamp, value });
     this.#last ??= null;
     this.#adopt(next);
   }

@@ -16,6 +16,8 @@ export interface TokenResponse {
 /** A stored token response, with the moment its access token expires (`expires_at`, epoch ms). */
 export interface Credentials extends TokenResponse {
   expires_at: number;
+  /** When this client wrote them (epoch ms, only ever growing): how tabs tell newer from older. */
+  stored_at?: number;
 }
 
 /** The token response stamped with its expiry on `now` (the clock of whoever received it). */

@@ -2,7 +2,7 @@
 // BroadcastChannel carries their messages as the browser's does between tabs.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthClient, type ChangeEvent } from '../src/index.js';
-import { fakeFetch, manualClock, sharedStorage, tokenServer } from './fakes.js';
+import { fakeFetch, laggingStorage, manualClock, sharedStorage, tokenServer } from './fakes.js';
 
 const ISSUER = 'http://auth.test';
 let opened: AuthClient[] = [];
@@ -62,6 +62,54 @@ describe('across tabs', () => {
     await expect
       .poll(() => events.map((seen) => seen.at(-1)))
       .toEqual(['refreshed', 'refreshed', 'refreshed', 'refreshed']);
+  });
+
+  it('a tab whose storage lags behind the broadcast adopts the broadcast credentials, not the spent ones', async () => {
+    // Web Locks as Chromium has them (ifAvailable: granted or null at once, released after the callback).
+    const held = new Set<string>();
+    vi.stubGlobal('navigator', {
+      locks: {
+        async request(name: string, _: unknown, callback: (lock: unknown) => Promise<unknown>) {
+          if (held.has(name)) return callback(null);
+          held.add(name);
+          try {
+            return await callback({ name });
+          } finally {
+            held.delete(name);
+          }
+        },
+      },
+    });
+    // No grace: a second refresh with the spent token would end the session for everyone.
+    const server = tokenServer({ grace: false });
+    const { fetch, calls } = fakeFetch({
+      'POST /auth/v1/signin': () => server.issue(),
+      'POST /auth/v1/token': async (call) => server.refresh(String(call.body?.refresh_token)),
+    });
+    const clock = manualClock();
+    const storage = laggingStorage(40);
+    const storageKey = `lagging-${Math.random()}`;
+    const tabs = [0, 1, 2].map(() => {
+      const client = new AuthClient({
+        issuer: ISSUER,
+        clientId: 'web',
+        fetch,
+        clock,
+        storage: storage.tab(),
+        storageKey,
+        crossTabWaitMs: 1_000,
+      });
+      opened.push(client);
+      return client;
+    });
+    await tabs[0]!.signIn({ username: 'a', password: 'b' });
+    await new Promise((resolve) => setTimeout(resolve, 60)); // the sign-in reaches every copy
+    clock.advance(7_200_000);
+    const tokens = await Promise.all(tabs.map((tab) => tab.getAccessToken()));
+    expect(tokens).toEqual(['at-2', 'at-2', 'at-2']);
+    expect(calls.filter((call) => call.url.pathname === '/auth/v1/token')).toHaveLength(1);
+    // And a stale copy never takes the session back to the spent token.
+    expect(await Promise.all(tabs.map((tab) => tab.getAccessToken()))).toEqual(['at-2', 'at-2', 'at-2']);
   });
 
   it('a tab that is frozen mid-refresh blocks nobody: the others refresh themselves after the bound', async () => {

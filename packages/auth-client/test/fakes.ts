@@ -162,3 +162,27 @@ export function deferred<T>() {
   });
   return { promise, resolve };
 }
+
+/**
+ * Chromium's localStorage between tabs: each tab reads its own copy, and another tab's write reaches
+ * it only after `lagMs` — unordered with BroadcastChannel messages (seen in Debian's chromium 156:
+ * 80 of 200 reads right after the broadcast still saw the previous value).
+ */
+export function laggingStorage(lagMs: number): { tab(): AuthStorage } {
+  const copies: Map<string, string>[] = [];
+  const spread = (from: Map<string, string>, apply: (copy: Map<string, string>) => void) => {
+    apply(from);
+    for (const copy of copies) if (copy !== from) setTimeout(() => apply(copy), lagMs);
+  };
+  return {
+    tab() {
+      const own = new Map<string, string>();
+      copies.push(own);
+      return {
+        get: async (key) => own.get(key) ?? null,
+        set: async (key, value) => spread(own, (copy) => void copy.set(key, value)),
+        remove: async (key) => spread(own, (copy) => void copy.delete(key)),
+      };
+    },
+  };
+}
