@@ -13,8 +13,13 @@ import { sandboxSocialConfig } from '../../support/social-sandbox.js';
 import type { TestServer } from '../../support/test-app.js';
 import { type SmtpInbox, startSmtpInbox } from '../../support/verification-fixture.js';
 
-/** The built page (`pnpm --filter @lingpai/login-page build`; `pnpm test` builds it first). */
-export const LOGIN_PAGE_DIST = fileURLToPath(new URL('../../../../login-page/dist/', import.meta.url));
+/**
+ * The built page (`pnpm --filter @lingpai/login-page build`; `pnpm test` builds it first), or
+ * another build of it named by `LINGPAI_LOGIN_PAGE_DIST` (a page built against a patched client).
+ */
+export const LOGIN_PAGE_DIST = process.env.LINGPAI_LOGIN_PAGE_DIST
+  ? `${process.env.LINGPAI_LOGIN_PAGE_DIST.replace(/\/$/, '')}/`
+  : fileURLToPath(new URL('../../../../login-page/dist/', import.meta.url));
 
 /** The seeded user every sign-in test uses. */
 export const USER = {
