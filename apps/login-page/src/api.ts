@@ -146,6 +146,18 @@ export class PageApi {
       .data;
   }
 
+  /**
+   * Ends this browser's login session on the server (`POST /auth/v1/logout`, RP-Initiated Logout):
+   * same-origin JSON with the login-session cookie; the ID token goes in the body, never a URL.
+   */
+  async logout(idToken: string | undefined): Promise<void> {
+    await this.client.request('/auth/v1/logout', {
+      method: 'POST',
+      auth: 'none',
+      body: { client_id: this.client.clientId, ...(idToken ? { id_token_hint: idToken } : {}) },
+    });
+  }
+
   async endSession(sessionId: string): Promise<void> {
     await this.client.request(`/auth/v1/user/sessions/${encodeURIComponent(sessionId)}`, {
       method: 'DELETE',

@@ -17,6 +17,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { interactionRoutes } from './routes/interaction-routes.js';
 import { introspectionRoutes } from './routes/introspection-routes.js';
 import { loginPageRoutes } from './routes/login-page-routes.js';
+import { logoutRoute } from './routes/logout-route.js';
 import { passwordResetRoute } from './routes/password-reset-route.js';
 import { providerRoutes } from './routes/provider-routes.js';
 import { revocationRoutes } from './routes/revocation-routes.js';
@@ -47,6 +48,7 @@ export const ROUTE_PLUGINS: RoutePlugin[] = [
   introspectionRoutes,
   revocationRoutes,
   signoutRoute,
+  logoutRoute,
   userinfoRoute,
   authorizeRoute,
   interactionRoutes,

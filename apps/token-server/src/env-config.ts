@@ -67,6 +67,7 @@ export const KNOWN_LINGPAI_VARIABLES: readonly string[] = [
   'LINGPAI_LOGIN_PAGE_CLIENT_ID',
   'LINGPAI_LOGIN_PAGE_TOKENS',
   'LINGPAI_LOGIN_PAGE_CROSS_TAB',
+  'LINGPAI_LOGIN_PAGE_CAPTCHA_MODULE',
   ...Object.values(LIFETIME_VARIABLES),
 ];
 
@@ -210,6 +211,7 @@ const LOGIN_PAGE_FIELDS: Record<string, FieldKind> = {
   clientId: 'string',
   showTokens: 'boolean',
   crossTab: 'boolean',
+  captchaModule: 'string',
 };
 
 /** `loginPage` in the file: `false`, or its options (`root` relative to the file's directory). */
@@ -251,7 +253,8 @@ function loginPageFromEnv(
   const clientId = value('LINGPAI_LOGIN_PAGE_CLIENT_ID');
   const tokens = value('LINGPAI_LOGIN_PAGE_TOKENS');
   const crossTab = value('LINGPAI_LOGIN_PAGE_CROSS_TAB');
-  const given = [root, clientId, tokens, crossTab].some((item) => item !== undefined);
+  const captchaModule = value('LINGPAI_LOGIN_PAGE_CAPTCHA_MODULE');
+  const given = [root, clientId, tokens, crossTab, captchaModule].some((item) => item !== undefined);
   if (page === false) {
     if (given) warnings.push('the LINGPAI_LOGIN_PAGE_* settings are ignored: the login page is off');
     return false;
@@ -263,6 +266,7 @@ function loginPageFromEnv(
     ...(clientId === undefined ? {} : { clientId }),
     ...(tokens === undefined ? {} : { showTokens: parseSwitch('LINGPAI_LOGIN_PAGE_TOKENS', tokens) }),
     ...(crossTab === undefined ? {} : { crossTab: parseSwitch('LINGPAI_LOGIN_PAGE_CROSS_TAB', crossTab) }),
+    ...(captchaModule === undefined ? {} : { captchaModule }),
   };
 }
 

@@ -13,7 +13,8 @@ import { amrText } from '../scope-text.js';
 
 type State =
   | { step: 'loading' }
-  | { step: 'signed-out' }
+  /** `remembered`: the server's login session may still be alive (ending it failed). */
+  | { step: 'signed-out'; remembered?: boolean }
   | { step: 'failed'; message: string }
   | { step: 'ready'; profile: UserProfile; sessions: UserSession[] };
 
@@ -78,13 +79,22 @@ export function AccountPage() {
     }
   };
 
+  // Revoke the tokens, then end the server's login session (its cookie would otherwise sign this
+  // browser straight back in — wrong on a shared computer). The ID token is read first: signOut
+  // clears it.
   const signOut = async () => {
     setBusy(true);
+    let remembered = true;
     try {
+      const idToken = (await api.client.getCredentials())?.id_token;
       await api.client.signOut();
+      await api.logout(idToken);
+      remembered = false;
+    } catch {
+      // The tokens are gone locally whatever failed; the next sign-in asks again (prompt=login).
     } finally {
       setBusy(false);
-      setState({ step: 'signed-out' });
+      setState({ step: 'signed-out', remembered });
     }
   };
 
@@ -95,8 +105,8 @@ export function AccountPage() {
       <>
         <PageHeading title={title}>{title}</PageHeading>
         <p role="status">{t('account.signed_out')}</p>
-        {/* prompt=login: the server still remembers this browser's sign-in (its login session
-            cookie); signing in again after "Sign out" must ask who it is. */}
+        {/* prompt=login only when ending the server's login session failed: it may still remember
+            this browser, and signing in again after "Sign out" must ask who it is. */}
         <button
           type="button"
           class="primary"
@@ -108,7 +118,7 @@ export function AccountPage() {
                 location.origin,
                 sessionStorage,
                 undefined,
-                'login',
+                state.remembered ? 'login' : undefined,
               ),
             )
           }

@@ -79,3 +79,41 @@ export async function startLoginSession(
     serializeCookie(policy.names.session, token, { maxAge: lifetime, secure: policy.secure }),
   );
 }
+
+/**
+ * Ends this browser's login session: the row is revoked (so the cookie, even replayed from a copy,
+ * no longer skips the login) and the cookie is cleared. With `onlyFor`, a live session of another
+ * user is left alone — a logout hinted for Alice must not sign out Bob, who signed in on this
+ * browser since. A dead or unknown cookie is just cleared. Returns whether a live session ended.
+ */
+export async function endLoginSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  policy: CookiePolicy,
+  onlyFor?: string,
+): Promise<boolean> {
+  const token = requestCookie(request, policy.names.session);
+  if (token === undefined) return false;
+  const clear = () =>
+    appendSetCookie(reply, serializeCookie(policy.names.session, '', { maxAge: 0, secure: policy.secure }));
+  if (!SESSION_TOKEN.test(token)) {
+    clear();
+    return false;
+  }
+  const now = new Date(services.clock.now());
+  const live = await services.db.query<{ user_sub: string }>(
+    'SELECT user_sub FROM login_sessions WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2',
+    [hashToken(token), now],
+  );
+  const owner = live[0]?.user_sub;
+  if (owner !== undefined && onlyFor !== undefined && owner !== onlyFor) return false;
+  if (owner !== undefined) {
+    await services.db.query(
+      'UPDATE login_sessions SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL',
+      [hashToken(token), now],
+    );
+  }
+  clear();
+  return owner !== undefined;
+}

@@ -18,12 +18,22 @@ export type LoginPageOptions =
       showTokens?: boolean;
       /** The page's tabs share one refresh (`BroadcastChannel`); false: each tab on its own. Default true. */
       crossTab?: boolean;
+      /**
+       * The captcha hook's module (a same-origin path such as `/login-captcha/hook.js`, loaded by the
+       * page's `import()`; apps/login-page/README.md "Captcha hook"). Default: none (the event form).
+       */
+      captchaModule?: string;
     };
 
 export const DEFAULT_LOGIN_PAGE_CLIENT_ID = 'lingpai-login';
 
 /** The scopes the page requests: the ID token's claims and `user`, which `/auth/v1/user/*` needs. */
 export const LOGIN_PAGE_SCOPES = ['openid', 'profile', 'email', 'phone', 'user'] as const;
+
+/** The page's logout URI (registered for its client): `/auth/v1/logout` may send the browser back here. */
+export function loginPageLogoutUri(issuer: string): string {
+  return `${issuer}${LOGIN_PAGE_PREFIX}`;
+}
 
 /** Where the page lives on the server. */
 export const LOGIN_PAGE_PREFIX = '/login';
@@ -41,9 +51,26 @@ export interface ResolvedLoginPage {
   clientId: string;
   showTokens: boolean;
   crossTab: boolean;
+  captchaModule: string | undefined;
 }
 
-const KEYS = ['root', 'clientId', 'showTokens', 'crossTab'];
+const KEYS = ['root', 'clientId', 'showTokens', 'crossTab', 'captchaModule'];
+
+/**
+ * A same-origin path: starts with one `/`, no `//` anywhere (a `//host` is another origin, and
+ * `/a//b` is refused for simplicity), no backslash (browsers read `/\host` as `//host`), no scheme,
+ * no whitespace or control characters, at most 512 characters. The page's CSP (`script-src 'self'`)
+ * would refuse a foreign module anyway; this makes the mistake a start-up error instead.
+ */
+export function validCaptchaModule(value: unknown): string {
+  const fix =
+    'loginPage.captchaModule must be a same-origin path starting with "/" (e.g. "/captcha/hook.js"), without "//", "\\" or a scheme (LINGPAI_LOGIN_PAGE_CAPTCHA_MODULE)';
+  if (typeof value !== 'string' || value.length > 512 || !value.startsWith('/')) throw new ConfigError(fix);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (value.includes('//') || value.includes('\\') || /[\s\x00-\x1f\x7f]/.test(value))
+    throw new ConfigError(fix);
+  return value;
+}
 
 /** The directory `@lingpai/login-page` exports as `loginPageRoot`; undefined when it is not installed. */
 export async function defaultLoginPageRoot(): Promise<string | undefined> {
@@ -75,7 +102,7 @@ export async function resolveLoginPageOptions(
   const given = options === undefined ? {} : options;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new ConfigError(
-      'loginPage must be false (no login page) or an object { root?, clientId?, showTokens?, crossTab? }',
+      'loginPage must be false (no login page) or an object { root?, clientId?, showTokens?, crossTab?, captchaModule? }',
     );
   }
   for (const key of Object.keys(given)) {
@@ -97,7 +124,14 @@ export async function resolveLoginPageOptions(
       `loginPage.clientId "${clientId}" is the environment id, whose client is registered differently; pick another id (the default is ${DEFAULT_LOGIN_PAGE_CLIENT_ID})`,
     );
   }
-  const settings = { clientId, showTokens: given.showTokens ?? false, crossTab: given.crossTab ?? true };
+  const captchaModule =
+    given.captchaModule === undefined ? undefined : validCaptchaModule(given.captchaModule);
+  const settings = {
+    clientId,
+    showTokens: given.showTokens ?? false,
+    crossTab: given.crossTab ?? true,
+    captchaModule,
+  };
   if (given.root !== undefined) {
     if (typeof given.root !== 'string' || given.root === '')
       throw new ConfigError(

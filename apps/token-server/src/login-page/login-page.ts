@@ -4,7 +4,12 @@ import type { ClientRegistry } from '../clients/client-registry.js';
 import { ConfigError } from '../errors.js';
 import type { ConfiguredProvider } from '../social/social-config.js';
 import { loginPageCsp } from './login-page-headers.js';
-import { LOGIN_PAGE_SCOPES, loginPageRedirectUri, type ResolvedLoginPage } from './login-page-options.js';
+import {
+  LOGIN_PAGE_SCOPES,
+  loginPageLogoutUri,
+  loginPageRedirectUri,
+  type ResolvedLoginPage,
+} from './login-page-options.js';
 
 /** `services.loginPage`: the validated options and what follows from the rest of the configuration. */
 export interface LoginPage extends ResolvedLoginPage {
@@ -64,6 +69,8 @@ export async function registerLoginPageClient(
         scopes: [...LOGIN_PAGE_SCOPES],
         defaultScopes: [...LOGIN_PAGE_SCOPES],
         redirectUris: [redirectUri],
+        // Where an RP-Initiated Logout of the page's own session may return (`/auth/v1/logout`).
+        logoutUris: [loginPageLogoutUri(issuer)],
         refreshGraceSeconds: LOGIN_PAGE_REFRESH_GRACE_SECONDS,
         firstParty: true,
       },

@@ -16,6 +16,8 @@ export const discoveryRoutes: RoutePlugin = (app, services) => {
     revocation_endpoint: `${issuer}/auth/v1/revoke`,
     introspection_endpoint: `${issuer}/auth/v1/token/introspect`,
     userinfo_endpoint: `${issuer}/auth/v1/userinfo`,
+    // OIDC RP-Initiated Logout 1.0 §2.1 (logout-route.ts).
+    end_session_endpoint: `${issuer}/auth/v1/logout`,
     grant_types_supported: Object.values(GRANT_TYPES),
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

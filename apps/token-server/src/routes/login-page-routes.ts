@@ -31,6 +31,9 @@ export const LoginPageConfigView = Type.Object(
     wechat_origins: Type.Array(Type.String(), {
       description: 'origins of the configured WeChat logins (what the CSP lets the page frame)',
     }),
+    captcha_module: Type.Optional(
+      Type.String({ description: "the captcha hook's same-origin module path (loginPage.captchaModule)" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -112,6 +115,7 @@ export const loginPageRoutes: RoutePlugin = async (app, services) => {
         show_tokens: page.showTokens,
         cross_tab: page.crossTab,
         wechat_origins: page.wechatOrigins,
+        ...(page.captchaModule === undefined ? {} : { captcha_module: page.captchaModule }),
       };
     },
   );
