@@ -199,6 +199,36 @@ describe('RP-Initiated Logout', () => {
     expect(await refreshes(session)).toBe(false);
   });
 
+  it('a cross-site form POST (no SameSite=Lax cookie) is turned into the GET, which ends the login session too', async () => {
+    const session = await signIn();
+    const form = await server.app.inject({
+      method: 'POST',
+      url: '/auth/v1/logout',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:5000' },
+      payload: new URLSearchParams({
+        id_token_hint: session.idToken,
+        post_logout_redirect_uri: RP.logoutUri,
+        state: 'x',
+        ui_locales: '',
+      }).toString(),
+    });
+    expect(form.statusCode, form.body).toBe(303);
+    const next = new URL(form.headers.location as string, TEST_ISSUER);
+    expect(next.pathname).toBe('/auth/v1/logout');
+    expect(Object.fromEntries(next.searchParams)).toEqual({
+      id_token_hint: session.idToken,
+      post_logout_redirect_uri: RP.logoutUri,
+      state: 'x',
+    });
+    // Nothing ended yet; the GET (a top-level navigation, with the cookie) does it all.
+    expect(await refreshes(session)).toBe(true);
+    const response = await session.browser.navigate(`${next.pathname}${next.search}`);
+    expect(response.statusCode).toBe(302);
+    expect(response.headers.location).toBe(`${RP.logoutUri}?state=x`);
+    expect(await skipsLogin(session.browser)).toBe(false);
+    expect(await refreshes(session)).toBe(false);
+  });
+
   it('an expired hint is still accepted (RP-Initiated Logout §2)', async () => {
     const session = await signIn();
     server.clock.advance(2 * 3_600_000);

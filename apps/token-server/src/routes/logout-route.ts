@@ -7,7 +7,7 @@ import {
   setStaticPageHeaders,
   staticPageHtml,
 } from '../interactions/authorize-error-page.js';
-import { cookiePolicy } from '../interactions/cookies.js';
+import { cookiePolicy, requestCookie } from '../interactions/cookies.js';
 import { endLoginSession } from '../interactions/login-session.js';
 import { assertSameOrigin } from '../interactions/same-origin.js';
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js';
@@ -62,7 +62,9 @@ const refuse = (message: string) => new TokenServerError('invalid_request', mess
  * `/auth/v1/logout` — OpenID Connect RP-Initiated Logout 1.0 (the discovery document's
  * `end_session_endpoint`). Three ways in:
  *
- * - `GET` (query) and `POST` of a form: a relying party navigates the browser here. These need an
+ * - `GET` (query) and `POST` of a form: a relying party navigates the browser here. A cross-site
+ *   form arrives without the SameSite=Lax login-session cookie, so it is answered `303` to the same
+ *   parameters as a `GET` (which carries it) before anything ends. These need an
  *   `id_token_hint` — one of our ID tokens (signature, `typ`, issuer; an expired one is accepted,
  *   §2) — or nothing happens: a bare link must not sign anyone out (a cross-site `<img>` or link
  *   would otherwise be a logout CSRF). Answers `302` to `post_logout_redirect_uri` (with `state`),
@@ -168,10 +170,26 @@ export const logoutRoute: RoutePlugin = (app, services) => {
             Type.String({ description: 'a form without post_logout_redirect_uri: the static page' }),
           ]),
           302: Type.Null({ description: 'a form: to post_logout_redirect_uri, with state' }),
+          303: Type.Null({
+            description: 'a form without the login-session cookie (cross-site): the same request as a GET',
+          }),
           ...ERROR_RESPONSES,
         },
       },
     },
-    async (request, reply) => logout(request, reply, request.body as LogoutQuery, isJson(request)),
+    async (request, reply) => {
+      const params = request.body as LogoutQuery;
+      if (!isJson(request) && requestCookie(request, policy.names.session) === undefined) {
+        // The login-session cookie is SameSite=Lax: a relying party's cross-site form POST arrives
+        // without it, and would end the hinted session but leave the browser signed in. Turned into
+        // the equivalent GET — a top-level navigation, which carries Lax cookies — before anything
+        // ends (the GET checks everything again).
+        const query = new URLSearchParams();
+        for (const [name, value] of Object.entries(params))
+          if (typeof value === 'string' && value !== '') query.set(name, value);
+        return reply.code(303).header('location', `${LOGOUT_PATH}?${query}`).send();
+      }
+      return logout(request, reply, params, isJson(request));
+    },
   );
 };
