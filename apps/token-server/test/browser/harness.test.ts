@@ -63,4 +63,23 @@ describe.skipIf(!chromiumAvailable())('browser harness', () => {
     await expect(expectNoAxeViolations(page)).rejects.toThrow(/label/);
     profile.csp.violations.length = 0; // seen and asserted: the suite's after-check would fail the test
   });
+
+  it("another site framing the page is refused (frame-ancestors 'none'): the frame shows Chromium's error page", async () => {
+    const profile = await suite.profile();
+    const page = await profile.page();
+    // A site of another origin (answered inside the browser: nothing listens there).
+    await page.route('http://127.0.0.1:7999/frame', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>Evil</title><iframe title="login" src="${login.issuer}/login"></iframe>`,
+      }),
+    );
+    await page.goto('http://127.0.0.1:7999/frame');
+    // Chromium 156 reports this refusal to nobody (no event, no console message in the embedding
+    // page): what shows it is the frame, left on the browser's error page instead of the login page.
+    await expect
+      .poll(() => page.frames().map((frame) => frame.url()))
+      .toContain('chrome-error://chromewebdata/');
+    expect(page.frames().some((frame) => frame.url().startsWith(`${login.issuer}/login`))).toBe(false);
+  });
 });

@@ -24,7 +24,8 @@ const BINDING = '__lingpaiCspViolation';
  * script (`Page.addScriptToEvaluateOnNewDocument`, which Chromium runs before the page's own
  * scripts without relaxing its CSP) reporting through a CDP binding, so nothing the page's policy
  * forbids is needed to watch it. Console "Refused to …" messages are the backstop for what raises
- * no event in the document (a `frame-ancestors` refusal is reported in the framed one).
+ * no event in the document. (A `frame-ancestors` refusal raises neither in Chromium 156: the
+ * harness test checks it by the frame's error page.)
  */
 export async function watchCsp(context: BrowserContext): Promise<CspWatch> {
   const violations: CspViolation[] = [];
