@@ -14,6 +14,8 @@ export class AuthClientError extends Error {
   readonly status: number;
   /** The server's `error_description`, when it sent one. */
   readonly description?: string;
+  /** Seconds to wait before trying again, from the answer's `Retry-After` (429, 503). */
+  readonly retryAfter?: number;
   /** The whole answer body (non-enumerable: logging the error does not print it). */
   declare readonly details?: unknown;
 
@@ -23,6 +25,7 @@ export class AuthClientError extends Error {
       status?: number;
       errorCode?: number;
       description?: string;
+      retryAfter?: number;
       details?: unknown;
       cause?: unknown;
     } = {},
@@ -33,6 +36,7 @@ export class AuthClientError extends Error {
     this.status = init.status ?? 0;
     if (init.errorCode !== undefined) this.errorCode = init.errorCode;
     if (init.description !== undefined) this.description = init.description;
+    if (init.retryAfter !== undefined) this.retryAfter = init.retryAfter;
     Object.defineProperty(this, 'details', { value: init.details, enumerable: false });
   }
 }

@@ -26,6 +26,7 @@ export async function httpCall<T>(fetcher: typeof fetch, call: HttpCall): Promis
   call.signal?.addEventListener('abort', onAbort);
   const timer = setTimeout(() => abort('timeout'), call.timeoutMs);
   let status = 0;
+  let retryAfter: string | null = null;
   let text: string;
   try {
     const response = await fetcher(call.url, {
@@ -35,6 +36,7 @@ export async function httpCall<T>(fetcher: typeof fetch, call: HttpCall): Promis
       signal: controller.signal,
     });
     status = response.status;
+    retryAfter = response.headers.get('retry-after');
     text = await response.text();
   } catch (cause) {
     throw new AuthClientError(reason || 'unreachable', {
@@ -64,8 +66,18 @@ export async function httpCall<T>(fetcher: typeof fetch, call: HttpCall): Promis
       status,
       errorCode: typeof fields.error_code === 'number' ? fields.error_code : undefined,
       description: typeof fields.error_description === 'string' ? fields.error_description : undefined,
+      retryAfter: retryAfterSeconds(retryAfter),
       details: body,
     });
   }
   return body as T;
+}
+
+/**
+ * `Retry-After` as seconds. Only the delta-seconds form (what this server and CloudBase send); an
+ * HTTP date or anything else is no hint (undefined) — a few bytes of browser bundle saved.
+ */
+export function retryAfterSeconds(value: string | null): number | undefined {
+  const seconds = Number(value?.trim() || Number.NaN);
+  return Number.isInteger(seconds) && seconds >= 0 ? seconds : undefined;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retryAfterSeconds } from '../src/http-call.js';
 import { AuthClient, AuthClientError } from '../src/index.js';
 import { fakeFetch, json, sharedStorage } from './fakes.js';
 
@@ -26,6 +27,26 @@ async function failure(promise: Promise<unknown>): Promise<AuthClientError> {
 }
 
 describe('errors', () => {
+  it('a refusal carries Retry-After as seconds (a resend refused by the cooldown can count down)', async () => {
+    const { fetch } = fakeFetch({
+      'POST /auth/v1/verification': () =>
+        new Response(JSON.stringify({ error: 'rate_limit_exceeded', error_code: 4290 }), {
+          status: 429,
+          headers: { 'content-type': 'application/json', 'retry-after': '42' },
+        }),
+    });
+    const error = await failure(make(fetch).sendVerification({ phone_number: '+86 13800138000' }));
+    expect(error).toMatchObject({ error: 'rate_limit_exceeded', status: 429, retryAfter: 42 });
+    // Delta-seconds only; an HTTP date or junk is no hint at all.
+    expect(retryAfterSeconds(' 90 ')).toBe(90);
+    expect(retryAfterSeconds('0')).toBe(0);
+    expect(retryAfterSeconds('Wed, 02 Dec 2026 08:01:30 GMT')).toBeUndefined();
+    expect(retryAfterSeconds('-5')).toBeUndefined();
+    expect(retryAfterSeconds('1.5')).toBeUndefined();
+    expect(retryAfterSeconds('')).toBeUndefined();
+    expect(retryAfterSeconds(null)).toBeUndefined();
+  });
+
   it("a JSON body with an error field is an error whatever the status (CloudBase's rule)", async () => {
     const { fetch } = fakeFetch({
       'POST /auth/v1/signin': () =>

@@ -79,6 +79,10 @@ export function ContactCode(props: {
       document.getElementById(`${id}-code`)?.focus();
     } catch (failure) {
       setError(errorMessage(t, failure));
+      // A resend refused by the cooldown (another tab sent one, or a reload): count down the wait
+      // the server named (`Retry-After`) rather than let the person guess.
+      const wait = (failure as { retryAfter?: unknown }).retryAfter;
+      if (typeof wait === 'number' && wait > 0 && wait <= 3_600) setResendAt(Date.now() + wait * 1_000);
     } finally {
       setBusy(false);
     }
@@ -150,6 +154,8 @@ export function ContactCode(props: {
               t('code.resend_ready')
             )}
           </>
+        ) : seconds > 0 ? (
+          <span aria-hidden="true">{t('code.resend_in', { seconds })}</span>
         ) : null}
       </p>
       <div class="field">
