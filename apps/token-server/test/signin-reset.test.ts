@@ -91,4 +91,30 @@ describe.each(backends())('forgot password (%s)', (_name, backend) => {
     });
     expect(again.json.error).toBe('invalid_verification_token');
   });
+  it('a reset ends the lockout the forgotten password earned from this IP, not one earned elsewhere', async () => {
+    await server.app.lingpai.users.create({
+      username: 'lockedout',
+      password: 'Old-pass-123',
+      email: 'l@example.com',
+    });
+    const attempt = (password: string, ip: string) =>
+      postAs(fixture, '/auth/v1/signin', { username: 'lockedout', password }, { device: 'lock-device', ip });
+    for (let i = 0; i < 6; i++) {
+      await attempt('not-it-at-all-1', '198.51.100.7');
+      await attempt('not-it-at-all-1', '203.0.113.9');
+    }
+    expect((await attempt('Old-pass-123', '198.51.100.7')).json.error).toBe('rate_limit_exceeded');
+    const token = await fixture.verificationToken({ email: 'l@example.com', usage: 'PASSWORD_RESET' });
+    const reset = await postAs(
+      fixture,
+      '/auth/v1/reset',
+      { email: 'l@example.com', new_password: 'Fresh-pass-789', verification_token: token },
+      { ip: '198.51.100.7' },
+    );
+    expect(reset.statusCode).toBe(200);
+    // The person who reset signs in at once…
+    expect((await attempt('Fresh-pass-789', '198.51.100.7')).statusCode).toBe(200);
+    // …while the other network's lockout (an attacker's guesses) still stands.
+    expect((await attempt('Fresh-pass-789', '203.0.113.9')).json.error).toBe('rate_limit_exceeded');
+  });
 });

@@ -241,6 +241,22 @@ export class PasswordGuard {
     }
   }
 
+  /**
+   * After a forgot-password reset proved the account's phone or email from this IP: the lockouts
+   * and failure counts of this IP under every name the account signs in with end, so the person who
+   * just reset is not kept waiting out the lockout their forgotten password earned. Only this IP's:
+   * an attacker's failures elsewhere (and the per-user captcha throttle) stay counted.
+   */
+  async forgive(names: readonly (string | null | undefined)[], ip: string): Promise<void> {
+    const identities = new Set(names.filter((name): name is string => !!name).map(signInLimitIdentity));
+    await Promise.all(
+      [...identities].flatMap((identity) => {
+        const keys = this.#keys({ username: identity, ip, captchaToken: undefined });
+        return [this.#store.delete(keys.userIp), this.#store.delete(keys.lock)];
+      }),
+    );
+  }
+
   /** A correct password from this IP clears that pair's failures (not the per-user or per-IP counts). */
   async recordSuccess(attempt: PasswordAttempt): Promise<void> {
     // Checked moments ago under this attempt's slot (no other attempt of the pair can run): clean.

@@ -15,7 +15,8 @@ import {
  * the account's password becomes `new_password`. Checked first — the policy, that the address has
  * an account — so a refusal spends no token. Then every session of the user ends on every
  * instance (refresh families and the login page's remembered sign-ins): whoever knew the old
- * password, or holds a session made with it, is out. Under enumeration protection the token is
+ * password, or holds a session made with it, is out — and the lockout the forgotten password
+ * earned from this IP ends (`PasswordGuard.forgive`). Under enumeration protection the token is
  * spent before the account is looked up, so `user_not_found` answers only whoever proved the address.
  */
 export async function resetPassword(
@@ -61,6 +62,10 @@ export async function resetPassword(
     [user.sub, hash, now],
   );
   await markContactVerified(services.db, user.sub, contact);
+  await services.passwordGuard.forgive(
+    [user.username, user.username_display, user.email, user.phone_number],
+    input.ip,
+  );
   const ended = await services.revoked.revokeWhere(
     services.db,
     'user_sub = $3',
