@@ -1,4 +1,5 @@
 import { GRANT_TYPES } from '../clients/client.js';
+import { acceptsRedirectUri } from '../clients/redirect-uri-match.js';
 import { hashToken } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
 import { type ChallengeMethod, isValidVerifier, verifierMatches } from '../interactions/pkce.js';
@@ -76,7 +77,7 @@ export async function authorizationCodeGrant(context: GrantContext): Promise<Tok
     throw invalid('redirect_uri does not match the authorization request');
   }
   // A redirect_uri the client has since stopped registering (a lost domain) redeems nothing.
-  if (!client.redirectUris.includes(row.redirect_uri)) {
+  if (!acceptsRedirectUri(client, row.redirect_uri)) {
     throw invalid('redirect_uri is no longer registered for this client');
   }
   if (row.code_challenge === null) {

@@ -1,6 +1,7 @@
 import { LingpaiError } from '@lingpai/auth-core';
 import { GRANT_TYPES } from '../clients/client.js';
 import type { LoadedClient } from '../clients/client-registry.js';
+import { acceptsRedirectUri } from '../clients/redirect-uri-match.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { grantScope, parseScope } from '../tokens/scope.js';
@@ -51,8 +52,8 @@ export async function resolveClientAndRedirect(
   if (!client) throw new TokenServerError('invalid_request', 'unknown client_id');
   const redirectUri = query.redirect_uri;
   if (redirectUri === undefined) throw new TokenServerError('invalid_request', 'redirect_uri is required');
-  // Exact string comparison (RFC 9700 §4.1.3): no normalisation, no prefix or wildcard matching.
-  if (!client.redirectUris.includes(redirectUri)) {
+  // Exact string comparison (RFC 9700 §4.1.3), loopback ports aside (RFC 8252 §7.3).
+  if (!acceptsRedirectUri(client, redirectUri)) {
     throw new TokenServerError('invalid_request', 'redirect_uri is not registered for this client');
   }
   return { client, redirectUri };

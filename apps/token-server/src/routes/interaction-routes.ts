@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { LoadedClient } from '../clients/client-registry.js';
+import { acceptsRedirectUri } from '../clients/redirect-uri-match.js';
 import { hashToken } from '../crypto/opaque-token.js';
 import { TokenServerError } from '../errors.js';
 import {
@@ -209,7 +210,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
    * a refusal — sending the browser there would be an open redirect (RFC 9700 §4.11).
    */
   function stillRegistered(row: InteractionRow & { kind: 'authorize' }, client: LoadedClient): string {
-    if (!client.redirectUris.includes(row.params.redirect_uri)) {
+    if (!acceptsRedirectUri(client, row.params.redirect_uri)) {
       throw new TokenServerError(
         'interaction_expired',
         'the client no longer accepts this redirect_uri; start again from the application',
@@ -285,7 +286,7 @@ export const interactionRoutes: RoutePlugin = (app, services) => {
     client: LoadedClient | undefined,
     description: string,
   ): string | undefined {
-    if (client === undefined || !client.redirectUris.includes(row.params.redirect_uri)) return undefined;
+    if (client === undefined || !acceptsRedirectUri(client, row.params.redirect_uri)) return undefined;
     return authorizationResponseUrl(row.params.redirect_uri, issuer, {
       error: 'access_denied',
       error_description: description,

@@ -1,5 +1,6 @@
 import type { SocialProfile } from '@lingpai/oauth-social';
 import type { LoadedClient } from '../clients/client-registry.js';
+import { acceptsRedirectUri } from '../clients/redirect-uri-match.js';
 import { TokenServerError } from '../errors.js';
 import type { Services } from '../services.js';
 import { platformError } from './platform-errors.js';
@@ -35,7 +36,7 @@ export async function startProviderLogin(
       `${provider.id} has no authorization page: send the wx.login code to POST /auth/v1/provider/token`,
     );
   }
-  if (input.interaction === undefined && !input.client.redirectUris.includes(input.redirectUri)) {
+  if (input.interaction === undefined && !acceptsRedirectUri(input.client, input.redirectUri)) {
     throw new TokenServerError('invalid_request', 'redirect_uri is not registered for this client');
   }
   if (input.appState !== undefined && !STATE_PATTERN.test(input.appState)) {
