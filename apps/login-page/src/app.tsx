@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { PageApi } from './api.js';
 import { AppContext, type AppServices } from './app-context.js';
 import { LanguageSelect } from './components/language-select.js';
@@ -39,7 +39,9 @@ export function App({
   // A key per navigation, so a page reached again starts fresh.
   const [visit, setVisit] = useState(0);
 
-  useEffect(() => {
+  // In the same task as the render (not after paint): the page never shows one language under
+  // another's `lang` (screen readers pick their voice from it).
+  useLayoutEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
   useEffect(() => {

@@ -102,12 +102,12 @@ describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
       const device = phone ? 'phone' : 'desktop';
       const english = await (await suite.profile({ phone })).page();
       await openSignIn(english, login.issuer);
-      expect(await english.getAttribute('html', 'lang')).toBe('en');
+      await expect.poll(() => english.getAttribute('html', 'lang')).toBe('en');
       if (phone) await screenshot(english, `sign-in-${device}-en`);
       if (phone) await expectNoAxeViolations(english, `sign in (${device}, en)`);
       await english.getByLabel('Language').selectOption('zh-CN');
       await english.getByRole('heading', { name: '登录', exact: true }).waitFor();
-      expect(await english.getAttribute('html', 'lang')).toBe('zh-CN');
+      await expect.poll(() => english.getAttribute('html', 'lang')).toBe('zh-CN');
       await english.reload();
       await english.getByRole('heading', { name: '登录', exact: true }).waitFor();
 
@@ -115,12 +115,12 @@ describe.skipIf(!chromiumAvailable())('sign in, in Chromium', () => {
       const chinese = await (await suite.profile({ phone, locale: 'zh-CN' })).page();
       await chinese.goto(`${login.issuer}/login`);
       await chinese.getByRole('heading', { name: '登录', exact: true }).waitFor();
-      expect(await chinese.getAttribute('html', 'lang')).toBe('zh-CN');
+      await expect.poll(() => chinese.getAttribute('html', 'lang')).toBe('zh-CN');
       await expectNoAxeViolations(chinese, `sign in (${device}, zh-CN)`);
       await screenshot(chinese, `sign-in-${device}-zh-CN`);
       await chinese.getByLabel('语言').selectOption('en');
       await chinese.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
-      expect(await chinese.getAttribute('html', 'lang')).toBe('en');
+      await expect.poll(() => chinese.getAttribute('html', 'lang')).toBe('en');
     }
   });
 
