@@ -1,4 +1,4 @@
-import type { AuthClient } from '@lingpai/auth-client';
+import type { AuthClient, UserProfile, UserSession } from '@lingpai/auth-client';
 import type {
   DeviceInteractionView,
   InteractionResult,
@@ -20,30 +20,7 @@ export interface SignUpFields {
   verification_code?: string;
 }
 
-export interface UserProfile {
-  sub: string;
-  name?: string;
-  username?: string;
-  picture?: string;
-  email?: string;
-  email_verified?: boolean;
-  phone_number?: string;
-  phone_number_verified?: boolean;
-  is_anonymous?: boolean;
-}
-
-export interface UserSession {
-  id: string;
-  client_id: string;
-  client_name?: string;
-  device_id?: string;
-  created_at: string;
-  last_used_at?: string;
-  auth_time?: string;
-  amr?: string[];
-  expires_at?: string;
-  current: boolean;
-}
+export type { UserProfile, UserSession };
 
 /**
  * Every server call the page makes, in one place, all through `@lingpai/auth-client`. The calls a
@@ -53,7 +30,7 @@ export class PageApi {
   constructor(readonly client: AuthClient) {}
 
   describe(id: string): Promise<InteractionView> {
-    return this.client.interaction.describe(id) as Promise<InteractionView>;
+    return this.client.interaction.describe(id);
   }
 
   login(id: string, csrf: string, username: string, password: string, captcha?: string) {
@@ -103,7 +80,7 @@ export class PageApi {
   }
 
   startDevice(csrf: string, userCode: string): Promise<DeviceInteractionView> {
-    return this.client.interaction.startDevice(csrf, userCode) as Promise<DeviceInteractionView>;
+    return this.client.interaction.startDevice(csrf, userCode);
   }
 
   /** Forgot password, step 1: a PASSWORD_RESET code, for the page's own client. */

@@ -5,8 +5,10 @@ export interface LoginMethod {
   type: 'password' | 'sms' | 'email' | 'provider';
   provider_id?: string;
   name?: string;
+  /** The social platform, e.g. `wechat`, `github`. */
   platform?: string;
-  flow?: string;
+  /** WeChat: `qr` (website app, desktop) or `in-wechat` (official account, inside WeChat's browser). */
+  flow?: 'qr' | 'in-wechat';
   [field: string]: unknown;
 }
 
